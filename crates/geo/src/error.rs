@@ -1,0 +1,52 @@
+//! Error type shared by the geo crate.
+
+use std::path::PathBuf;
+
+/// Errors raised while reading, writing or transforming geospatial data.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not a valid TIFF file {path}: {reason}")]
+    InvalidTiff { path: PathBuf, reason: String },
+    #[error("unsupported TIFF feature in {path}: {what}")]
+    Unsupported { path: PathBuf, what: String },
+    #[error("raster has zero size ({cols}x{rows}x{bands})")]
+    EmptyRaster { cols: usize, rows: usize, bands: usize },
+    #[error("window {window:?} lies outside the raster ({cols}x{rows})")]
+    WindowOutOfBounds {
+        window: crate::Window,
+        cols: usize,
+        rows: usize,
+    },
+    #[error("band {band} requested but the raster has {bands} band(s)")]
+    MissingBand { band: usize, bands: usize },
+    #[error("CRS mismatch: {what} is in {found}, expected {expected}")]
+    CrsMismatch {
+        what: String,
+        found: String,
+        expected: String,
+    },
+    #[error("invalid vector data in {path}: {reason}")]
+    InvalidVector { path: PathBuf, reason: String },
+    #[error("no features found in {path}")]
+    EmptyVector { path: PathBuf },
+    #[error("invalid geometry (feature {index}): {reason}")]
+    InvalidGeometry { index: usize, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Result alias for the geo crate.
+pub type Result<T> = std::result::Result<T, GeoError>;
+
+impl GeoError {
+    /// Wrap an `std::io::Error` with the path it happened on.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        GeoError::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,1 @@
+//! GeoTIFF reading and writing (pure Rust, `tiff` crate + our GeoKey handling).

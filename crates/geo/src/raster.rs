@@ -1,0 +1,241 @@
+//! In-memory raster: band-sequential `f32` samples plus georeferencing.
+//!
+//! All sample types terradl reads (u8, u16, i16, f32) are represented exactly
+//! in `f32`; `dtype` records the on-disk type so a write can restore it.
+
+use crate::{Crs, GeoError, GeoTransform, Result};
+use serde::{Deserialize, Serialize};
+
+/// On-disk sample type of a raster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DType {
+    U8,
+    U16,
+    I16,
+    F32,
+}
+
+impl DType {
+    /// Bytes per sample.
+    pub fn size(self) -> usize {
+        match self {
+            DType::U8 => 1,
+            DType::U16 | DType::I16 => 2,
+            DType::F32 => 4,
+        }
+    }
+    /// Lower-case name, as GDAL prints it (`Byte`, `UInt16`, ...).
+    pub fn gdal_name(self) -> &'static str {
+        match self {
+            DType::U8 => "Byte",
+            DType::U16 => "UInt16",
+            DType::I16 => "Int16",
+            DType::F32 => "Float32",
+        }
+    }
+}
+
+/// A pixel window: column/row offset and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub col: usize,
+    pub row: usize,
+    pub cols: usize,
+    pub rows: usize,
+}
+
+impl Window {
+    pub fn new(col: usize, row: usize, cols: usize, rows: usize) -> Self {
+        Window { col, row, cols, rows }
+    }
+    /// Whether the window lies inside a `cols` x `rows` raster.
+    pub fn fits(&self, cols: usize, rows: usize) -> bool {
+        self.col + self.cols <= cols && self.row + self.rows <= rows
+    }
+}
+
+/// A raster held in memory: `bands x rows x cols` samples, band-sequential.
+///
+/// ```
+/// use terradl_geo::{Raster, DType};
+/// let mut r = Raster::new(2, 3, 4, DType::U16);
+/// r.set(1, 2, 3, 7.0);
+/// assert_eq!(r.get(1, 2, 3), 7.0);
+/// assert_eq!(r.band(1).len(), 12);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raster {
+    pub bands: usize,
+    pub rows: usize,
+    pub cols: usize,
+    pub dtype: DType,
+    pub data: Vec<f32>,
+    pub nodata: Option<f64>,
+    pub transform: GeoTransform,
+    pub crs: Crs,
+}
+
+impl Raster {
+    /// A zero-filled raster with identity georeferencing.
+    pub fn new(bands: usize, rows: usize, cols: usize, dtype: DType) -> Self {
+        Raster {
+            bands,
+            rows,
+            cols,
+            dtype,
+            data: vec![0.0; bands * rows * cols],
+            nodata: None,
+            transform: GeoTransform::default(),
+            crs: Crs::default(),
+        }
+    }
+    /// Build from band-sequential samples, checking the length.
+    pub fn from_vec(bands: usize, rows: usize, cols: usize, dtype: DType, data: Vec<f32>) -> Result<Self> {
+        if bands * rows * cols == 0 {
+            return Err(GeoError::EmptyRaster { cols, rows, bands });
+        }
+        if data.len() != bands * rows * cols {
+            return Err(GeoError::Invalid(format!(
+                "raster data has {} samples, expected {bands}x{rows}x{cols}",
+                data.len()
+            )));
+        }
+        Ok(Raster { data, ..Raster::new(0, 0, 0, dtype) }.with_shape(bands, rows, cols))
+    }
+    fn with_shape(mut self, bands: usize, rows: usize, cols: usize) -> Self {
+        self.bands = bands;
+        self.rows = rows;
+        self.cols = cols;
+        self
+    }
+    /// Copy georeferencing (transform, CRS, nodata) from another raster.
+    pub fn with_georef_of(mut self, other: &Raster) -> Self {
+        self.transform = other.transform;
+        self.crs = other.crs.clone();
+        self
+    }
+    /// Pixels per band.
+    pub fn pixels(&self) -> usize {
+        self.rows * self.cols
+    }
+    #[inline]
+    pub fn index(&self, band: usize, row: usize, col: usize) -> usize {
+        (band * self.rows + row) * self.cols + col
+    }
+    #[inline]
+    pub fn get(&self, band: usize, row: usize, col: usize) -> f32 {
+        self.data[self.index(band, row, col)]
+    }
+    #[inline]
+    pub fn set(&mut self, band: usize, row: usize, col: usize, v: f32) {
+        let i = self.index(band, row, col);
+        self.data[i] = v;
+    }
+    /// Samples of one band (row-major).
+    pub fn band(&self, band: usize) -> &[f32] {
+        let n = self.pixels();
+        &self.data[band * n..(band + 1) * n]
+    }
+    pub fn band_mut(&mut self, band: usize) -> &mut [f32] {
+        let n = self.pixels();
+        &mut self.data[band * n..(band + 1) * n]
+    }
+    /// Checked band access: a clear error when the band does not exist.
+    pub fn try_band(&self, band: usize) -> Result<&[f32]> {
+        if band >= self.bands {
+            return Err(GeoError::MissingBand { band, bands: self.bands });
+        }
+        Ok(self.band(band))
+    }
+    /// Whether a sample is nodata (equal to the nodata value, or NaN).
+    #[inline]
+    pub fn is_nodata(&self, v: f32) -> bool {
+        v.is_nan() || self.nodata.is_some_and(|nd| v as f64 == nd)
+    }
+    /// Copy a window out as a new raster whose transform is shifted accordingly.
+    pub fn window(&self, w: Window) -> Result<Raster> {
+        if !w.fits(self.cols, self.rows) {
+            return Err(GeoError::WindowOutOfBounds { window: w, cols: self.cols, rows: self.rows });
+        }
+        let mut out = Raster::new(self.bands, w.rows, w.cols, self.dtype);
+        for b in 0..self.bands {
+            for r in 0..w.rows {
+                let src = self.index(b, w.row + r, w.col);
+                let dst = out.index(b, r, 0);
+                out.data[dst..dst + w.cols].copy_from_slice(&self.data[src..src + w.cols]);
+            }
+        }
+        out.nodata = self.nodata;
+        out.crs = self.crs.clone();
+        out.transform = self.transform.window(w.col, w.row);
+        Ok(out)
+    }
+}
+
+/// Summary statistics of one band, ignoring nodata.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BandStats {
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub std: f64,
+    pub valid: usize,
+    pub nodata: usize,
+}
+
+impl Raster {
+    /// Min/max/mean/std of a band, skipping nodata and NaN.
+    pub fn band_stats(&self, band: usize) -> Result<BandStats> {
+        let values = self.try_band(band)?;
+        let (mut min, mut max, mut sum, mut sum2, mut valid) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0usize);
+        for &v in values {
+            if self.is_nodata(v) {
+                continue;
+            }
+            let v = v as f64;
+            min = min.min(v);
+            max = max.max(v);
+            sum += v;
+            sum2 += v * v;
+            valid += 1;
+        }
+        let n = valid.max(1) as f64;
+        let mean = sum / n;
+        Ok(BandStats {
+            min,
+            max,
+            mean,
+            std: (sum2 / n - mean * mean).max(0.0).sqrt(),
+            valid,
+            nodata: values.len() - valid,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_copies_and_shifts() {
+        let mut r = Raster::new(1, 4, 4, DType::F32);
+        for i in 0..16 {
+            r.data[i] = i as f32;
+        }
+        r.transform = GeoTransform::north_up(0.0, 40.0, 10.0, 10.0);
+        let w = r.window(Window::new(1, 2, 2, 2)).unwrap();
+        assert_eq!(w.data, vec![9.0, 10.0, 13.0, 14.0]);
+        assert_eq!(w.transform.pixel_to_world(0.0, 0.0), (10.0, 20.0));
+        assert!(r.window(Window::new(3, 3, 2, 2)).is_err());
+    }
+
+    #[test]
+    fn stats_skip_nodata() {
+        let mut r = Raster::from_vec(1, 1, 4, DType::F32, vec![1.0, 3.0, -9.0, f32::NAN]).unwrap();
+        r.nodata = Some(-9.0);
+        let s = r.band_stats(0).unwrap();
+        assert_eq!((s.min, s.max, s.mean, s.valid, s.nodata), (1.0, 3.0, 2.0, 2, 2));
+        assert!(r.band_stats(1).is_err());
+        assert!(Raster::from_vec(0, 1, 1, DType::U8, vec![]).is_err());
+    }
+}

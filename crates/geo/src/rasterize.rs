@@ -1,0 +1,1 @@
+//! Polygon/point rasterisation onto a raster grid.

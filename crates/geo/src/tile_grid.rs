@@ -1,0 +1,1 @@
+//! `TileGrid`: tiles with overlap/halo over a raster.

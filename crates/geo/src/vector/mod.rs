@@ -1,0 +1,1 @@
+//! Vector labels: GeoJSON and Shapefile features with attributes.
