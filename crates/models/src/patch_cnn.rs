@@ -1,0 +1,178 @@
+//! Patch CNN: classifies the centre pixel (or object) of a small image patch.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+use crate::classifier::{Classifier, DropoutMode, apply_dropout};
+use crate::error::ModelError;
+
+/// Smallest patch side the CNN accepts.
+pub const MIN_PATCH_SIZE: usize = 8;
+
+/// Configuration of a [`PatchCnn`].
+#[derive(Config, Debug)]
+pub struct PatchCnnConfig {
+    /// Number of input bands.
+    pub channels_in: usize,
+    /// Number of classes.
+    pub n_classes: usize,
+    /// Output channels of each conv block (one 2x2 max-pool per block while the patch is at
+    /// least 2 pixels wide).
+    #[config(default = "vec![32, 64, 128]")]
+    pub filters: Vec<usize>,
+    /// Dropout probability before the classifier.
+    #[config(default = 0.3)]
+    pub dropout: f64,
+}
+
+/// conv3x3 -> batch norm -> ReLU -> 2x2 max-pool.
+#[derive(Module, Debug)]
+pub struct ConvBlock {
+    conv: Conv2d,
+    norm: BatchNorm,
+    pool: MaxPool2d,
+}
+
+impl ConvBlock {
+    fn new(c_in: usize, c_out: usize, device: &Device) -> Self {
+        Self {
+            conv: Conv2dConfig::new([c_in, c_out], [3, 3])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device),
+            norm: BatchNormConfig::new(c_out).init(device),
+            pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = relu(self.norm.forward(self.conv.forward(x)));
+        let [_, _, h, w] = x.dims();
+        if h >= 2 && w >= 2 {
+            self.pool.forward(x)
+        } else {
+            x
+        }
+    }
+}
+
+/// Patches `[B, C, P, P]` -> conv blocks -> global average pool -> dropout -> linear.
+///
+/// Any patch side `P >= 8` works: pooling stops once the feature map is one pixel wide and
+/// the global average pool removes the remaining spatial extent.
+#[derive(Module, Debug)]
+pub struct PatchCnn {
+    blocks: Vec<ConvBlock>,
+    dropout: Dropout,
+    head: Linear,
+    channels_in: usize,
+    n_classes: usize,
+}
+
+impl PatchCnnConfig {
+    /// Builds the model on `device`.
+    pub fn init(&self, device: &Device) -> PatchCnn {
+        let mut blocks = Vec::with_capacity(self.filters.len());
+        let mut c_in = self.channels_in;
+        for &c_out in &self.filters {
+            blocks.push(ConvBlock::new(c_in, c_out, device));
+            c_in = c_out;
+        }
+        PatchCnn {
+            blocks,
+            dropout: DropoutConfig::new(self.dropout).init(),
+            head: LinearConfig::new(c_in, self.n_classes).init(device),
+            channels_in: self.channels_in,
+            n_classes: self.n_classes,
+        }
+    }
+}
+
+impl PatchCnn {
+    /// Logits `[B, K]` for patches `[B, C, P, P]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        self.forward_mode(x, DropoutMode::Standard)
+    }
+
+    /// Like [`forward`](Self::forward) with an explicit [`DropoutMode`].
+    pub fn forward_mode(&self, x: Tensor<4>, mode: DropoutMode) -> Tensor<2> {
+        let mut x = x;
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        // Global average pool: [B, C, H, W] -> [B, C].
+        let [b, c, h, w] = x.dims();
+        let x = x.reshape([b, c, h * w]).mean_dim(2).reshape([b, c]);
+        self.head.forward(apply_dropout(&self.dropout, x, mode))
+    }
+}
+
+impl Classifier for PatchCnn {
+    fn num_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    fn check_sample_shape(&self, sample_shape: &[usize]) -> Result<(), ModelError> {
+        match sample_shape {
+            [c, h, w] if *c == self.channels_in && *h >= MIN_PATCH_SIZE && *w >= MIN_PATCH_SIZE => {
+                Ok(())
+            }
+            _ => Err(ModelError::sample_shape(
+                "patch-cnn",
+                format!("[{}, P, P] with P >= {MIN_PATCH_SIZE}", self.channels_in),
+                sample_shape,
+            )),
+        }
+    }
+
+    fn logits(&self, x: Tensor<2>, sample_shape: &[usize], mode: DropoutMode) -> Tensor<2> {
+        let [b, _] = x.dims();
+        let x = x.reshape([b, sample_shape[0], sample_shape[1], sample_shape[2]]);
+        self.forward_mode(x, mode)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_shape_for_several_patch_sizes() {
+        let device = Device::default();
+        let model = PatchCnnConfig::new(4, 5).init(&device);
+        for p in [8, 9, 15, 16, 33] {
+            let y = model.forward(Tensor::zeros([3, 4, p, p], &device));
+            assert_eq!(y.dims(), [3, 5], "patch {p}");
+            assert!(model.check_sample_shape(&[4, p, p]).is_ok());
+        }
+    }
+
+    #[test]
+    fn flattened_input_matches_direct_forward() {
+        let device = Device::default();
+        let model = PatchCnnConfig::new(2, 3).init(&device).valid();
+        let x = Tensor::<4>::random([2, 2, 8, 8], burn::tensor::Distribution::Default, &device);
+        let direct: Vec<f32> = model
+            .forward(x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let flat = model.logits(x.reshape([2, 128]), &[2, 8, 8], DropoutMode::Standard);
+        let flat: Vec<f32> = flat.into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(direct, flat);
+    }
+
+    #[test]
+    fn rejects_small_or_mismatched_patches() {
+        let model = PatchCnnConfig::new(4, 5).init(&Device::default());
+        assert!(model.check_sample_shape(&[4, 7, 7]).is_err());
+        assert!(model.check_sample_shape(&[3, 8, 8]).is_err());
+        assert!(model.check_sample_shape(&[4, 64]).is_err());
+    }
+}
