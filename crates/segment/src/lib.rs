@@ -1,1 +1,41 @@
-//! terradl-segment
+//! terradl-segment: image segmentation for object-based image analysis and
+//! individual-plant mapping.
+//!
+//! - [`felzenszwalb`] graph-based segmentation and [`slic`] superpixels on
+//!   multi-band images, returning a [`Segmentation`] (every pixel in exactly
+//!   one 4-connected object, dense ids);
+//! - object statistics ([`object_stats`]: area, centroid, moments ->
+//!   orientation / elongation, perimeter), [`adjacency`], skeletons;
+//! - OCNN patch placement ([`place_patches`]);
+//! - instance separation of a binary mask ([`separate_instances`]: exact
+//!   distance transform, h-maxima markers, marker-controlled watershed,
+//!   outline polygons).
+
+pub mod adjacency;
+pub mod dsu;
+pub mod error;
+pub mod felzenszwalb;
+pub mod image;
+pub mod mask;
+pub mod merge;
+pub mod segmentation;
+pub mod skeleton;
+pub mod slic;
+pub mod smooth;
+pub mod stats;
+
+pub use adjacency::{adjacency, ObjectAdjacency};
+pub use dsu::DisjointSet;
+pub use error::{Result, SegmentError};
+pub use felzenszwalb::{felzenszwalb, FelzenszwalbConfig};
+#[cfg(feature = "raster")]
+pub use felzenszwalb::felzenszwalb_raster;
+pub use image::ImageView;
+pub use mask::ObjectMask;
+pub use merge::merge_small_objects;
+pub use segmentation::{connected_components, Segmentation};
+pub use skeleton::Skeleton;
+pub use slic::{slic, SlicConfig, SlicGrid};
+#[cfg(feature = "raster")]
+pub use slic::slic_raster;
+pub use stats::{object_stats, BBox, ObjectStats};
