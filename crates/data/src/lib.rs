@@ -1,1 +1,2 @@
 //! terradl-data
+pub mod detection;

@@ -1,0 +1,36 @@
+//! Errors of detection-data loading and chip sampling.
+
+use std::path::PathBuf;
+
+/// Anything that can go wrong reading annotations or images, or sampling chips.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectionDataError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Malformed annotation XML.
+    #[error("invalid Pascal VOC XML{context}: {message}")]
+    Voc { context: String, message: String },
+    /// Malformed annotation CSV.
+    #[error("invalid annotation CSV{context}, line {line}: {message}")]
+    Csv { context: String, line: usize, message: String },
+    /// An image could not be decoded or has an unsupported layout.
+    #[error("cannot decode image {path}: {message}")]
+    Image { path: PathBuf, message: String },
+    /// A request that cannot be satisfied (chip larger than image, empty set, ...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DetectionDataError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        DetectionDataError::Io { path: path.into(), source }
+    }
+}
+
+/// Result alias for detection-data operations.
+pub type Result<T> = std::result::Result<T, DetectionDataError>;

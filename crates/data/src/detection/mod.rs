@@ -1,0 +1,19 @@
+//! Detection data: Pascal VOC / CSV box annotations, RGB image loading, square
+//! chips with augmentation (flips, 90-degree rotations, brightness) that keep
+//! boxes consistent with pixels, masks derived from boxes, and splits by image.
+
+pub mod annotation;
+pub mod chip;
+pub mod dataset;
+pub mod error;
+pub mod image;
+pub mod mask;
+pub mod split;
+
+pub use annotation::{BoxAnnotation, ImageAnnotations, parse_annotation_csv, parse_voc, read_annotation_csv, read_voc};
+pub use chip::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip};
+pub use dataset::{DetectionImage, boxes_in_window, clip_box};
+pub use error::{DetectionDataError, Result};
+pub use image::{read_png_rgb, read_rgb_image};
+pub use mask::ellipse_mask;
+pub use split::{split_by_image, split_by_name};
