@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Create <workspace>/.venv (git-ignored) with rasterio (its wheel bundles GDAL)
+# and numpy, used by the GeoTIFF interop tests and bench/geotiff_read.sh.
+# Idempotent: does nothing when the venv already imports both packages.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+py="${PYTHON:-python3}"
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import rasterio, numpy" 2>/dev/null; then
+    echo "venv ready: $venv ($("$venv/bin/python" -c 'import rasterio; print("rasterio", rasterio.__version__, "GDAL", rasterio.__gdal_version__)'))"
+    exit 0
+fi
+if [ ! -x "$venv/bin/python" ]; then
+    "$py" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "numpy>=1.24" "rasterio>=1.3"
+"$venv/bin/python" -c "import rasterio, numpy; print('venv ready:', '$venv', 'rasterio', rasterio.__version__, 'GDAL', rasterio.__gdal_version__)"
