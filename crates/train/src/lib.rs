@@ -1,1 +1,31 @@
-//! terradl-train
+//! terradl-train: training machinery for the terradl models.
+//!
+//! - [`TrainConfig`] hyper-parameters, [`TensorDataset`] in-memory samples,
+//!   [`Normalization`] statistics stored with a model;
+//! - [`fit`]: AdamW, weighted cross-entropy, LR schedules, early stopping, atomic
+//!   checkpoints and resume, [`History`] for reports;
+//! - [`predict_proba`] and MC-dropout [`predict_proba_mc`], deep ensembles;
+//! - [`PixelClassifier`]: one interface over random forest, SVM and MLP for per-pixel
+//!   pipelines.
+
+pub mod checkpoint;
+pub mod config;
+pub mod dataset;
+pub mod detection;
+pub mod detection_loss;
+pub mod detection_target;
+pub mod error;
+pub mod fit;
+pub mod history;
+pub mod inference;
+pub mod normalization;
+pub mod pixel;
+
+pub use config::{ClassWeighting, LrSchedule, TrainConfig};
+pub use dataset::TensorDataset;
+pub use error::TrainError;
+pub use fit::{FitOptions, Fitted, epoch_seed, evaluate, fit};
+pub use history::{EpochRecord, History};
+pub use inference::{ClassProbabilities, predict_proba, predict_proba_mc};
+pub use normalization::{FeatureAxis, Normalization};
+pub use pixel::{PixelClassifier, PixelModelConfig};

@@ -1,0 +1,171 @@
+//! Training hyper-parameters.
+
+use burn::config::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+
+/// Learning-rate schedule, evaluated once per epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LrSchedule {
+    /// The base learning rate throughout.
+    Constant,
+    /// Cosine annealing from the base rate to `min_lr` over all epochs.
+    Cosine {
+        /// Learning rate reached at the last epoch.
+        min_lr: f64,
+    },
+    /// Multiply the rate by `gamma` every `step_epochs` epochs.
+    Step {
+        /// Epochs between decays.
+        step_epochs: usize,
+        /// Decay factor.
+        gamma: f64,
+    },
+}
+
+impl LrSchedule {
+    /// Learning rate for `epoch` (0-based) of `epochs`, from base rate `lr`.
+    pub fn rate(&self, lr: f64, epoch: usize, epochs: usize) -> f64 {
+        match self {
+            LrSchedule::Constant => lr,
+            LrSchedule::Cosine { min_lr } => {
+                let span = epochs.saturating_sub(1).max(1) as f64;
+                let t = (epoch as f64 / span).min(1.0);
+                min_lr + 0.5 * (lr - min_lr) * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            LrSchedule::Step { step_epochs, gamma } => {
+                lr * gamma.powi((epoch / (*step_epochs).max(1)) as i32)
+            }
+        }
+    }
+}
+
+/// How classes are weighted in the cross-entropy loss.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ClassWeighting {
+    /// Every class weighs 1.
+    Uniform,
+    /// Inverse class frequency in the training set, normalised to mean 1
+    /// (`n / (k * count_c)`, as scikit-learn's `"balanced"`).
+    Balanced,
+    /// Explicit weights, one per class.
+    Custom(Vec<f32>),
+}
+
+impl ClassWeighting {
+    /// Weights for `n_classes` classes given training labels, or `None` for uniform.
+    pub fn weights(&self, labels: &[u32], n_classes: usize) -> Result<Option<Vec<f32>>, TrainError> {
+        match self {
+            ClassWeighting::Uniform => Ok(None),
+            ClassWeighting::Balanced => {
+                let mut counts = vec![0usize; n_classes];
+                for &y in labels {
+                    counts[y as usize] += 1;
+                }
+                let n = labels.len() as f32;
+                Ok(Some(
+                    counts
+                        .iter()
+                        .map(|&c| if c == 0 { 0.0 } else { n / (n_classes as f32 * c as f32) })
+                        .collect(),
+                ))
+            }
+            ClassWeighting::Custom(w) => {
+                if w.len() != n_classes || w.iter().any(|v| !v.is_finite() || *v < 0.0) {
+                    return Err(TrainError::Config(format!(
+                        "{} class weights for {n_classes} classes (need one finite weight >= 0 each)",
+                        w.len()
+                    )));
+                }
+                Ok(Some(w.clone()))
+            }
+        }
+    }
+}
+
+/// Hyper-parameters of [`fit`](crate::fit).
+#[derive(Config, Debug)]
+pub struct TrainConfig {
+    /// Maximum number of epochs.
+    #[config(default = 50)]
+    pub epochs: usize,
+    /// Samples per mini-batch.
+    #[config(default = 64)]
+    pub batch_size: usize,
+    /// Base learning rate (AdamW).
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// Decoupled weight decay (AdamW).
+    #[config(default = 1e-4)]
+    pub weight_decay: f32,
+    /// Seed for weight initialisation, shuffling and dropout.
+    #[config(default = 42)]
+    pub seed: u64,
+    /// Stop after this many epochs without a lower validation loss; 0 disables early stopping.
+    #[config(default = 10)]
+    pub patience: usize,
+    /// Class weights in the loss.
+    #[config(default = "ClassWeighting::Uniform")]
+    pub class_weights: ClassWeighting,
+    /// Learning-rate schedule.
+    #[config(default = "LrSchedule::Constant")]
+    pub lr_schedule: LrSchedule,
+}
+
+impl TrainConfig {
+    /// Checks ranges before training.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        if self.epochs == 0 || self.batch_size == 0 {
+            return Err(TrainError::Config("epochs and batch_size must be > 0".into()));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(TrainError::Config(format!("learning rate {}", self.learning_rate)));
+        }
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(TrainError::Config(format!("weight decay {}", self.weight_decay)));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_goes_from_base_to_min() {
+        let s = LrSchedule::Cosine { min_lr: 1e-5 };
+        assert!((s.rate(1e-3, 0, 11) - 1e-3).abs() < 1e-12);
+        assert!((s.rate(1e-3, 10, 11) - 1e-5).abs() < 1e-12);
+        let mid = s.rate(1e-3, 5, 11);
+        assert!((mid - (1e-5 + 0.5 * (1e-3 - 1e-5))).abs() < 1e-12);
+    }
+
+    #[test]
+    fn step_decays_every_n_epochs() {
+        let s = LrSchedule::Step { step_epochs: 3, gamma: 0.1 };
+        assert_eq!(s.rate(1.0, 2, 10), 1.0);
+        assert!((s.rate(1.0, 3, 10) - 0.1).abs() < 1e-12);
+        assert!((s.rate(1.0, 7, 10) - 0.01).abs() < 1e-12);
+    }
+
+    #[test]
+    fn balanced_weights_are_inverse_frequency() {
+        let w = ClassWeighting::Balanced.weights(&[0, 0, 0, 1], 2).unwrap().unwrap();
+        assert!((w[0] - 4.0 / 6.0).abs() < 1e-6 && (w[1] - 2.0).abs() < 1e-6);
+        assert!(ClassWeighting::Custom(vec![1.0]).weights(&[0, 1], 2).is_err());
+    }
+
+    #[test]
+    fn config_round_trips_through_json() {
+        let c = TrainConfig::new()
+            .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-6 })
+            .with_class_weights(ClassWeighting::Custom(vec![1.0, 2.0]));
+        let json = serde_json::to_string(&c).unwrap();
+        let back: TrainConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.lr_schedule, c.lr_schedule);
+        assert_eq!(back.class_weights, c.class_weights);
+        assert!(TrainConfig::new().with_epochs(0).validate().is_err());
+    }
+}

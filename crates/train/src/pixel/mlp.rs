@@ -1,0 +1,98 @@
+//! The burn [`Mlp`] behind the [`PixelClassifier`] interface: standardises the features,
+//! holds out a stratified validation split for early stopping and trains with [`fit`].
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+use terradl_models::{Mlp, MlpConfig};
+
+use super::{PixelClassifier, check_x, check_xy};
+use crate::config::TrainConfig;
+use crate::dataset::TensorDataset;
+use crate::error::TrainError;
+use crate::fit::{FitOptions, fit};
+use crate::history::History;
+use crate::inference::{ClassProbabilities, predict_proba};
+use crate::normalization::{FeatureAxis, Normalization};
+
+/// Settings of an [`MlpPixelClassifier`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MlpPixelConfig {
+    /// Hidden layer widths.
+    pub hidden: Vec<usize>,
+    /// Dropout probability.
+    pub dropout: f64,
+    /// Training hyper-parameters.
+    pub train: TrainConfig,
+    /// Fraction of the samples held out for validation / early stopping (0 disables).
+    pub val_fraction: f64,
+}
+
+impl Default for MlpPixelConfig {
+    fn default() -> Self {
+        Self { hidden: vec![128, 64], dropout: 0.2, train: TrainConfig::new(), val_fraction: 0.1 }
+    }
+}
+
+/// An [`Mlp`] with its normalisation statistics.
+#[derive(Debug)]
+pub struct MlpPixelClassifier {
+    config: MlpPixelConfig,
+    model: Option<Mlp>,
+    normalization: Option<Normalization>,
+    history: History,
+}
+
+impl MlpPixelClassifier {
+    /// An untrained classifier.
+    pub fn new(config: MlpPixelConfig) -> Self {
+        Self { config, model: None, normalization: None, history: History::default() }
+    }
+
+    /// Training history of the last [`fit`](PixelClassifier::fit).
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Normalisation statistics learnt from the training features.
+    pub fn normalization(&self) -> Option<&Normalization> {
+        self.normalization.as_ref()
+    }
+}
+
+impl PixelClassifier for MlpPixelClassifier {
+    fn name(&self) -> &'static str {
+        "mlp"
+    }
+
+    fn fit(&mut self, x: &[f32], n_features: usize, y: &[u32]) -> Result<(), TrainError> {
+        let (_, k) = check_xy(x, n_features, y)?;
+        let norm = Normalization::fit(x, &[n_features], FeatureAxis::Last)?;
+        let mut xs = x.to_vec();
+        norm.apply(&mut xs, &[n_features])?;
+        let data = TensorDataset::new(xs, vec![n_features], y.to_vec())?;
+        let (train, val) = if self.config.val_fraction > 0.0 {
+            data.split_stratified(self.config.val_fraction, self.config.train.seed)
+        } else {
+            (data, TensorDataset { shape: vec![n_features], ..Default::default() })
+        };
+        let model_config = MlpConfig::new(n_features, k)
+            .with_hidden(self.config.hidden.clone())
+            .with_dropout(self.config.dropout);
+        let fitted = fit(|d: &Device| model_config.init(d), &train, &val, &self.config.train, &FitOptions::default())?;
+        self.model = Some(fitted.model);
+        self.history = fitted.history;
+        self.normalization = Some(norm);
+        Ok(())
+    }
+
+    fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError> {
+        let (Some(model), Some(norm)) = (&self.model, &self.normalization) else {
+            return Err(TrainError::Classical("MLP used before fit".into()));
+        };
+        check_x(x, n_features)?;
+        let mut xs = x.to_vec();
+        norm.apply(&mut xs, &[n_features])?;
+        predict_proba(model, &xs, &[n_features], 4096)
+    }
+}
