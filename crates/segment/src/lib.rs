@@ -13,9 +13,11 @@
 
 pub mod adjacency;
 pub mod dsu;
+pub mod edt;
 pub mod error;
 pub mod felzenszwalb;
 pub mod image;
+pub mod markers;
 pub mod mask;
 pub mod merge;
 pub mod patches;
@@ -24,6 +26,7 @@ pub mod skeleton;
 pub mod slic;
 pub mod smooth;
 pub mod stats;
+pub mod watershed;
 
 pub use adjacency::{adjacency, ObjectAdjacency};
 pub use dsu::DisjointSet;
