@@ -304,7 +304,12 @@ fn parse(ifd: &Ifd, path: &Path) -> Result<(RasterInfo, ChunkLayout)> {
     .to_geotransform(geokeys.pixel_is_point)
     .unwrap_or_default();
     let crs = if ifd.has(tag::GEO_KEY_DIRECTORY) { geokeys.crs() } else { Crs::default() };
-    let nodata = ifd.ascii(tag::GDAL_NODATA).and_then(parse_nodata);
+    // Like GDAL, the nodata of a float32 raster is the float32 value nearest
+    // the text, so that `Raster::is_nodata` matches the stored samples.
+    let nodata = ifd
+        .ascii(tag::GDAL_NODATA)
+        .and_then(parse_nodata)
+        .map(|v| if dtype == DType::F32 { v as f32 as f64 } else { v });
     let colormap = (photometric == 3).then(|| ifd.uints(tag::COLOR_MAP)).flatten().and_then(|v| ColorMap::from_tiff_tag(&v));
 
     let info = RasterInfo {
