@@ -181,6 +181,12 @@ impl CenterNetDetector {
         self.num_classes
     }
 
+    /// Per-channel input mean (0–255) the model normalises with: the neutral
+    /// value to pad inputs with.
+    pub fn input_mean(&self) -> [f32; 3] {
+        self.mean
+    }
+
     /// Check that an input batch has 3 channels and sides that are multiples of 16.
     pub fn check_input(&self, dims: [usize; 4]) -> Result<(), ModelError> {
         let [_, c, h, w] = dims;

@@ -1,1 +1,3 @@
 //! terradl-predict
+pub mod detect;
+pub mod nms;

@@ -1,0 +1,223 @@
+//! Scene-level crown detection over arbitrarily large rasters: tiles with
+//! overlap, the detector per tile, boxes shifted to scene pixels, then a
+//! scene-wide NMS so crowns on tile seams are reported once. Memory is bounded
+//! by the tile size when the source reads windows (e.g. a GeoTIFF reader).
+
+use burn::tensor::{Device, Tensor, TensorData};
+use terradl_geo::geotiff::GeoTiffReader;
+use terradl_geo::tile_grid::TileGrid;
+use terradl_geo::{GeoTransform, Raster, Window};
+use terradl_models::detection_decode::{DecodeConfig, ScoredBox, decode_detections};
+use terradl_models::detector::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE};
+
+use crate::nms::scene_nms;
+
+/// Errors of scene detection.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error("invalid detection settings: {0}")]
+    Invalid(String),
+    #[error("cannot read raster window: {0}")]
+    Read(String),
+}
+
+/// A raster that can be read window by window.
+pub trait WindowSource {
+    /// (cols, rows, bands).
+    fn shape(&self) -> (usize, usize, usize);
+    /// Pixel-to-world transform of the full raster.
+    fn geo_transform(&self) -> GeoTransform;
+    /// Read all bands of a window.
+    fn read(&self, window: Window) -> Result<Raster, DetectError>;
+}
+
+impl WindowSource for Raster {
+    fn shape(&self) -> (usize, usize, usize) {
+        (self.cols, self.rows, self.bands)
+    }
+    fn geo_transform(&self) -> GeoTransform {
+        self.transform
+    }
+    fn read(&self, window: Window) -> Result<Raster, DetectError> {
+        self.window(window).map_err(|e| DetectError::Read(e.to_string()))
+    }
+}
+
+impl WindowSource for GeoTiffReader {
+    fn shape(&self) -> (usize, usize, usize) {
+        let i = self.info();
+        (i.cols, i.rows, i.bands)
+    }
+    fn geo_transform(&self) -> GeoTransform {
+        self.info().transform
+    }
+    fn read(&self, window: Window) -> Result<Raster, DetectError> {
+        self.read_window(window).map_err(|e| DetectError::Read(e.to_string()))
+    }
+}
+
+/// One detected object.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detection {
+    /// (xmin, ymin, xmax, ymax) in scene pixel coordinates (x right, y down).
+    pub bbox_px: [f64; 4],
+    /// (min x, min y, max x, max y) in the raster's CRS (pixel coordinates when the
+    /// raster has no georeferencing: identity transform).
+    pub bbox_world: [f64; 4],
+    pub score: f32,
+    pub class: usize,
+}
+
+/// Settings of [`detect_scene`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DetectConfig {
+    /// Side of each tile's core in pixels.
+    pub tile_size: usize,
+    /// Context read around each core (pixels); at least the largest expected
+    /// object so every object lies wholly inside the tile whose core holds its centre.
+    pub overlap: usize,
+    /// Per-tile decoding (peak threshold, top-k, per-tile NMS).
+    pub decode: DecodeConfig,
+    /// IoU of the scene-wide NMS.
+    pub scene_nms_iou: f32,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig { tile_size: 512, overlap: 96, decode: DecodeConfig::default(), scene_nms_iou: 0.4 }
+    }
+}
+
+/// Round `n` up to a multiple of `m`.
+fn round_up(n: usize, m: usize) -> usize {
+    n.div_ceil(m) * m
+}
+
+/// Run the detector on one RGB raster (any size; padded to a multiple of 16 with
+/// the model's mean), returning boxes in the raster's pixel coordinates.
+pub fn detect_tile(model: &CenterNetDetector, tile: &Raster, decode: &DecodeConfig, device: &Device) -> Vec<ScoredBox> {
+    let (h, w) = (tile.rows, tile.cols);
+    let (ph, pw) = (round_up(h.max(1), DETECTOR_INPUT_MULTIPLE), round_up(w.max(1), DETECTOR_INPUT_MULTIPLE));
+    let mean = model.input_mean();
+    let mut data = vec![0f32; 3 * ph * pw];
+    for b in 0..3 {
+        let src_band = b.min(tile.bands.saturating_sub(1));
+        let dst = &mut data[b * ph * pw..(b + 1) * ph * pw];
+        dst.fill(mean[b]);
+        if tile.bands == 0 {
+            continue;
+        }
+        for r in 0..h {
+            let s = tile.index(src_band, r, 0);
+            dst[r * pw..r * pw + w].copy_from_slice(&tile.data[s..s + w]);
+        }
+        // nodata / NaN become the neutral mean
+        for v in dst.iter_mut() {
+            if tile.is_nodata(*v) {
+                *v = mean[b];
+            }
+        }
+    }
+    let x = Tensor::<4>::from_data(TensorData::new(data, [1, 3, ph, pw]), device);
+    let out = model.forward(x);
+    decode_detections(&out, decode).into_iter().next().unwrap_or_default()
+}
+
+/// Detect objects over a whole scene read window by window.
+///
+/// Tiles of `tile_size` (cores partition the scene) are read with `overlap`
+/// pixels of context; boxes whose centre falls in a tile's core are kept,
+/// shifted to scene pixels, and a scene-wide NMS removes duplicates across
+/// seams. Only one tile is in memory at a time.
+pub fn detect_scene(
+    model: &CenterNetDetector,
+    source: &impl WindowSource,
+    cfg: &DetectConfig,
+    device: &Device,
+) -> Result<Vec<Detection>, DetectError> {
+    let (cols, rows, bands) = source.shape();
+    if cols == 0 || rows == 0 {
+        return Err(DetectError::Invalid("empty raster".into()));
+    }
+    if bands < 3 {
+        return Err(DetectError::Invalid(format!("detection needs an RGB raster, got {bands} band(s)")));
+    }
+    if cfg.tile_size < DETECTOR_INPUT_MULTIPLE {
+        return Err(DetectError::Invalid(format!("tile size {} is below {DETECTOR_INPUT_MULTIPLE}", cfg.tile_size)));
+    }
+    let grid = TileGrid::new(cols, rows, cfg.tile_size, cfg.overlap).map_err(|e| DetectError::Invalid(e.to_string()))?;
+    let mut boxes = Vec::new();
+    for tile in grid.tiles() {
+        let raster = source.read(tile.outer)?;
+        let core = tile.core;
+        let (ox, oy) = (tile.outer.col as f32, tile.outer.row as f32);
+        for b in detect_tile(model, &raster, &cfg.decode, device) {
+            let b = b.shifted(ox, oy);
+            let (cx, cy) = ((b.xmin + b.xmax) * 0.5, (b.ymin + b.ymax) * 0.5);
+            let in_core = cx >= core.col as f32
+                && cx < (core.col + core.cols) as f32
+                && cy >= core.row as f32
+                && cy < (core.row + core.rows) as f32;
+            if in_core {
+                boxes.push(b);
+            }
+        }
+        tracing::debug!(tile = tile.index, of = grid.len(), found = boxes.len(), "detected tile");
+    }
+    let kept = scene_nms(boxes, cfg.scene_nms_iou, 128.0);
+    let gt = source.geo_transform();
+    Ok(kept.into_iter().map(|b| to_detection(&b, &gt, cols as f64, rows as f64)).collect())
+}
+
+/// Convert a pixel box (clipped to the scene) into a [`Detection`].
+fn to_detection(b: &ScoredBox, gt: &GeoTransform, cols: f64, rows: f64) -> Detection {
+    let px = [
+        (b.xmin as f64).clamp(0.0, cols),
+        (b.ymin as f64).clamp(0.0, rows),
+        (b.xmax as f64).clamp(0.0, cols),
+        (b.ymax as f64).clamp(0.0, rows),
+    ];
+    let corners = [(px[0], px[1]), (px[2], px[1]), (px[0], px[3]), (px[2], px[3])].map(|(c, r)| gt.pixel_to_world(c, r));
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (x, y) in corners {
+        x0 = x0.min(x);
+        y0 = y0.min(y);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    Detection { bbox_px: px, bbox_world: [x0, y0, x1, y1], score: b.score, class: b.class }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use terradl_geo::DType;
+    use terradl_models::detector::DetectorConfig;
+
+    #[test]
+    fn world_boxes_follow_the_transform() {
+        let gt = GeoTransform::north_up(500_000.0, 4_000_000.0, 0.1, 0.1);
+        let b = ScoredBox { xmin: 10.0, ymin: 20.0, xmax: 30.0, ymax: 50.0, score: 0.9, class: 0 };
+        let d = to_detection(&b, &gt, 400.0, 400.0);
+        let expect = [500_001.0, 3_999_995.0, 500_003.0, 3_999_998.0];
+        for (a, e) in d.bbox_world.iter().zip(expect) {
+            assert!((a - e).abs() < 1e-6, "{:?}", d.bbox_world);
+        }
+        let clipped = to_detection(&ScoredBox { xmin: -5.0, ..b }, &GeoTransform::default(), 400.0, 400.0);
+        assert_eq!(clipped.bbox_px[0], 0.0);
+        assert_eq!(clipped.bbox_world, clipped.bbox_px);
+    }
+
+    #[test]
+    fn scene_detection_runs_on_odd_sizes_and_rejects_bad_input() {
+        let device = Device::default();
+        let model = DetectorConfig::new().init(&device).unwrap();
+        let scene = Raster::new(3, 70, 45, DType::U8);
+        let cfg = DetectConfig { tile_size: 32, overlap: 8, ..Default::default() };
+        let dets = detect_scene(&model, &scene, &cfg, &device).unwrap();
+        assert!(dets.iter().all(|d| d.bbox_px[2] <= 45.0 && d.bbox_px[3] <= 70.0));
+        assert!(detect_scene(&model, &Raster::new(1, 8, 8, DType::U8), &cfg, &device).is_err());
+        let tiny = DetectConfig { tile_size: 4, ..cfg };
+        assert!(detect_scene(&model, &scene, &tiny, &device).is_err());
+    }
+}
