@@ -186,29 +186,66 @@ pub struct BandStats {
 impl Raster {
     /// Min/max/mean/std of a band, skipping nodata and NaN.
     pub fn band_stats(&self, band: usize) -> Result<BandStats> {
-        let values = self.try_band(band)?;
-        let (mut min, mut max, mut sum, mut sum2, mut valid) = (f64::INFINITY, f64::NEG_INFINITY, 0.0, 0.0, 0usize);
+        let mut acc = BandStatsAccumulator::default();
+        acc.add(self.try_band(band)?, self.nodata);
+        Ok(acc.finish())
+    }
+}
+
+/// Streaming band statistics: feed blocks of samples one at a time (e.g.
+/// window by window over a raster larger than memory), then [`finish`](Self::finish).
+///
+/// ```
+/// use terradl_geo::raster::BandStatsAccumulator;
+/// let mut acc = BandStatsAccumulator::default();
+/// acc.add(&[1.0, 2.0], None);
+/// acc.add(&[3.0, -9.0], Some(-9.0));
+/// let s = acc.finish();
+/// assert_eq!((s.min, s.max, s.mean, s.valid, s.nodata), (1.0, 3.0, 2.0, 3, 1));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct BandStatsAccumulator {
+    min: f64,
+    max: f64,
+    sum: f64,
+    sum2: f64,
+    valid: usize,
+    nodata: usize,
+}
+
+impl BandStatsAccumulator {
+    /// Add samples; NaN and samples equal to `nodata` are counted as nodata.
+    pub fn add(&mut self, values: &[f32], nodata: Option<f64>) {
+        if self.valid == 0 {
+            self.min = f64::INFINITY;
+            self.max = f64::NEG_INFINITY;
+        }
         for &v in values {
-            if self.is_nodata(v) {
+            if v.is_nan() || nodata.is_some_and(|nd| v as f64 == nd) {
+                self.nodata += 1;
                 continue;
             }
             let v = v as f64;
-            min = min.min(v);
-            max = max.max(v);
-            sum += v;
-            sum2 += v * v;
-            valid += 1;
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+            self.sum += v;
+            self.sum2 += v * v;
+            self.valid += 1;
         }
-        let n = valid.max(1) as f64;
-        let mean = sum / n;
-        Ok(BandStats {
+    }
+    /// The statistics so far (min/max are NaN when no valid sample was seen).
+    pub fn finish(&self) -> BandStats {
+        let n = self.valid.max(1) as f64;
+        let mean = self.sum / n;
+        let (min, max) = if self.valid == 0 { (f64::NAN, f64::NAN) } else { (self.min, self.max) };
+        BandStats {
             min,
             max,
             mean,
-            std: (sum2 / n - mean * mean).max(0.0).sqrt(),
-            valid,
-            nodata: values.len() - valid,
-        })
+            std: (self.sum2 / n - mean * mean).max(0.0).sqrt(),
+            valid: self.valid,
+            nodata: self.nodata,
+        }
     }
 }
 
