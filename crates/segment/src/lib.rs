@@ -12,11 +12,13 @@
 //!   outline polygons).
 
 pub mod adjacency;
+pub mod contour;
 pub mod dsu;
 pub mod edt;
 pub mod error;
 pub mod felzenszwalb;
 pub mod image;
+pub mod instances;
 pub mod markers;
 pub mod mask;
 pub mod merge;
@@ -35,6 +37,8 @@ pub use felzenszwalb::{felzenszwalb, FelzenszwalbConfig};
 #[cfg(feature = "raster")]
 pub use felzenszwalb::felzenszwalb_raster;
 pub use image::ImageView;
+pub use instances::{separate_instances, Instance, InstanceConfig, Instances};
+pub use markers::MarkerConfig;
 pub use mask::ObjectMask;
 pub use merge::merge_small_objects;
 pub use patches::{place_patches, PatchPlacementConfig, PatchSite};
