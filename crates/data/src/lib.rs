@@ -1,2 +1,25 @@
-//! terradl-data
+//! terradl-data: labelled datasets and sample designs.
+//!
+//! - [`labelled_image::LabelledImage`], [`samples::LabelledSamples`] and
+//!   [`time_series::TimeSeriesDataset`]: the typed datasets;
+//! - [`sources`]: loaders for the real sample data (docs/DATA.md);
+//! - [`sampling`]: stratified, per-object and spatially blocked k-fold designs;
+//! - [`class_weights`], [`normalize`], [`gap_fill`], [`features`]: training-set
+//!   preparation (imbalance weights, mean/std statistics, cloud-gap
+//!   interpolation, band values plus spectral indices).
+pub mod class_weights;
 pub mod detection;
+pub mod error;
+pub mod features;
+pub mod gap_fill;
+pub mod labelled_image;
+pub mod normalize;
+pub mod samples;
+pub mod sampling;
+pub mod sources;
+pub mod time_series;
+
+pub use error::{DataError, Result};
+pub use labelled_image::{LabelledImage, UNLABELLED};
+pub use samples::LabelledSamples;
+pub use time_series::{Date, TimeSeriesDataset};

