@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod detection;
 pub mod detection_loss;
 pub mod detection_target;
+pub mod ensemble;
 pub mod error;
 pub mod fit;
 pub mod history;
