@@ -1,0 +1,41 @@
+//! Errors of the report crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while drawing figures or writing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Input data that cannot be drawn (empty, mismatched lengths, bad band index...).
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JSON file of a run directory could not be parsed.
+    #[error("{path}: invalid JSON: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// PNG encoding failed.
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+    /// A raster needed by the report could not be read.
+    #[error("{path}: cannot read raster: {message}")]
+    Raster { path: PathBuf, message: String },
+}
+
+impl ReportError {
+    /// Wrap an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        ReportError::Io { path: path.into(), source }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, ReportError>;
