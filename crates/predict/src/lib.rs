@@ -1,3 +1,4 @@
 //! terradl-predict
 pub mod detect;
 pub mod nms;
+pub mod uncertainty;
