@@ -44,12 +44,14 @@ pub struct LtaeConfig {
     pub positions: Option<Vec<f32>>,
 }
 
-/// Series `[B, T, C]` -> layer norm -> linear to `d_model` -> + sinusoidal encoding of the
+/// Series `[B, T, C]` (standardised per channel beforehand) -> linear to `d_model` -> + sinusoidal encoding of the
 /// acquisition dates -> multi-head attention with one learned master query per head (values
 /// are the input channels split among heads) -> layer norm -> MLP head -> logits `[B, K]`.
+/// The paper normalises the input with a group norm across channels; here the data are expected
+/// to be standardised per channel beforehand (`terradl_train::Normalization`), because a norm
+/// across the few channels of one date erases the amplitude that separates classes.
 #[derive(Module, Debug)]
 pub struct Ltae {
-    in_norm: LayerNorm,
     in_proj: Linear,
     keys: Linear,
     /// Master queries `[n_head, d_k]`.
@@ -86,7 +88,6 @@ impl LtaeConfig {
     pub fn init(&self, device: &Device) -> Ltae {
         let std = (2.0 / self.d_k as f64).sqrt();
         Ltae {
-            in_norm: LayerNormConfig::new(self.n_channels).init(device),
             in_proj: LinearConfig::new(self.n_channels, self.d_model).init(device),
             keys: LinearConfig::new(self.d_model, self.n_head * self.d_k).init(device),
             queries: Initializer::Normal { mean: 0.0, std }.init([self.n_head, self.d_k], device),
@@ -154,7 +155,7 @@ impl Ltae {
         let (h, dk, dm) = (self.n_head, self.d_k, self.d_model);
         let pe = positional_encoding(positions, dm, h, self.period);
         let pe = Tensor::<2>::from_data(TensorData::new(pe, [t, dm]), &device).reshape([1, t, dm]);
-        let x = self.in_proj.forward(self.in_norm.forward(x)) + pe; // [B, T, dm]
+        let x = self.in_proj.forward(x) + pe; // [B, T, dm]
 
         // Attention of each head's master query over time.
         let keys = self
@@ -182,7 +183,7 @@ impl Ltae {
         let (h, dk, dm) = (self.n_head, self.d_k, self.d_model);
         let pe = positional_encoding(positions, dm, h, self.period);
         let pe = Tensor::<2>::from_data(TensorData::new(pe, [t, dm]), &device).reshape([1, t, dm]);
-        let x = self.in_proj.forward(self.in_norm.forward(x)) + pe;
+        let x = self.in_proj.forward(x) + pe;
         let keys = self
             .keys
             .forward(x)
