@@ -45,11 +45,13 @@ pub fn read_rgb_image(path: impl AsRef<Path>) -> Result<Raster> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "png" => read_png_rgb(path),
-        // GeoTIFF support arrives with terradl-geo's reader (being written in parallel).
-        "tif" | "tiff" => Err(DetectionDataError::Image {
-            path: path.to_path_buf(),
-            message: "GeoTIFF input is not wired yet; use the PNG".into(),
-        }),
+        "tif" | "tiff" => {
+            let bad = |message: String| DetectionDataError::Image { path: path.to_path_buf(), message };
+            let r = terradl_geo::geotiff::GeoTiffReader::open(path)
+                .and_then(|reader| reader.read())
+                .map_err(|e| bad(e.to_string()))?;
+            to_rgb(r).map_err(bad)
+        }
         other => Err(DetectionDataError::Image {
             path: path.to_path_buf(),
             message: format!("unsupported image format {other:?} (use PNG or GeoTIFF)"),
