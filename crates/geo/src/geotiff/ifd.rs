@@ -190,7 +190,8 @@ impl Ifd {
         read_exact_at(file, &mut cbuf[..count_size as usize], offset).map_err(|e| GeoError::io(path, e))?;
         let cb = Bytes { data: &cbuf, big_endian: self.big_endian };
         let n = if self.bigtiff { cb.u64(0) } else { cb.u16(0) as u64 };
-        let table_end = offset + count_size + n * entry_size;
+        // The table plus the next-IFD pointer after it.
+        let table_end = offset + count_size + n * entry_size + inline;
         if n == 0 || n > 4096 || table_end > self.file_len {
             return Err(invalid(path, format!("IFD at {offset} has {n} entries ending past the end of the file ({} bytes): truncated?", self.file_len)));
         }
