@@ -86,7 +86,7 @@ impl AreaAdjusted {
             return Err(AssessError::InvalidArea);
         }
         let total: f64 = mapped_area.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return Err(AssessError::InvalidArea);
         }
         let w: Vec<f64> = mapped_area.iter().map(|a| a / total).collect();

@@ -31,7 +31,7 @@ impl GridShape {
 
 /// Check a window size (odd, >= 1) and return its half width.
 pub(crate) fn half_window(size: usize) -> Result<usize> {
-    if size == 0 || size % 2 == 0 {
+    if size == 0 || size.is_multiple_of(2) {
         return Err(SarError::InvalidWindow(size));
     }
     Ok(size / 2)

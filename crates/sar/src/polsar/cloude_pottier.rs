@@ -37,17 +37,17 @@ pub fn cloude_pottier(t3: &Hermitian3) -> Option<CloudePottier> {
     let eig = hermitian_eigen(t3);
     let values = eig.values.map(|v| v.max(0.0));
     let total: f64 = values.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return None;
     }
     let mut entropy = 0.0;
     let mut alpha = 0.0;
-    for k in 0..3 {
-        let p = values[k] / total;
+    for (value, vector) in values.iter().zip(&eig.vectors) {
+        let p = value / total;
         if p > 0.0 {
             entropy -= p * p.ln() / 3f64.ln();
         }
-        alpha += p * eig.vectors[k][0].norm().min(1.0).acos();
+        alpha += p * vector[0].norm().min(1.0).acos();
     }
     let (l2, l3) = (values[1], values[2]);
     let anisotropy = if l2 + l3 > 0.0 { (l2 - l3) / (l2 + l3) } else { 0.0 };

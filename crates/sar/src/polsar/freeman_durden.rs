@@ -53,7 +53,7 @@ pub fn freeman_durden(c3: &Hermitian3) -> Option<FreemanDurden> {
     let hv = c3.m[1][1].re / 2.0; // <|HV|²>, since C22 = 2 <|HV|²>
     let vv = c3.m[2][2].re;
     let span = hh + 2.0 * hv + vv;
-    if !(span > 0.0) {
+    if span.is_nan() || span <= 0.0 {
         return None;
     }
     let fv = 3.0 * hv;

@@ -9,6 +9,7 @@
 //!
 //! For reciprocal data `trace(C3) = trace(T3) = span = |HH|² + |HV|² + |VH|² + |VV|²`.
 
+mod bands;
 mod cloude_pottier;
 mod eigen;
 mod freeman_durden;
@@ -17,6 +18,7 @@ mod multilook;
 mod pauli;
 mod scattering;
 
+pub use bands::PolarimetricBands;
 pub use cloude_pottier::{CloudePottier, cloude_pottier};
 pub use eigen::{HermitianEigen, hermitian_eigen};
 pub use freeman_durden::{FreemanDurden, freeman_durden};

@@ -19,7 +19,7 @@ pub fn multilook(matrices: &[Hermitian3], shape: GridShape, window: usize) -> Re
     shape.check("matrix grid", matrices.len())?;
     let half = half_window(window)?;
     // 18 real channels (all 9 complex elements) plus a validity count.
-    let mut channels = vec![Vec::with_capacity(matrices.len()); 19];
+    let mut channels: Vec<Vec<f64>> = (0..19).map(|_| Vec::with_capacity(matrices.len())).collect();
     for m in matrices {
         let ok = m.is_finite();
         for (k, z) in m.m.iter().flatten().enumerate() {

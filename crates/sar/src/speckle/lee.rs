@@ -34,7 +34,7 @@ pub(crate) fn noise_cv2(enl: f64) -> Result<f64> {
 /// `k = Var[x] / Var[y]`, clamped to `[0, 1]`; the estimate is
 /// `mean + k (y - mean)`.
 pub(crate) fn lee_estimate(y: f64, mean: f64, var: f64, cu2: f64) -> f64 {
-    if !(var > 0.0) || !mean.is_finite() {
+    if var.is_nan() || var <= 0.0 || !mean.is_finite() {
         return if mean.is_finite() { mean } else { y };
     }
     let var_x = (var - mean * mean * cu2) / (1.0 + cu2);
