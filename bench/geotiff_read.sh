@@ -16,7 +16,7 @@ cargo build --release -q -p terradl-geo --example read_bench
 echo "# $(nproc) CPU cores; best of $repeats; MB = 10^6 bytes of uncompressed uint16 samples (134.2 MB)"
 results="$out/geotiff_read.jsonl"
 {
-    "$root/target/release/examples/read_bench" "$file" "$repeats"
+    "${CARGO_TARGET_DIR:-$root/target}/release/examples/read_bench" "$file" "$repeats"
     "$py" bench/geotiff_read.py read "$file" "$repeats"
 } | tee "$results"
 "$py" - "$results" <<'PY'
