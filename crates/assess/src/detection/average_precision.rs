@@ -73,7 +73,7 @@ mod tests {
             ],
             truths: vec![unit(0.0), unit(10.0), unit(20.0)],
         };
-        assert!((average_precision(&[img.clone()], 0.5).unwrap() - 5.0 / 9.0).abs() < 1e-12);
+        assert!((average_precision(std::slice::from_ref(&img), 0.5).unwrap() - 5.0 / 9.0).abs() < 1e-12);
         // Ranking across images: the same three predictions split over two images.
         let a = DetectionImage { predictions: vec![img.predictions[0], img.predictions[2]], truths: vec![unit(0.0), unit(10.0)] };
         let b = DetectionImage { predictions: vec![img.predictions[1]], truths: vec![unit(20.0)] };
@@ -87,9 +87,9 @@ mod tests {
             predictions: vec![ScoredBox::new(BBox::new(2.0, 0.0, 6.0, 4.0), 0.5)],
             truths: vec![BBox::new(0.0, 0.0, 4.0, 4.0)],
         };
-        assert_eq!(average_precision(&[img.clone()], 0.3), Some(1.0));
-        assert_eq!(average_precision(&[img.clone()], 0.5), Some(0.0));
-        assert_eq!(mean_average_precision(&[img.clone()], &[0.3, 0.5]), Some(0.5));
+        assert_eq!(average_precision(std::slice::from_ref(&img), 0.3), Some(1.0));
+        assert_eq!(average_precision(std::slice::from_ref(&img), 0.5), Some(0.0));
+        assert_eq!(mean_average_precision(std::slice::from_ref(&img), &[0.3, 0.5]), Some(0.5));
         assert_eq!(mean_average_precision(&[img], &[]), None);
         assert_eq!(average_precision(&[], 0.5), None);
     }
