@@ -77,14 +77,23 @@ pub fn save_checkpoint<M: Module>(
 ) -> Result<CheckpointFiles, TrainError> {
     fs::create_dir_all(root).map_err(|e| io(root, e))?;
     let name = format!("epoch-{:04}", state.epoch);
-    let tmp = CheckpointFiles { dir: root.join(format!(".{name}.tmp")) };
+    let tmp = CheckpointFiles {
+        dir: root.join(format!(".{name}.tmp")),
+    };
     if tmp.dir.exists() {
         fs::remove_dir_all(&tmp.dir).map_err(|e| io(&tmp.dir, e))?;
     }
     fs::create_dir_all(&tmp.dir).map_err(|e| io(&tmp.dir, e))?;
-    model.clone().save_file(tmp.model()).map_err(|e| io(&tmp.model(), e))?;
-    best.clone().save_file(tmp.best()).map_err(|e| io(&tmp.best(), e))?;
-    optimizer.save(tmp.optimizer()).map_err(|e| io(&tmp.optimizer(), e))?;
+    model
+        .clone()
+        .save_file(tmp.model())
+        .map_err(|e| io(&tmp.model(), e))?;
+    best.clone()
+        .save_file(tmp.best())
+        .map_err(|e| io(&tmp.best(), e))?;
+    optimizer
+        .save(tmp.optimizer())
+        .map_err(|e| io(&tmp.optimizer(), e))?;
     let json = serde_json::to_vec_pretty(state).map_err(|e| io(&tmp.state(), e))?;
     fs::write(tmp.state(), json).map_err(|e| io(&tmp.state(), e))?;
 
@@ -110,14 +119,19 @@ pub fn save_checkpoint<M: Module>(
 }
 
 /// The latest complete checkpoint under `root`, if any.
-pub fn latest_checkpoint(root: &Path) -> Result<Option<(CheckpointFiles, CheckpointState)>, TrainError> {
+pub fn latest_checkpoint(
+    root: &Path,
+) -> Result<Option<(CheckpointFiles, CheckpointState)>, TrainError> {
     let pointer = root.join(LATEST);
     if !pointer.exists() {
         return Ok(None);
     }
     let name = fs::read_to_string(&pointer).map_err(|e| io(&pointer, e))?;
-    let files = CheckpointFiles { dir: root.join(name.trim()) };
+    let files = CheckpointFiles {
+        dir: root.join(name.trim()),
+    };
     let text = fs::read(files.state()).map_err(|e| io(&files.state(), e))?;
-    let state: CheckpointState = serde_json::from_slice(&text).map_err(|e| io(&files.state(), e))?;
+    let state: CheckpointState =
+        serde_json::from_slice(&text).map_err(|e| io(&files.state(), e))?;
     Ok(Some((files, state)))
 }

@@ -55,7 +55,11 @@ pub enum ClassWeighting {
 
 impl ClassWeighting {
     /// Weights for `n_classes` classes given training labels, or `None` for uniform.
-    pub fn weights(&self, labels: &[u32], n_classes: usize) -> Result<Option<Vec<f32>>, TrainError> {
+    pub fn weights(
+        &self,
+        labels: &[u32],
+        n_classes: usize,
+    ) -> Result<Option<Vec<f32>>, TrainError> {
         match self {
             ClassWeighting::Uniform => Ok(None),
             ClassWeighting::Balanced => {
@@ -67,7 +71,13 @@ impl ClassWeighting {
                 Ok(Some(
                     counts
                         .iter()
-                        .map(|&c| if c == 0 { 0.0 } else { n / (n_classes as f32 * c as f32) })
+                        .map(|&c| {
+                            if c == 0 {
+                                0.0
+                            } else {
+                                n / (n_classes as f32 * c as f32)
+                            }
+                        })
                         .collect(),
                 ))
             }
@@ -117,13 +127,21 @@ impl TrainConfig {
     /// Checks ranges before training.
     pub fn validate(&self) -> Result<(), TrainError> {
         if self.epochs == 0 || self.batch_size == 0 {
-            return Err(TrainError::Config("epochs and batch_size must be > 0".into()));
+            return Err(TrainError::Config(
+                "epochs and batch_size must be > 0".into(),
+            ));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(TrainError::Config(format!("learning rate {}", self.learning_rate)));
+            return Err(TrainError::Config(format!(
+                "learning rate {}",
+                self.learning_rate
+            )));
         }
         if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(TrainError::Config(format!("weight decay {}", self.weight_decay)));
+            return Err(TrainError::Config(format!(
+                "weight decay {}",
+                self.weight_decay
+            )));
         }
         Ok(())
     }
@@ -144,7 +162,10 @@ mod tests {
 
     #[test]
     fn step_decays_every_n_epochs() {
-        let s = LrSchedule::Step { step_epochs: 3, gamma: 0.1 };
+        let s = LrSchedule::Step {
+            step_epochs: 3,
+            gamma: 0.1,
+        };
         assert_eq!(s.rate(1.0, 2, 10), 1.0);
         assert!((s.rate(1.0, 3, 10) - 0.1).abs() < 1e-12);
         assert!((s.rate(1.0, 7, 10) - 0.01).abs() < 1e-12);
@@ -152,9 +173,16 @@ mod tests {
 
     #[test]
     fn balanced_weights_are_inverse_frequency() {
-        let w = ClassWeighting::Balanced.weights(&[0, 0, 0, 1], 2).unwrap().unwrap();
+        let w = ClassWeighting::Balanced
+            .weights(&[0, 0, 0, 1], 2)
+            .unwrap()
+            .unwrap();
         assert!((w[0] - 4.0 / 6.0).abs() < 1e-6 && (w[1] - 2.0).abs() < 1e-6);
-        assert!(ClassWeighting::Custom(vec![1.0]).weights(&[0, 1], 2).is_err());
+        assert!(
+            ClassWeighting::Custom(vec![1.0])
+                .weights(&[0, 1], 2)
+                .is_err()
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@ impl TensorDataset {
     pub fn new(x: Vec<f32>, shape: Vec<usize>, y: Vec<u32>) -> Result<Self, TrainError> {
         let per = shape.iter().product::<usize>();
         if shape.is_empty() || per == 0 {
-            return Err(TrainError::Data(format!("sample shape {shape:?} has no values")));
+            return Err(TrainError::Data(format!(
+                "sample shape {shape:?} has no values"
+            )));
         }
         if x.len() != per * y.len() {
             return Err(TrainError::Data(format!(
@@ -70,7 +72,11 @@ impl TensorDataset {
         for &i in indices {
             x.extend_from_slice(self.sample(i));
         }
-        Self { x, shape: self.shape.clone(), y: indices.iter().map(|&i| self.y[i]).collect() }
+        Self {
+            x,
+            shape: self.shape.clone(),
+            y: indices.iter().map(|&i| self.y[i]).collect(),
+        }
     }
 
     /// Stratified random split: about `val_fraction` of each class goes to the second set.
@@ -96,7 +102,10 @@ impl TensorDataset {
         if let Some(seed) = seed {
             order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
         }
-        order.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect()
+        order
+            .chunks(batch_size.max(1))
+            .map(<[usize]>::to_vec)
+            .collect()
     }
 
     /// The samples at `indices` as one `[n, prod(shape)]` tensor (a single allocation).
@@ -117,7 +126,13 @@ impl TensorDataset {
 }
 
 /// Rows `[start, end)` of a flat sample buffer as one `[end - start, sample_len]` tensor.
-pub fn rows_tensor(x: &[f32], sample_len: usize, start: usize, end: usize, device: &Device) -> Tensor<2> {
+pub fn rows_tensor(
+    x: &[f32],
+    sample_len: usize,
+    start: usize,
+    end: usize,
+    device: &Device,
+) -> Tensor<2> {
     let data = x[start * sample_len..end * sample_len].to_vec();
     Tensor::from_data(TensorData::new(data, [end - start, sample_len]), device)
 }

@@ -33,7 +33,11 @@ where
                 Some(root) => FitOptions::checkpointed(root.join(format!("member-{i}"))),
                 None => FitOptions::default(),
             };
-            tracing::info!(member = i, seed = member_config.seed, "training ensemble member");
+            tracing::info!(
+                member = i,
+                seed = member_config.seed,
+                "training ensemble member"
+            );
             fit(&init, train, val, &member_config, &options)
         })
         .collect()
@@ -47,5 +51,8 @@ pub fn ensemble_proba<M: Classifier>(
     sample_shape: &[usize],
     batch_size: usize,
 ) -> Result<Vec<ClassProbabilities>, TrainError> {
-    members.iter().map(|m| predict_proba(m, x, sample_shape, batch_size)).collect()
+    members
+        .iter()
+        .map(|m| predict_proba(m, x, sample_shape, batch_size))
+        .collect()
 }

@@ -35,6 +35,9 @@ pub enum TrainError {
 
 impl TrainError {
     pub(crate) fn checkpoint(path: impl Into<PathBuf>, message: impl ToString) -> Self {
-        Self::Checkpoint { path: path.into(), message: message.to_string() }
+        Self::Checkpoint {
+            path: path.into(),
+            message: message.to_string(),
+        }
     }
 }

@@ -32,14 +32,23 @@ pub struct FitOptions {
 
 impl Default for FitOptions {
     fn default() -> Self {
-        Self { device: Device::default(), checkpoint_dir: None, resume: false, max_epochs_this_run: None }
+        Self {
+            device: Device::default(),
+            checkpoint_dir: None,
+            resume: false,
+            max_epochs_this_run: None,
+        }
     }
 }
 
 impl FitOptions {
     /// Options that checkpoint to `dir` and resume from it when possible.
     pub fn checkpointed(dir: impl Into<PathBuf>) -> Self {
-        Self { checkpoint_dir: Some(dir.into()), resume: true, ..Self::default() }
+        Self {
+            checkpoint_dir: Some(dir.into()),
+            resume: true,
+            ..Self::default()
+        }
     }
 }
 
@@ -71,19 +80,36 @@ pub fn evaluate<M: Classifier>(
 ) -> Result<(f32, f32), TrainError> {
     let (mut loss_sum, mut correct) = (0f64, 0usize);
     for idx in data.batch_indices(batch_size, None) {
-        let logits = model.logits(data.batch_x(&idx, device), &data.shape, DropoutMode::Standard);
+        let logits = model.logits(
+            data.batch_x(&idx, device),
+            &data.shape,
+            DropoutMode::Standard,
+        );
         let l = loss.forward(logits.clone(), data.batch_y(&idx, device));
-        loss_sum += l.try_into_scalar::<f32>().map_err(|e| TrainError::Tensor(e.to_string()))? as f64
+        loss_sum += l
+            .try_into_scalar::<f32>()
+            .map_err(|e| TrainError::Tensor(e.to_string()))? as f64
             * idx.len() as f64;
         let pred = logits.argmax(1).into_data();
-        let pred = pred.convert::<i64>().try_to_vec::<i64>().map_err(|e| TrainError::Tensor(format!("{e:?}")))?;
-        correct += pred.iter().zip(&idx).filter(|(p, i)| **p == data.y[**i] as i64).count();
+        let pred = pred
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .map_err(|e| TrainError::Tensor(format!("{e:?}")))?;
+        correct += pred
+            .iter()
+            .zip(&idx)
+            .filter(|(p, i)| **p == data.y[**i] as i64)
+            .count();
     }
     let n = data.len().max(1) as f64;
     Ok(((loss_sum / n) as f32, (correct as f64 / n) as f32))
 }
 
-fn check_data(model: &impl Classifier, train: &TensorDataset, val: &TensorDataset) -> Result<(), TrainError> {
+fn check_data(
+    model: &impl Classifier,
+    train: &TensorDataset,
+    val: &TensorDataset,
+) -> Result<(), TrainError> {
     if train.is_empty() {
         return Err(TrainError::Data("empty training set".into()));
     }
@@ -96,7 +122,9 @@ fn check_data(model: &impl Classifier, train: &TensorDataset, val: &TensorDatase
     model.check_sample_shape(&train.shape)?;
     let k = model.num_classes();
     if let Some(bad) = train.y.iter().chain(&val.y).find(|&&c| c as usize >= k) {
-        return Err(TrainError::Data(format!("label {bad} but the model has {k} classes")));
+        return Err(TrainError::Data(format!(
+            "label {bad} but the model has {k} classes"
+        )));
     }
     Ok(())
 }
@@ -129,7 +157,9 @@ where
     check_data(&model, train, val)?;
     let n_classes = model.num_classes();
 
-    let mut optimizer = AdamWConfig::new().with_weight_decay(config.weight_decay).init();
+    let mut optimizer = AdamWConfig::new()
+        .with_weight_decay(config.weight_decay)
+        .init();
     let mut best = model.valid();
     let mut state = CheckpointState {
         epoch: 0,
@@ -140,19 +170,27 @@ where
     if let (true, Some(dir)) = (options.resume, &options.checkpoint_dir)
         && let Some((files, saved)) = latest_checkpoint(dir)?
     {
-        model = model.try_load_file(files.model()).map_err(|e| TrainError::checkpoint(files.model(), e))?;
+        model = model
+            .try_load_file(files.model())
+            .map_err(|e| TrainError::checkpoint(files.model(), e))?;
         best = init(&device)
             .try_load_file(files.best())
             .map_err(|e| TrainError::checkpoint(files.best(), e))?
             .valid();
-        optimizer = optimizer.load(files.optimizer()).map_err(|e| TrainError::checkpoint(files.optimizer(), e))?;
+        optimizer = optimizer
+            .load(files.optimizer())
+            .map_err(|e| TrainError::checkpoint(files.optimizer(), e))?;
         info!(epoch = saved.epoch, dir = %files.dir.display(), "resuming from checkpoint");
         state = saved;
     }
 
     let weights = config.class_weights.weights(&train.y, n_classes)?;
-    let loss_train = CrossEntropyLossConfig::new().with_weights(weights.clone()).init(&ad);
-    let loss_val = CrossEntropyLossConfig::new().with_weights(weights).init(&device);
+    let loss_train = CrossEntropyLossConfig::new()
+        .with_weights(weights.clone())
+        .init(&ad);
+    let loss_val = CrossEntropyLossConfig::new()
+        .with_weights(weights)
+        .init(&device);
 
     let mut ran = 0usize;
     while state.epoch < config.epochs && !state.history.stopped_early {
@@ -162,7 +200,9 @@ where
         let epoch = state.epoch;
         let seed = epoch_seed(config.seed, epoch);
         ad.seed(seed);
-        let lr = config.lr_schedule.rate(config.learning_rate, epoch, config.epochs);
+        let lr = config
+            .lr_schedule
+            .rate(config.learning_rate, epoch, config.epochs);
         let start = Instant::now();
 
         let mut batches = train.batch_indices(config.batch_size, Some(seed));
@@ -175,7 +215,9 @@ where
             let logits = model.logits(train.batch_x(idx, &ad), &train.shape, DropoutMode::Standard);
             let loss = loss_train.forward(logits, train.batch_y(idx, &ad));
             let grads = loss.backward();
-            loss_sum += loss.try_into_scalar::<f32>().map_err(|e| TrainError::Tensor(e.to_string()))? as f64
+            loss_sum += loss
+                .try_into_scalar::<f32>()
+                .map_err(|e| TrainError::Tensor(e.to_string()))? as f64
                 * idx.len() as f64;
             seen += idx.len();
             let grads = GradientsParams::from_grads(grads, &model);
@@ -233,5 +275,8 @@ where
         }
         ran += 1;
     }
-    Ok(Fitted { model: best, history: state.history })
+    Ok(Fitted {
+        model: best,
+        history: state.history,
+    })
 }

@@ -54,7 +54,10 @@ impl ClassProbabilities {
     /// members). `None` if `passes` is empty or their sizes differ.
     pub fn mean(passes: &[ClassProbabilities]) -> Option<ClassProbabilities> {
         let first = passes.first()?;
-        if passes.iter().any(|p| p.values.len() != first.values.len() || p.n_classes != first.n_classes) {
+        if passes
+            .iter()
+            .any(|p| p.values.len() != first.values.len() || p.n_classes != first.n_classes)
+        {
             return None;
         }
         let mut values = vec![0f32; first.values.len()];
@@ -65,12 +68,20 @@ impl ClassProbabilities {
         }
         let n = passes.len() as f32;
         values.iter_mut().for_each(|v| *v /= n);
-        Some(ClassProbabilities { n_classes: first.n_classes, values })
+        Some(ClassProbabilities {
+            n_classes: first.n_classes,
+            values,
+        })
     }
 }
 
 fn model_device<M: Module>(model: &M) -> Device {
-    model.devices().into_iter().next().unwrap_or_default().inner()
+    model
+        .devices()
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+        .inner()
 }
 
 fn run<M: Classifier>(
@@ -83,7 +94,10 @@ fn run<M: Classifier>(
 ) -> Result<ClassProbabilities, TrainError> {
     let per: usize = sample_shape.iter().product();
     if per == 0 || x.len() % per != 0 {
-        return Err(TrainError::Data(format!("{} values for samples of {sample_shape:?}", x.len())));
+        return Err(TrainError::Data(format!(
+            "{} values for samples of {sample_shape:?}",
+            x.len()
+        )));
     }
     let n = x.len() / per;
     let k = model.num_classes();
@@ -94,10 +108,17 @@ fn run<M: Classifier>(
         let end = (start + batch).min(n);
         let logits = model.logits(rows_tensor(x, per, start, end, device), sample_shape, mode);
         let probs = softmax(logits, 1).into_data();
-        values.extend(probs.try_to_vec::<f32>().map_err(|e| TrainError::Tensor(format!("{e:?}")))?);
+        values.extend(
+            probs
+                .try_to_vec::<f32>()
+                .map_err(|e| TrainError::Tensor(format!("{e:?}")))?,
+        );
         start = end;
     }
-    Ok(ClassProbabilities { n_classes: k, values })
+    Ok(ClassProbabilities {
+        n_classes: k,
+        values,
+    })
 }
 
 /// Softmax probabilities of `x` (samples of `sample_shape`, flattened) in batches, with the
@@ -111,7 +132,14 @@ pub fn predict_proba<M: Classifier>(
     model.check_sample_shape(sample_shape)?;
     let model = model.valid();
     let device = model_device(&model);
-    run(&model, x, sample_shape, batch_size, DropoutMode::Standard, &device)
+    run(
+        &model,
+        x,
+        sample_shape,
+        batch_size,
+        DropoutMode::Standard,
+        &device,
+    )
 }
 
 /// MC-dropout prediction: `n_passes` forward passes with dropout sampling
@@ -130,7 +158,16 @@ pub fn predict_proba_mc<M: Classifier>(
     let device = model_device(&model);
     device.seed(seed);
     (0..n_passes)
-        .map(|_| run(&model, x, sample_shape, batch_size, DropoutMode::Stochastic, &device))
+        .map(|_| {
+            run(
+                &model,
+                x,
+                sample_shape,
+                batch_size,
+                DropoutMode::Stochastic,
+                &device,
+            )
+        })
         .collect()
 }
 
@@ -140,8 +177,14 @@ mod tests {
 
     #[test]
     fn argmax_and_mean() {
-        let a = ClassProbabilities { n_classes: 2, values: vec![0.2, 0.8, 0.6, 0.4] };
-        let b = ClassProbabilities { n_classes: 2, values: vec![0.4, 0.6, 1.0, 0.0] };
+        let a = ClassProbabilities {
+            n_classes: 2,
+            values: vec![0.2, 0.8, 0.6, 0.4],
+        };
+        let b = ClassProbabilities {
+            n_classes: 2,
+            values: vec![0.4, 0.6, 1.0, 0.0],
+        };
         assert_eq!(a.argmax(), vec![1, 0]);
         let m = ClassProbabilities::mean(&[a, b]).unwrap();
         assert!((m.values[0] - 0.3).abs() < 1e-6 && (m.values[2] - 0.8).abs() < 1e-6);

@@ -40,7 +40,10 @@ impl Normalization {
     pub fn fit(x: &[f32], shape: &[usize], axis: FeatureAxis) -> Result<Self, TrainError> {
         let per: usize = shape.iter().product();
         if per == 0 || x.is_empty() || x.len() % per != 0 {
-            return Err(TrainError::Data(format!("{} values for samples of {shape:?}", x.len())));
+            return Err(TrainError::Data(format!(
+                "{} values for samples of {shape:?}",
+                x.len()
+            )));
         }
         let (nf, feature) = feature_of(shape, axis);
         let mut sum = vec![0f64; nf];
@@ -61,7 +64,11 @@ impl Normalization {
             .zip(&mean)
             .map(|((s, &c), m)| ((s / c as f64 - m * m).max(0.0).sqrt() as f32).max(1e-6))
             .collect();
-        Ok(Self { axis, mean: mean.into_iter().map(|m| m as f32).collect(), std })
+        Ok(Self {
+            axis,
+            mean: mean.into_iter().map(|m| m as f32).collect(),
+            std,
+        })
     }
 
     /// Standardises `x` (samples of `shape`) in place.

@@ -12,7 +12,11 @@ use terradl_train::{
     predict_proba,
 };
 
-fn normalised(mut train: TensorDataset, mut val: TensorDataset, axis: FeatureAxis) -> (TensorDataset, TensorDataset) {
+fn normalised(
+    mut train: TensorDataset,
+    mut val: TensorDataset,
+    axis: FeatureAxis,
+) -> (TensorDataset, TensorDataset) {
     let n = Normalization::fit(&train.x, &train.shape, axis).unwrap();
     n.apply(&mut train.x, &train.shape).unwrap();
     n.apply(&mut val.x, &val.shape).unwrap();
@@ -36,10 +40,20 @@ fn mlp_learns_gaussian_blobs() {
         .with_learning_rate(3e-3)
         .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-4 });
     let start = Instant::now();
-    let fitted = fit(|d: &Device| MlpConfig::new(6, 4).init(d), &train, &val, &config, &FitOptions::default()).unwrap();
+    let fitted = fit(
+        |d: &Device| MlpConfig::new(6, 4).init(d),
+        &train,
+        &val,
+        &config,
+        &FitOptions::default(),
+    )
+    .unwrap();
     let secs = start.elapsed().as_secs_f64();
     let acc = fitted.history.best().unwrap().val_accuracy.unwrap();
-    println!("mlp: val accuracy {acc:.3} in {secs:.2}s, {:?}", fitted.history.epochs.last());
+    println!(
+        "mlp: val accuracy {acc:.3} in {secs:.2}s, {:?}",
+        fitted.history.epochs.last()
+    );
     assert!(acc > 0.95, "validation accuracy {acc}");
     check_history(&fitted.history, 15);
     // The training loss went down.
@@ -48,33 +62,70 @@ fn mlp_learns_gaussian_blobs() {
     // predict_proba agrees with the recorded accuracy.
     let p = predict_proba(&fitted.model, &val.x, &val.shape, 100).unwrap();
     assert!((accuracy(&p.argmax(), &val.y) - acc).abs() < 1e-6);
-    assert!(p.values.chunks(4).all(|r| (r.iter().sum::<f32>() - 1.0).abs() < 1e-4));
+    assert!(
+        p.values
+            .chunks(4)
+            .all(|r| (r.iter().sum::<f32>() - 1.0).abs() < 1e-4)
+    );
 }
 
 #[test]
 fn tempcnn_learns_phenology() {
-    let (train, val) = normalised(phenology(60, 16, 3, 4, 3), phenology(30, 16, 3, 4, 4), FeatureAxis::Last);
-    let config = TrainConfig::new().with_epochs(10).with_batch_size(32).with_learning_rate(2e-3);
+    let (train, val) = normalised(
+        phenology(60, 16, 3, 4, 3),
+        phenology(30, 16, 3, 4, 4),
+        FeatureAxis::Last,
+    );
+    let config = TrainConfig::new()
+        .with_epochs(10)
+        .with_batch_size(32)
+        .with_learning_rate(2e-3);
     let start = Instant::now();
-    let model = |d: &Device| TempCnnConfig::new(3, 16, 4).with_filters(16).with_hidden(64).init(d);
+    let model = |d: &Device| {
+        TempCnnConfig::new(3, 16, 4)
+            .with_filters(16)
+            .with_hidden(64)
+            .init(d)
+    };
     let fitted = fit(model, &train, &val, &config, &FitOptions::default()).unwrap();
     let acc = fitted.history.best().unwrap().val_accuracy.unwrap();
-    println!("tempcnn: val accuracy {acc:.3} in {:.2}s", start.elapsed().as_secs_f64());
+    println!(
+        "tempcnn: val accuracy {acc:.3} in {:.2}s",
+        start.elapsed().as_secs_f64()
+    );
     assert!(acc > 0.95, "validation accuracy {acc}");
     check_history(&fitted.history, 10);
 }
 
 #[test]
 fn ltae_and_lstm_learn_phenology() {
-    let (train, val) = normalised(phenology(60, 16, 2, 3, 5), phenology(30, 16, 2, 3, 6), FeatureAxis::Last);
-    let config = TrainConfig::new().with_epochs(15).with_batch_size(32).with_learning_rate(3e-3);
-    let ltae = |d: &Device| LtaeConfig::new(2, 3).with_d_model(32).with_n_head(4).with_mlp_hidden(32).init(d);
+    let (train, val) = normalised(
+        phenology(60, 16, 2, 3, 5),
+        phenology(30, 16, 2, 3, 6),
+        FeatureAxis::Last,
+    );
+    let config = TrainConfig::new()
+        .with_epochs(15)
+        .with_batch_size(32)
+        .with_learning_rate(3e-3);
+    let ltae = |d: &Device| {
+        LtaeConfig::new(2, 3)
+            .with_d_model(32)
+            .with_n_head(4)
+            .with_mlp_hidden(32)
+            .init(d)
+    };
     let fitted = fit(ltae, &train, &val, &config, &FitOptions::default()).unwrap();
     let acc = fitted.history.best().unwrap().val_accuracy.unwrap();
     println!("ltae: val accuracy {acc:.3}");
     assert!(acc > 0.9, "L-TAE validation accuracy {acc}");
 
-    let lstm = |d: &Device| LstmClassifierConfig::new(2, 3).with_hidden(32).with_n_layers(1).init(d);
+    let lstm = |d: &Device| {
+        LstmClassifierConfig::new(2, 3)
+            .with_hidden(32)
+            .with_n_layers(1)
+            .init(d)
+    };
     let fitted = fit(lstm, &train, &val, &config, &FitOptions::default()).unwrap();
     let acc = fitted.history.best().unwrap().val_accuracy.unwrap();
     println!("lstm: val accuracy {acc:.3}");
@@ -93,7 +144,11 @@ fn patch_cnn_trains_on_patches() {
             for r in 0..8 {
                 for col in 0..8 {
                     let centre = (2..6).contains(&r) && (2..6).contains(&col);
-                    let v = if band == 0 && centre && c == 1 { 2.0 } else { 0.0 };
+                    let v = if band == 0 && centre && c == 1 {
+                        2.0
+                    } else {
+                        0.0
+                    };
                     x.push(v + 0.3 * base.x[i] + 0.05 * ((r * 8 + col + i) % 7) as f32);
                 }
             }
@@ -102,7 +157,10 @@ fn patch_cnn_trains_on_patches() {
     }
     let data = TensorDataset::new(x, vec![2, 8, 8], y).unwrap();
     let (train, val) = data.split_stratified(0.25, 0);
-    let config = TrainConfig::new().with_epochs(8).with_batch_size(16).with_learning_rate(3e-3);
+    let config = TrainConfig::new()
+        .with_epochs(8)
+        .with_batch_size(16)
+        .with_learning_rate(3e-3);
     let model = |d: &Device| PatchCnnConfig::new(2, 2).with_filters(vec![8, 16]).init(d);
     let fitted = fit(model, &train, &val, &config, &FitOptions::default()).unwrap();
     let acc = fitted.history.best().unwrap().val_accuracy.unwrap();
@@ -115,10 +173,22 @@ fn fit_rejects_mismatched_data() {
     let train = blobs(10, 3, 2, 1);
     let config = TrainConfig::new().with_epochs(1);
     // Wrong feature count for the model.
-    let r = fit(|d: &Device| MlpConfig::new(4, 2).init(d), &train, &train, &config, &FitOptions::default());
+    let r = fit(
+        |d: &Device| MlpConfig::new(4, 2).init(d),
+        &train,
+        &train,
+        &config,
+        &FitOptions::default(),
+    );
     assert!(r.is_err());
     // Labels beyond the model's classes.
     let three = blobs(10, 3, 3, 1);
-    let r = fit(|d: &Device| MlpConfig::new(3, 2).init(d), &three, &three, &config, &FitOptions::default());
+    let r = fit(
+        |d: &Device| MlpConfig::new(3, 2).init(d),
+        &three,
+        &three,
+        &config,
+        &FitOptions::default(),
+    );
     assert!(r.is_err());
 }

@@ -20,7 +20,13 @@ fn check(config: PixelModelConfig, standardise: bool, min_accuracy: f32) {
     let proba = model.predict_proba(&test.x, 5).unwrap();
     assert_eq!(proba.n_classes, 4);
     assert_eq!(proba.len(), test.len());
-    assert!(proba.values.chunks(4).all(|r| (r.iter().sum::<f32>() - 1.0).abs() < 1e-4 && r.iter().all(|p| (0.0..=1.0).contains(p))));
+    assert!(
+        proba
+            .values
+            .chunks(4)
+            .all(|r| (r.iter().sum::<f32>() - 1.0).abs() < 1e-4
+                && r.iter().all(|p| (0.0..=1.0).contains(p)))
+    );
     let acc = accuracy(&model.predict(&test.x, 5).unwrap(), &test.y);
     println!("{name}: test accuracy {acc:.3}");
     assert!(acc > min_accuracy, "{name} accuracy {acc}");
@@ -30,7 +36,10 @@ fn check(config: PixelModelConfig, standardise: bool, min_accuracy: f32) {
 
 #[test]
 fn random_forest_through_trait() {
-    let config = RandomForestConfig { n_trees: 30, ..Default::default() };
+    let config = RandomForestConfig {
+        n_trees: 30,
+        ..Default::default()
+    };
     check(PixelModelConfig::RandomForest(config), false, 0.93);
 }
 
@@ -41,26 +50,45 @@ fn svm_through_trait() {
 
 #[test]
 fn mlp_through_trait() {
-    let config = MlpPixelConfig { train: TrainConfig::new().with_epochs(20).with_learning_rate(3e-3), ..Default::default() };
+    let config = MlpPixelConfig {
+        train: TrainConfig::new().with_epochs(20).with_learning_rate(3e-3),
+        ..Default::default()
+    };
     check(PixelModelConfig::Mlp(config), false, 0.93);
 }
 
 #[test]
 fn forest_probabilities_are_vote_fractions() {
     let train = blobs(40, 3, 2, 3);
-    let config = RandomForestConfig { n_trees: 7, ..Default::default() };
+    let config = RandomForestConfig {
+        n_trees: 7,
+        ..Default::default()
+    };
     let mut forest = PixelModelConfig::RandomForest(config).build();
     forest.fit(&train.x, 3, &train.y).unwrap();
     let p = forest.predict_proba(&train.x, 3).unwrap();
     // With 7 trees every probability is a multiple of 1/7.
-    assert!(p.values.iter().all(|v| ((v * 7.0) - (v * 7.0).round()).abs() < 1e-4));
+    assert!(
+        p.values
+            .iter()
+            .all(|v| ((v * 7.0) - (v * 7.0).round()).abs() < 1e-4)
+    );
 }
 
 #[test]
 fn configs_parse_from_toml_like_json() {
-    let c: PixelModelConfig = serde_json::from_str(r#"{"kind":"random_forest","n_trees":10}"#).unwrap();
-    assert!(matches!(c, PixelModelConfig::RandomForest(RandomForestConfig { n_trees: 10, .. })));
+    let c: PixelModelConfig =
+        serde_json::from_str(r#"{"kind":"random_forest","n_trees":10}"#).unwrap();
+    assert!(matches!(
+        c,
+        PixelModelConfig::RandomForest(RandomForestConfig { n_trees: 10, .. })
+    ));
     let c: PixelModelConfig = serde_json::from_str(r#"{"kind":"svm","c":1.0}"#).unwrap();
     assert!(matches!(c, PixelModelConfig::Svm(_)));
-    assert!(PixelModelConfig::Svm(SvmConfig::default()).build().predict(&[0.0; 5], 5).is_err());
+    assert!(
+        PixelModelConfig::Svm(SvmConfig::default())
+            .build()
+            .predict(&[0.0; 5], 5)
+            .is_err()
+    );
 }

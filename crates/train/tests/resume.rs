@@ -18,12 +18,21 @@ fn interrupted_and_resumed_run_matches_straight_run() {
         .with_batch_size(16)
         .with_patience(0)
         .with_lr_schedule(LrSchedule::Cosine { min_lr: 1e-4 });
-    let model = |d: &Device| TempCnnConfig::new(2, 12, 3).with_filters(8).with_hidden(16).with_dropout(0.3).init(d);
+    let model = |d: &Device| {
+        TempCnnConfig::new(2, 12, 3)
+            .with_filters(8)
+            .with_hidden(16)
+            .with_dropout(0.3)
+            .init(d)
+    };
 
     let straight = fit(model, &train, &val, &config, &FitOptions::default()).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let killed = FitOptions { max_epochs_this_run: Some(2), ..FitOptions::checkpointed(dir.path()) };
+    let killed = FitOptions {
+        max_epochs_this_run: Some(2),
+        ..FitOptions::checkpointed(dir.path())
+    };
     let first = fit(model, &train, &val, &config, &killed).unwrap();
     assert_eq!(first.history.epochs.len(), 2);
     let (files, state) = latest_checkpoint(dir.path()).unwrap().unwrap();
@@ -37,19 +46,44 @@ fn interrupted_and_resumed_run_matches_straight_run() {
         .collect();
     assert!(leftovers.is_empty());
 
-    let resumed = fit(model, &train, &val, &config, &FitOptions::checkpointed(dir.path())).unwrap();
+    let resumed = fit(
+        model,
+        &train,
+        &val,
+        &config,
+        &FitOptions::checkpointed(dir.path()),
+    )
+    .unwrap();
     assert_eq!(resumed.history.epochs.len(), 4);
     for (a, b) in straight.history.epochs.iter().zip(&resumed.history.epochs) {
         assert_eq!(a.epoch, b.epoch);
-        assert!((a.train_loss - b.train_loss).abs() < 1e-4, "epoch {}: {} vs {}", a.epoch, a.train_loss, b.train_loss);
+        assert!(
+            (a.train_loss - b.train_loss).abs() < 1e-4,
+            "epoch {}: {} vs {}",
+            a.epoch,
+            a.train_loss,
+            b.train_loss
+        );
         assert!((a.val_loss.unwrap() - b.val_loss.unwrap()).abs() < 1e-4);
     }
     let p1 = predict_proba(&straight.model, &val.x, &val.shape, 64).unwrap();
     let p2 = predict_proba(&resumed.model, &val.x, &val.shape, 64).unwrap();
-    let max_diff = p1.values.iter().zip(&p2.values).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let max_diff = p1
+        .values
+        .iter()
+        .zip(&p2.values)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(max_diff < 1e-4, "probabilities differ by {max_diff}");
 
     // A finished run resumed again trains no further.
-    let again = fit(model, &train, &val, &config, &FitOptions::checkpointed(dir.path())).unwrap();
+    let again = fit(
+        model,
+        &train,
+        &val,
+        &config,
+        &FitOptions::checkpointed(dir.path()),
+    )
+    .unwrap();
     assert_eq!(again.history.epochs.len(), 4);
 }

@@ -15,7 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_classifier::{DecisionTreeClassifier, DecisionTreeClassifierParameters};
+use smartcore::tree::decision_tree_classifier::{
+    DecisionTreeClassifier, DecisionTreeClassifierParameters,
+};
 
 use super::{PixelClassifier, check_x, check_xy};
 use crate::error::TrainError;
@@ -39,7 +41,13 @@ pub struct RandomForestConfig {
 
 impl Default for RandomForestConfig {
     fn default() -> Self {
-        Self { n_trees: 100, max_depth: None, min_samples_leaf: 1, features_per_tree: None, seed: 42 }
+        Self {
+            n_trees: 100,
+            max_depth: None,
+            min_samples_leaf: 1,
+            features_per_tree: None,
+            seed: 42,
+        }
     }
 }
 
@@ -62,7 +70,12 @@ pub struct RandomForest {
     n_features: usize,
 }
 
-fn matrix(x: &[f32], n_features: usize, rows: impl Iterator<Item = usize>, features: &[usize]) -> Result<DenseMatrix<f32>, TrainError> {
+fn matrix(
+    x: &[f32],
+    n_features: usize,
+    rows: impl Iterator<Item = usize>,
+    features: &[usize],
+) -> Result<DenseMatrix<f32>, TrainError> {
     let mut values = Vec::new();
     let mut n = 0;
     for r in rows {
@@ -70,13 +83,19 @@ fn matrix(x: &[f32], n_features: usize, rows: impl Iterator<Item = usize>, featu
         values.extend(features.iter().map(|&f| row[f]));
         n += 1;
     }
-    DenseMatrix::new(n, features.len(), values, false).map_err(|e| TrainError::Classical(e.to_string()))
+    DenseMatrix::new(n, features.len(), values, false)
+        .map_err(|e| TrainError::Classical(e.to_string()))
 }
 
 impl RandomForest {
     /// An untrained forest.
     pub fn new(config: RandomForestConfig) -> Self {
-        Self { config, members: Vec::new(), n_classes: 0, n_features: 0 }
+        Self {
+            config,
+            members: Vec::new(),
+            n_classes: 0,
+            n_features: 0,
+        }
     }
 
     /// Number of trees trained.
@@ -84,7 +103,13 @@ impl RandomForest {
         self.members.len()
     }
 
-    fn grow(&self, x: &[f32], n_features: usize, y: &[u32], index: usize) -> Result<Member, TrainError> {
+    fn grow(
+        &self,
+        x: &[f32],
+        n_features: usize,
+        y: &[u32],
+        index: usize,
+    ) -> Result<Member, TrainError> {
         let c = &self.config;
         let mut rng = ChaCha8Rng::seed_from_u64(c.seed.wrapping_add(index as u64 * 0x9E37_79B9));
         let n = y.len();
@@ -105,7 +130,8 @@ impl RandomForest {
             seed: Some(rng.random()),
             ..Default::default()
         };
-        let tree = Tree::fit(&xm, &labels, params).map_err(|e| TrainError::Classical(e.to_string()))?;
+        let tree =
+            Tree::fit(&xm, &labels, params).map_err(|e| TrainError::Classical(e.to_string()))?;
         Ok(Member::Tree { features, tree })
     }
 }
@@ -117,20 +143,31 @@ impl PixelClassifier for RandomForest {
 
     fn fit(&mut self, x: &[f32], n_features: usize, y: &[u32]) -> Result<(), TrainError> {
         let (_, k) = check_xy(x, n_features, y)?;
-        let members: Result<Vec<Member>, TrainError> =
-            (0..self.config.n_trees.max(1)).into_par_iter().map(|i| self.grow(x, n_features, y, i)).collect();
+        let members: Result<Vec<Member>, TrainError> = (0..self.config.n_trees.max(1))
+            .into_par_iter()
+            .map(|i| self.grow(x, n_features, y, i))
+            .collect();
         self.members = members?;
         self.n_classes = k;
         self.n_features = n_features;
         Ok(())
     }
 
-    fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError> {
+    fn predict_proba(
+        &self,
+        x: &[f32],
+        n_features: usize,
+    ) -> Result<ClassProbabilities, TrainError> {
         if self.members.is_empty() {
-            return Err(TrainError::Classical("random forest used before fit".into()));
+            return Err(TrainError::Classical(
+                "random forest used before fit".into(),
+            ));
         }
         if n_features != self.n_features {
-            return Err(TrainError::Data(format!("{n_features} features, forest trained on {}", self.n_features)));
+            return Err(TrainError::Data(format!(
+                "{n_features} features, forest trained on {}",
+                self.n_features
+            )));
         }
         let n = check_x(x, n_features)?;
         let k = self.n_classes;
@@ -147,7 +184,9 @@ impl PixelClassifier for RandomForest {
                         }
                         Member::Tree { features, tree } => {
                             let xm = matrix(x, n_features, start..end, features)?;
-                            let pred = tree.predict(&xm).map_err(|e| TrainError::Classical(e.to_string()))?;
+                            let pred = tree
+                                .predict(&xm)
+                                .map_err(|e| TrainError::Classical(e.to_string()))?;
                             for (i, p) in pred.iter().enumerate() {
                                 votes[i * k + *p as usize] += 1.0;
                             }
@@ -159,6 +198,9 @@ impl PixelClassifier for RandomForest {
                 Ok(votes)
             })
             .collect();
-        Ok(ClassProbabilities { n_classes: k, values: chunks?.concat() })
+        Ok(ClassProbabilities {
+            n_classes: k,
+            values: chunks?.concat(),
+        })
     }
 }

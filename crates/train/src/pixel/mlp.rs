@@ -30,7 +30,12 @@ pub struct MlpPixelConfig {
 
 impl Default for MlpPixelConfig {
     fn default() -> Self {
-        Self { hidden: vec![128, 64], dropout: 0.2, train: TrainConfig::new(), val_fraction: 0.1 }
+        Self {
+            hidden: vec![128, 64],
+            dropout: 0.2,
+            train: TrainConfig::new(),
+            val_fraction: 0.1,
+        }
     }
 }
 
@@ -46,7 +51,12 @@ pub struct MlpPixelClassifier {
 impl MlpPixelClassifier {
     /// An untrained classifier.
     pub fn new(config: MlpPixelConfig) -> Self {
-        Self { config, model: None, normalization: None, history: History::default() }
+        Self {
+            config,
+            model: None,
+            normalization: None,
+            history: History::default(),
+        }
     }
 
     /// Training history of the last [`fit`](PixelClassifier::fit).
@@ -74,19 +84,35 @@ impl PixelClassifier for MlpPixelClassifier {
         let (train, val) = if self.config.val_fraction > 0.0 {
             data.split_stratified(self.config.val_fraction, self.config.train.seed)
         } else {
-            (data, TensorDataset { shape: vec![n_features], ..Default::default() })
+            (
+                data,
+                TensorDataset {
+                    shape: vec![n_features],
+                    ..Default::default()
+                },
+            )
         };
         let model_config = MlpConfig::new(n_features, k)
             .with_hidden(self.config.hidden.clone())
             .with_dropout(self.config.dropout);
-        let fitted = fit(|d: &Device| model_config.init(d), &train, &val, &self.config.train, &FitOptions::default())?;
+        let fitted = fit(
+            |d: &Device| model_config.init(d),
+            &train,
+            &val,
+            &self.config.train,
+            &FitOptions::default(),
+        )?;
         self.model = Some(fitted.model);
         self.history = fitted.history;
         self.normalization = Some(norm);
         Ok(())
     }
 
-    fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError> {
+    fn predict_proba(
+        &self,
+        x: &[f32],
+        n_features: usize,
+    ) -> Result<ClassProbabilities, TrainError> {
         let (Some(model), Some(norm)) = (&self.model, &self.normalization) else {
             return Err(TrainError::Classical("MLP used before fit".into()));
         };

@@ -23,7 +23,8 @@ pub trait PixelClassifier: Send + Sync {
     fn fit(&mut self, x: &[f32], n_features: usize, y: &[u32]) -> Result<(), TrainError>;
 
     /// Class probabilities `[n, n_classes]` for `x`.
-    fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError>;
+    fn predict_proba(&self, x: &[f32], n_features: usize)
+    -> Result<ClassProbabilities, TrainError>;
 
     /// Most probable class of each row.
     fn predict(&self, x: &[f32], n_features: usize) -> Result<Vec<u32>, TrainError> {
@@ -55,10 +56,17 @@ impl PixelModelConfig {
 }
 
 /// Checks `x`/`y` sizes and returns `(n_rows, n_classes)`.
-pub(crate) fn check_xy(x: &[f32], n_features: usize, y: &[u32]) -> Result<(usize, usize), TrainError> {
+pub(crate) fn check_xy(
+    x: &[f32],
+    n_features: usize,
+    y: &[u32],
+) -> Result<(usize, usize), TrainError> {
     let n = check_x(x, n_features)?;
     if n != y.len() || n == 0 {
-        return Err(TrainError::Data(format!("{n} feature rows but {} labels", y.len())));
+        return Err(TrainError::Data(format!(
+            "{n} feature rows but {} labels",
+            y.len()
+        )));
     }
     if x.iter().any(|v| !v.is_finite()) {
         return Err(TrainError::Data("non-finite feature value".into()));
@@ -70,7 +78,10 @@ pub(crate) fn check_xy(x: &[f32], n_features: usize, y: &[u32]) -> Result<(usize
 /// Checks that `x` holds whole rows of `n_features` and returns the row count.
 pub(crate) fn check_x(x: &[f32], n_features: usize) -> Result<usize, TrainError> {
     if n_features == 0 || x.len() % n_features != 0 {
-        return Err(TrainError::Data(format!("{} values are not rows of {n_features} features", x.len())));
+        return Err(TrainError::Data(format!(
+            "{} values are not rows of {n_features} features",
+            x.len()
+        )));
     }
     Ok(x.len() / n_features)
 }

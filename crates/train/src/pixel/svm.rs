@@ -51,7 +51,13 @@ pub struct SvmConfig {
 
 impl Default for SvmConfig {
     fn default() -> Self {
-        Self { c: 10.0, kernel: SvmKernel::Rbf { gamma: None }, epochs: 2, tol: 1e-3, seed: 42 }
+        Self {
+            c: 10.0,
+            kernel: SvmKernel::Rbf { gamma: None },
+            epochs: 2,
+            tol: 1e-3,
+            seed: 42,
+        }
     }
 }
 
@@ -88,7 +94,14 @@ pub struct Svm {
 impl Svm {
     /// An untrained SVM.
     pub fn new(config: SvmConfig) -> Self {
-        Self { config, machines: Vec::new(), n_classes: 0, n_features: 0, n_present: 0, gamma: 0.0 }
+        Self {
+            config,
+            machines: Vec::new(),
+            n_classes: 0,
+            n_features: 0,
+            n_present: 0,
+            gamma: 0.0,
+        }
     }
 
     fn kernel(&self, a: &[f32], b: &[f32]) -> f32 {
@@ -103,16 +116,34 @@ impl Svm {
 
     fn decision(&self, m: &BinaryMachine, row: &[f32]) -> f32 {
         let nf = self.n_features;
-        m.bias + m.vectors.chunks_exact(nf).zip(&m.weights).map(|(sv, w)| w * self.kernel(row, sv)).sum::<f32>()
+        m.bias
+            + m.vectors
+                .chunks_exact(nf)
+                .zip(&m.weights)
+                .map(|(sv, w)| w * self.kernel(row, sv))
+                .sum::<f32>()
     }
 
-    fn train_pair(&self, x: &[f32], y: &[u32], pos: u32, neg: u32) -> Result<BinaryMachine, TrainError> {
+    fn train_pair(
+        &self,
+        x: &[f32],
+        y: &[u32],
+        pos: u32,
+        neg: u32,
+    ) -> Result<BinaryMachine, TrainError> {
         let nf = self.n_features;
-        let rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == pos || y[i] == neg).collect();
+        let rows: Vec<usize> = (0..y.len())
+            .filter(|&i| y[i] == pos || y[i] == neg)
+            .collect();
         let mut values = Vec::with_capacity(rows.len() * nf);
-        rows.iter().for_each(|&r| values.extend_from_slice(&x[r * nf..(r + 1) * nf]));
-        let xm = DenseMatrix::new(rows.len(), nf, values, false).map_err(|e| TrainError::Classical(e.to_string()))?;
-        let labels: Vec<i32> = rows.iter().map(|&r| if y[r] == pos { 1 } else { -1 }).collect();
+        rows.iter()
+            .for_each(|&r| values.extend_from_slice(&x[r * nf..(r + 1) * nf]));
+        let xm = DenseMatrix::new(rows.len(), nf, values, false)
+            .map_err(|e| TrainError::Classical(e.to_string()))?;
+        let labels: Vec<i32> = rows
+            .iter()
+            .map(|&r| if y[r] == pos { 1 } else { -1 })
+            .collect();
         let kernel = match self.config.kernel {
             SvmKernel::Linear => Kernels::linear(),
             SvmKernel::Rbf { .. } => Kernels::rbf().with_gamma(self.gamma as f64),
@@ -123,13 +154,24 @@ impl Svm {
             .with_epoch(self.config.epochs.max(1))
             .with_kernel(kernel)
             .with_seed(Some(self.config.seed));
-        let svc = SVC::fit(&xm, &labels, &params).map_err(|e| TrainError::Classical(e.to_string()))?;
+        let svc =
+            SVC::fit(&xm, &labels, &params).map_err(|e| TrainError::Classical(e.to_string()))?;
         let value = serde_json::to_value(&svc).map_err(|e| TrainError::Classical(e.to_string()))?;
-        let parts: SvcParts = serde_json::from_value(value).map_err(|e| TrainError::Classical(e.to_string()))?;
-        let (Some(instances), Some(weights), Some(bias)) = (parts.instances, parts.w, parts.b) else {
-            return Err(TrainError::Classical("smartcore SVC returned no support vectors".into()));
+        let parts: SvcParts =
+            serde_json::from_value(value).map_err(|e| TrainError::Classical(e.to_string()))?;
+        let (Some(instances), Some(weights), Some(bias)) = (parts.instances, parts.w, parts.b)
+        else {
+            return Err(TrainError::Classical(
+                "smartcore SVC returned no support vectors".into(),
+            ));
         };
-        Ok(BinaryMachine { pos, neg, vectors: instances.concat(), weights, bias })
+        Ok(BinaryMachine {
+            pos,
+            neg,
+            vectors: instances.concat(),
+            weights,
+            bias,
+        })
     }
 }
 
@@ -159,18 +201,27 @@ impl PixelClassifier for Svm {
             .enumerate()
             .flat_map(|(i, &a)| present[i + 1..].iter().map(move |&b| (a, b)))
             .collect();
-        let machines: Result<Vec<_>, _> =
-            pairs.par_iter().map(|&(a, b)| self.train_pair(x, y, a, b)).collect();
+        let machines: Result<Vec<_>, _> = pairs
+            .par_iter()
+            .map(|&(a, b)| self.train_pair(x, y, a, b))
+            .collect();
         self.machines = machines?;
         Ok(())
     }
 
-    fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError> {
+    fn predict_proba(
+        &self,
+        x: &[f32],
+        n_features: usize,
+    ) -> Result<ClassProbabilities, TrainError> {
         if self.machines.is_empty() {
             return Err(TrainError::Classical("SVM used before fit".into()));
         }
         if n_features != self.n_features {
-            return Err(TrainError::Data(format!("{n_features} features, SVM trained on {}", self.n_features)));
+            return Err(TrainError::Data(format!(
+                "{n_features} features, SVM trained on {}",
+                self.n_features
+            )));
         }
         check_x(x, n_features)?;
         let k = self.n_classes;
@@ -188,6 +239,9 @@ impl PixelClassifier for Svm {
                 p
             })
             .collect();
-        Ok(ClassProbabilities { n_classes: k, values })
+        Ok(ClassProbabilities {
+            n_classes: k,
+            values,
+        })
     }
 }

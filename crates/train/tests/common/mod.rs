@@ -29,7 +29,13 @@ pub fn blobs(n_per_class: usize, n_features: usize, k: usize, seed: u64) -> Tens
 
 /// Time series `[T, C]`: class `c` peaks (a Gaussian bump, like a crop's NDVI curve) at a
 /// class-specific date, with noise; the series of different classes share mean and range.
-pub fn phenology(n_per_class: usize, t: usize, channels: usize, k: usize, seed: u64) -> TensorDataset {
+pub fn phenology(
+    n_per_class: usize,
+    t: usize,
+    channels: usize,
+    k: usize,
+    seed: u64,
+) -> TensorDataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for i in 0..n_per_class * k {
