@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(cm.get(1), Some([34, 139, 34]));
 /// let tag = cm.to_tiff_tag();
 /// assert_eq!(tag.len(), 3 * 256);
-/// assert_eq!(ColorMap::from_tiff_tag(&tag).unwrap().get(1), Some([34, 139, 34]));
+/// let wide: Vec<u64> = tag.iter().map(|&v| v as u64).collect();
+/// assert_eq!(ColorMap::from_tiff_tag(&wide).unwrap().get(1), Some([34, 139, 34]));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColorMap {
