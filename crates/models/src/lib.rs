@@ -13,6 +13,7 @@ pub mod ltae;
 pub mod mlp;
 pub mod patch_cnn;
 pub mod recurrent;
+pub mod unet;
 pub mod tempcnn;
 
 pub use classifier::{Classifier, DropoutMode, apply_dropout};

@@ -13,6 +13,7 @@ pub mod config;
 pub mod dataset;
 pub mod detection;
 pub mod detection_loss;
+pub mod detection_segmentation;
 pub mod detection_target;
 pub mod ensemble;
 pub mod error;

@@ -1,0 +1,196 @@
+//! U-Net and Residual U-Net for per-pixel plant-vs-background (or per-class)
+//! segmentation of RGB imagery.
+//!
+//! Encoder: `depth` levels of (block, 2x2 max-pool); decoder: nearest 2x
+//! upsampling, concatenation with the encoder skip, block. With `residual`
+//! each block is a residual unit (two 3x3 conv + BN with an identity / 1x1
+//! shortcut), as in the Res U-Net used for individual plant mapping; without it
+//! a plain double conv. Inputs are raw 0–255 values normalised with the
+//! config's mean/std; sides must be multiples of `2^(depth-1)`. Any input size
+//! works, which is what a scale-sequence schedule (small patches first, larger
+//! later; see `terradl_train::detection_segmentation`) needs.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::module::{interpolate, max_pool2d};
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions, MaxPoolOptions};
+use burn::tensor::{Device, Tensor};
+
+use crate::error::ModelError;
+
+/// Configuration of a [`UNet`].
+#[derive(Config, Debug)]
+pub struct UNetConfig {
+    /// Output classes (2 for plant vs background).
+    #[config(default = 2)]
+    pub num_classes: usize,
+    /// Channel width of each level, finest first; its length is the depth.
+    #[config(default = "vec![16, 32, 64]")]
+    pub widths: Vec<usize>,
+    /// Residual blocks (Res U-Net) instead of plain double convolutions.
+    #[config(default = true)]
+    pub residual: bool,
+    /// Per-channel input mean (0–255 scale).
+    #[config(default = "[110.0, 115.0, 100.0]")]
+    pub mean: [f32; 3],
+    /// Per-channel input standard deviation.
+    #[config(default = "[50.0, 50.0, 50.0]")]
+    pub std: [f32; 3],
+}
+
+fn conv3(c_in: usize, c_out: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([c_in, c_out], [3, 3])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_bias(false)
+        .init(device)
+}
+
+/// Two 3x3 conv + BN (+ ReLU), optionally with a residual shortcut.
+#[derive(Module, Debug)]
+pub struct UNetBlock {
+    conv1: Conv2d,
+    norm1: BatchNorm,
+    conv2: Conv2d,
+    norm2: BatchNorm,
+    shortcut: Option<Conv2d>,
+    residual: bool,
+}
+
+impl UNetBlock {
+    fn new(c_in: usize, c_out: usize, residual: bool, device: &Device) -> Self {
+        UNetBlock {
+            conv1: conv3(c_in, c_out, device),
+            norm1: BatchNormConfig::new(c_out).init(device),
+            conv2: conv3(c_out, c_out, device),
+            norm2: BatchNormConfig::new(c_out).init(device),
+            shortcut: (residual && c_in != c_out).then(|| Conv2dConfig::new([c_in, c_out], [1, 1]).init(device)),
+            residual,
+        }
+    }
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = relu(self.norm1.forward(self.conv1.forward(x.clone())));
+        let y = self.norm2.forward(self.conv2.forward(y));
+        if !self.residual {
+            return relu(y);
+        }
+        let skip = match &self.shortcut {
+            Some(c) => c.forward(x),
+            None => x,
+        };
+        relu(y + skip)
+    }
+}
+
+/// U-Net / Residual U-Net (see the module docs).
+#[derive(Module, Debug)]
+pub struct UNet {
+    encoder: Vec<UNetBlock>,
+    decoder: Vec<UNetBlock>,
+    head: Conv2d,
+    mean: [f32; 3],
+    std: [f32; 3],
+    num_classes: usize,
+}
+
+impl UNetConfig {
+    /// Build the network on `device`.
+    pub fn init(&self, device: &Device) -> Result<UNet, ModelError> {
+        if self.widths.is_empty() || self.widths.contains(&0) || self.num_classes == 0 {
+            return Err(ModelError::Config("U-Net needs at least one level, positive widths and classes".into()));
+        }
+        if self.std.iter().any(|s| !(*s > 0.0)) {
+            return Err(ModelError::Config(format!("U-Net std must be positive, got {:?}", self.std)));
+        }
+        let w = &self.widths;
+        let mut encoder = Vec::new();
+        let mut c_in = 3;
+        for &c in w {
+            encoder.push(UNetBlock::new(c_in, c, self.residual, device));
+            c_in = c;
+        }
+        // decoder level i (coarse to fine) merges upsampled w[i+1] with skip w[i]
+        let decoder = (0..w.len() - 1)
+            .rev()
+            .map(|i| UNetBlock::new(w[i + 1] + w[i], w[i], self.residual, device))
+            .collect();
+        Ok(UNet {
+            encoder,
+            decoder,
+            head: Conv2dConfig::new([w[0], self.num_classes], [1, 1]).init(device),
+            mean: self.mean,
+            std: self.std,
+            num_classes: self.num_classes,
+        })
+    }
+}
+
+impl UNet {
+    /// Number of output classes.
+    pub fn num_classes(&self) -> usize {
+        self.num_classes
+    }
+
+    /// Inputs must have sides that are multiples of this.
+    pub fn input_multiple(&self) -> usize {
+        1 << (self.encoder.len() - 1)
+    }
+
+    /// Check a `[B, 3, H, W]` input shape.
+    pub fn check_input(&self, dims: [usize; 4]) -> Result<(), ModelError> {
+        let m = self.input_multiple();
+        let [_, c, h, w] = dims;
+        if c != 3 || h == 0 || w == 0 || h % m != 0 || w % m != 0 {
+            return Err(ModelError::SampleShape {
+                model: "unet",
+                expected: format!("[B, 3, H, W] with H, W positive multiples of {m}"),
+                got: dims.to_vec(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Class logits `[B, classes, H, W]` for raw 0–255 RGB `[B, 3, H, W]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let device = x.device();
+        let mean = Tensor::<1>::from_floats(self.mean.as_slice(), &device).reshape([1, 3, 1, 1]);
+        let inv_std = Tensor::<1>::from_floats(self.std.map(|s| 1.0 / s).as_slice(), &device).reshape([1, 3, 1, 1]);
+        let mut x = (x - mean) * inv_std;
+        let mut skips = Vec::with_capacity(self.encoder.len());
+        for (i, block) in self.encoder.iter().enumerate() {
+            if i > 0 {
+                x = max_pool2d(x, MaxPoolOptions::new([2, 2]));
+            }
+            x = block.forward(x);
+            skips.push(x.clone());
+        }
+        skips.pop();
+        for block in &self.decoder {
+            let skip = skips.pop().expect("one skip per decoder level");
+            let [_, _, h, w] = skip.dims();
+            let up = interpolate(x, InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([h, w]));
+            x = block.forward(Tensor::cat(vec![up, skip], 1));
+        }
+        self.head.forward(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_for_plain_and_residual() {
+        let device = Device::default();
+        for residual in [false, true] {
+            let net = UNetConfig::new().with_residual(residual).init(&device).unwrap();
+            assert_eq!(net.input_multiple(), 4);
+            let y = net.forward(Tensor::<4>::zeros([2, 3, 24, 40], &device));
+            assert_eq!(y.dims(), [2, 2, 24, 40]);
+            assert!(net.check_input([1, 3, 26, 40]).is_err());
+        }
+        assert!(UNetConfig::new().with_widths(vec![]).init(&device).is_err());
+    }
+}
