@@ -25,7 +25,14 @@ pub fn tick_label(v: f64, step: f64) -> String {
     if step.abs() >= 1e6 || (step != 0.0 && step.abs() < 1e-4) {
         return format!("{v:.1e}");
     }
-    let decimals = if step >= 1.0 || step <= 0.0 { 0 } else { (-step.log10()).ceil() as usize };
+    // Fewest decimals that represent the step exactly (0.25 -> 2, 0.2 -> 1, 5 -> 0).
+    let step = step.abs();
+    let decimals = (0..=10)
+        .find(|&d| {
+            let scaled = step * 10f64.powi(d as i32);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+        })
+        .unwrap_or(10);
     trim_fixed(v, decimals)
 }
 
@@ -45,6 +52,10 @@ mod tests {
         assert_eq!(tick_label(0.25, 0.05), "0.25");
         assert_eq!(tick_label(20.0, 5.0), "20");
         assert_eq!(tick_label(0.2, 0.2), "0.2");
+        assert_eq!(tick_label(0.075, 0.025), "0.075");
+        assert_eq!(tick_label(0.05, 0.025), "0.05");
+        assert_eq!(tick_label(0.6000000000000001, 0.2), "0.6");
+        assert_eq!(tick_label(7.5, 2.5), "7.5");
         assert_eq!(trim_fixed(f64::NAN, 2), "NaN");
     }
 }

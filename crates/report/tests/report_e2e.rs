@@ -18,6 +18,12 @@ fn run_dir_report_embeds_every_figure_and_nothing_external() {
     let html = std::fs::read_to_string(&path).unwrap();
 
     let payloads = common::data_uri_payloads(&html);
+    if let Ok(keep) = std::env::var("TERRADL_REPORT_KEEP") {
+        std::fs::create_dir_all(&keep).unwrap();
+        for (i, p) in payloads.iter().enumerate() {
+            std::fs::write(std::path::Path::new(&keep).join(format!("figure{}.png", i + 1)), base64::decode(p).unwrap()).unwrap();
+        }
+    }
     assert_eq!(payloads.len(), expected);
     assert_eq!(html.matches("<img ").count(), expected, "every img is a data URI");
     for p in &payloads {

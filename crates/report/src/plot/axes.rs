@@ -120,7 +120,10 @@ impl PlotArea {
         c.fill_rect(x0, y0, 1, h + 1, Rgba::INK);
         c.fill_rect(x0, y0 + h, w + 1, 1, Rgba::INK);
         c.text(x0 + w / 2, y0 + h + 8 + th + 10, x_label, TEXT_SCALE, Align::Center, Rgba::INK);
-        c.text_vertical(self.y_label_x as i64, y0 + h / 2, y_label, TEXT_SCALE, Rgba::INK);
+        // Shrink a y title longer than the plot height to the small font.
+        let scale = if font::text_width(y_label, TEXT_SCALE) as i64 <= h + 2 * th { TEXT_SCALE } else { 1 };
+        let x = self.y_label_x as i64 + (th - font::text_height(scale) as i64) / 2;
+        c.text_vertical(x, y0 + h / 2, y_label, scale, Rgba::INK);
     }
 }
 

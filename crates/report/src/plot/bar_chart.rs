@@ -43,6 +43,12 @@ impl BarChart {
             Some((a, b)) => Axis::nice(a.min(lo), b.max(hi), 5),
             None => Axis::nice(lo, if hi > lo { hi } else { lo + 1.0 }, 5),
         };
+        // Headroom for the value labels above the tallest bar.
+        let y_axis = if y_axis.max > 0.0 && hi > y_axis.max - 0.08 * (y_axis.max - y_axis.min) {
+            Axis::nice(y_axis.min, hi + 0.1 * (y_axis.max - y_axis.min), 5)
+        } else {
+            y_axis
+        };
         let label_w = self.labels.iter().map(|l| font::text_width(l, TEXT_SCALE)).max().unwrap_or(0);
         let th = font::text_height(TEXT_SCALE);
         // First lay out to learn the bar width, then reserve room for vertical labels.

@@ -58,7 +58,7 @@ pub fn confusion_heatmap(cm: &ConfusionData, title: &str) -> Result<(Canvas, Hea
         MatrixRows::Reference => ("Reference class (rows)", "Map class (columns)"),
     };
     let title_h = if title.is_empty() { 0 } else { th + 14 };
-    let x0 = MARGIN + th + 10 + label_w + 8;
+    let x0 = MARGIN + th + 16 + label_w + 8;
     let y0 = MARGIN + title_h + th + 10 + label_w + 8;
     let grid = cell * n;
     let width = (x0 + grid + MARGIN).max(MARGIN * 2 + font::text_width(title, TEXT_SCALE));

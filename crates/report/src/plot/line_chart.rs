@@ -1,7 +1,7 @@
 //! Line charts (several series against a shared x axis) and training curves.
 
-use super::axes::{Axis, MARGIN, PlotArea, TEXT_SCALE, draw_title};
-use super::legend::{LegendEntry, draw_legend};
+use super::axes::{Axis, PlotArea, draw_title};
+use super::legend::{LegendEntry, draw_legend, sample_polyline};
 use crate::canvas::Canvas;
 use crate::color::{QUALITATIVE, Rgba};
 use crate::error::{ReportError, Result};
@@ -73,10 +73,14 @@ impl LineChart {
         draw_title(c, ox, oy, width, &self.title);
         area.draw_frame(c, &self.x_label, &self.y_label);
         let mut legend = Vec::new();
+        let mut obstacles = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
             let col = series_color(s, i);
             let dash = if s.dashed { 8.0 } else { 0.0 };
             let mut prev: Option<(f64, f64)> = None;
+            let pixels: Vec<(f64, f64)> =
+                s.points.iter().filter(|(x, y)| x.is_finite() && y.is_finite()).map(|&(x, y)| (area.px(x), area.py(y))).collect();
+            obstacles.extend(sample_polyline(&pixels));
             let n_finite = s.points.iter().filter(|(x, y)| x.is_finite() && y.is_finite()).count();
             for &(x, y) in &s.points {
                 if !(x.is_finite() && y.is_finite()) {
@@ -94,7 +98,7 @@ impl LineChart {
             }
             legend.push(LegendEntry { label: s.name.clone(), color: col });
         }
-        draw_legend(c, &area, &legend);
+        draw_legend(c, &area, &legend, &obstacles);
         Ok(())
     }
 }
@@ -148,7 +152,6 @@ pub fn training_curves(history: &TrainingHistory, width: usize, height: usize) -
     for (i, p) in panels.iter().enumerate() {
         p.render_into(&mut c, i * pw, 0, pw, height)?;
     }
-    let _ = (MARGIN, TEXT_SCALE);
     Ok(c)
 }
 

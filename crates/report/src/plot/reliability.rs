@@ -2,7 +2,7 @@
 //! perfect-calibration diagonal, with the ECE in the title.
 
 use super::axes::{Axis, PlotArea, draw_title};
-use super::legend::{LegendEntry, draw_legend};
+use super::legend::{LegendEntry, draw_legend, sample_polyline};
 use crate::canvas::Canvas;
 use crate::color::Rgba;
 use crate::error::{ReportError, Result};
@@ -25,6 +25,7 @@ pub fn reliability_diagram(curve: &ReliabilityCurve, width: usize, height: usize
         None => "Reliability diagram".to_string(),
     };
     let mut c = Canvas::new(width, height, Rgba::WHITE);
+    let mut obstacles = Vec::new();
     let area = PlotArea::layout(0, 0, width, height, Axis::fixed(0.0, 1.0, 0.2), Axis::fixed(0.0, 1.0, 0.2), true);
     draw_title(&mut c, 0, 0, width, &title);
     area.draw_frame(&mut c, "confidence", "accuracy");
@@ -38,6 +39,9 @@ pub fn reliability_diagram(curve: &ReliabilityCurve, width: usize, height: usize
         let y = area.py(b.accuracy.clamp(0.0, 1.0)).round() as i64;
         let bottom = area.py(0.0).round() as i64;
         c.fill_rect(x0, y, (x1 - x0).max(1), bottom - y, BAR_COLOR.with_alpha(210));
+        for yy in (y..bottom).step_by(4) {
+            obstacles.extend((x0..x1).step_by(4).map(|xx| (xx as f64, yy as f64)));
+        }
         c.stroke_rect(x0, y, (x1 - x0).max(1), (bottom - y).max(1), 1, BAR_COLOR);
         // mean confidence of the bin: short red tick at (confidence, confidence)
         let cx = area.px(b.mean_confidence.clamp(0.0, 1.0));
@@ -45,25 +49,18 @@ pub fn reliability_diagram(curve: &ReliabilityCurve, width: usize, height: usize
         c.line(cx - 6.0, cy, cx + 6.0, cy, 3.0, CONFIDENCE_COLOR);
     }
     c.dashed_line(area.px(0.0), area.py(0.0), area.px(1.0), area.py(1.0), 2.0, 6.0, Rgba::rgb(90, 90, 90));
+    obstacles.extend(sample_polyline(&[(area.px(0.0), area.py(0.0)), (area.px(1.0), area.py(1.0))]));
     draw_legend(
         &mut c,
-        &PlotArea { width: area.width, ..area.clone() }.shift_left_legend(),
+        &area,
         &[
             LegendEntry { label: "accuracy".into(), color: BAR_COLOR },
             LegendEntry { label: "mean conf.".into(), color: CONFIDENCE_COLOR },
             LegendEntry { label: "perfect".into(), color: Rgba::rgb(90, 90, 90) },
         ],
+        &obstacles,
     );
     Ok((c, area))
-}
-
-impl PlotArea {
-    /// The same area with its right edge moved to about a third of the width, so a
-    /// top-right legend lands at the top-left (where reliability bars are short).
-    fn shift_left_legend(mut self) -> PlotArea {
-        self.width = (self.width * 9 / 20).max(10);
-        self
-    }
 }
 
 #[cfg(test)]

@@ -35,8 +35,9 @@ pub fn continuous_map(raster: &Raster, band: usize, style: &ContinuousStyle, opt
         None => data_range(&small),
     };
     let span = if hi > lo { hi - lo } else { 1.0 };
+    let fmt = |v: f64| numfmt::tick_label(v, span / 100.0);
 
-    let label_w = [numfmt::compact(lo), numfmt::compact(hi), style.label.clone().unwrap_or_default()]
+    let label_w = [fmt(lo), fmt(hi), style.label.clone().unwrap_or_default()]
         .iter()
         .map(|s| font::text_width(s, TEXT_SCALE))
         .max()
@@ -76,8 +77,8 @@ pub fn continuous_map(raster: &Raster, band: usize, style: &ContinuousStyle, opt
     }
     c.stroke_rect(bx as i64 - 1, bar_top as i64 - 1, BAR_W as i64 + 2, bar_h as i64 + 2, 1, Rgba::INK);
     let lx = (bx + BAR_W + 8) as i64;
-    c.text(lx, (bar_top - th / 2) as i64, &numfmt::compact(hi), TEXT_SCALE, Align::Left, Rgba::INK);
-    c.text(lx, (bar_top + bar_h - th / 2) as i64, &numfmt::compact(lo), TEXT_SCALE, Align::Left, Rgba::INK);
+    c.text(lx, (bar_top - th / 2) as i64, &fmt(hi), TEXT_SCALE, Align::Left, Rgba::INK);
+    c.text(lx, (bar_top + bar_h - th / 2) as i64, &fmt(lo), TEXT_SCALE, Align::Left, Rgba::INK);
     let color_bar = ColorBar { x: bx, y: bar_top, width: BAR_W, height: bar_h, min: lo, max: hi };
     Ok(Quicklook { image: c, map, legend: Vec::new(), color_bar: Some(color_bar) })
 }
