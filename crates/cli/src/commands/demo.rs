@@ -45,12 +45,6 @@ kind = "mlp"
 hidden = [64, 32]
 dropout = 0.1
 val_fraction = 0.0
-
-[models.train]
-epochs = 60
-batch_size = 64
-learning_rate = 0.005
-seed = 1
 "#,
         image = abs(scene).display().to_string(),
         labels = abs(labels).display().to_string(),
