@@ -1,0 +1,88 @@
+//! `terradl-bench`: terradl's side of the benchmarks that `bench/run.sh` runs against
+//! PyTorch, scikit-learn and rasterio on the same machine and inputs. Each measuring
+//! subcommand prints one JSON line on stdout; `bench/report.py` turns them into the CSV.
+//! Build it with `--release`: debug figures mean nothing.
+
+mod arrays;
+mod datasets;
+mod forest_bench;
+mod predict_bench;
+mod tile_raster;
+mod train_bench;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use train_bench::BenchModel;
+
+#[derive(Parser)]
+#[command(name = "terradl-bench", about = "terradl benchmark driver (see bench/run.sh)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the real sample sets (patches, series, Statlog split) into DIR for both sides.
+    Data {
+        dir: PathBuf,
+        /// Number of Sentinel-2 pixel series.
+        #[arg(long, default_value_t = 8192)]
+        series_samples: usize,
+    },
+    /// Training throughput of one model (JSON line).
+    Train {
+        #[arg(value_enum)]
+        model: BenchModel,
+        /// Directory written by `data`.
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        epochs: usize,
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+    },
+    /// Random-forest fit/predict time and test accuracy on Statlog (JSON line).
+    Forest {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        trees: usize,
+        /// Maximum depth; omit for fully grown trees.
+        #[arg(long)]
+        max_depth: Option<u16>,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+        /// The 2000 test rows are predicted this many times over.
+        #[arg(long, default_value_t = 10)]
+        predict_copies: usize,
+    },
+    /// Write the GeoTIFF SRC repeated FACTOR x FACTOR times to DST.
+    Tile { src: PathBuf, factor: usize, dst: PathBuf },
+    /// Full-raster MLP prediction with the streaming engine (JSON line).
+    Predict {
+        input: PathBuf,
+        out_dir: PathBuf,
+        /// Where the MLP's standardisation statistics are written for the Python peer.
+        #[arg(long)]
+        stats: PathBuf,
+        /// Hidden layer widths.
+        #[arg(long, value_delimiter = ',', default_value = "128,64")]
+        hidden: Vec<usize>,
+        /// Label of the raster in the output (e.g. 1x, 4x).
+        #[arg(long, default_value = "1x")]
+        label: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Data { dir, series_samples } => datasets::write_all(&dir, series_samples),
+        Command::Train { model, dir, epochs, batch_size } => train_bench::run(model, &dir, epochs, batch_size),
+        Command::Forest { dir, trees, max_depth, repeats, predict_copies } => {
+            forest_bench::run(&dir, trees, max_depth, repeats, predict_copies)
+        }
+        Command::Tile { src, factor, dst } => tile_raster::run(&src, factor, &dst),
+        Command::Predict { input, out_dir, stats, hidden, label } => {
+            predict_bench::run(&input, &out_dir, &hidden, &stats, &label)
+        }
+    }
+}
