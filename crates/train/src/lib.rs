@@ -7,6 +7,8 @@
 //! - [`predict_proba`] and MC-dropout [`predict_proba_mc`], deep ensembles;
 //! - [`PixelClassifier`]: one interface over random forest, SVM and MLP for per-pixel
 //!   pipelines.
+//! - [`lulc`]: patch CNN, object-based CNN (OCNN) and Joint Deep Learning (JDL / SS-JDL) for
+//!   land cover and land use.
 
 pub mod checkpoint;
 pub mod config;
@@ -20,6 +22,7 @@ pub mod error;
 pub mod fit;
 pub mod history;
 pub mod inference;
+pub mod lulc;
 pub mod normalization;
 pub mod pixel;
 

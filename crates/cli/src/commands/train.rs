@@ -13,6 +13,9 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    if crate::pipeline::lulc::is_lulc(&args.pipeline)? {
+        return crate::pipeline::lulc::run_file(&args.pipeline);
+    }
     let (p, text) = LandCoverPipeline::load(&args.pipeline)?;
     let out = landcover::run(&p, &text)?;
     print_scores(&out.scores);

@@ -81,6 +81,17 @@ impl Default for MapConfig {
     }
 }
 
+/// The top-level `kind` of a pipeline TOML (`"landcover"` when absent), e.g.
+/// [`super::lulc_config::KIND`] for the land-cover / land-use method comparison.
+pub fn pipeline_kind(text: &str) -> anyhow::Result<String> {
+    let value: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid pipeline TOML: {e}"))?;
+    match value.get("kind") {
+        None => Ok("landcover".into()),
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        Some(other) => anyhow::bail!("pipeline `kind` must be a string, got {other}"),
+    }
+}
+
 impl LandCoverPipeline {
     /// Read a pipeline; relative paths are resolved against the TOML's directory.
     pub fn load(path: &Path) -> anyhow::Result<(Self, String)> {

@@ -3,5 +3,9 @@
 
 pub mod config;
 pub mod landcover;
+pub mod lulc;
+pub mod lulc_config;
+pub mod lulc_data;
+pub mod patch_block;
 pub mod pixel_block;
 pub mod run_dir;

@@ -1,0 +1,268 @@
+//! TOML configuration of the land-cover / land-use pipeline (`kind = "lulc"`): several
+//! methods — per-pixel random forest and MLP, patch CNN, OCNN, JDL and SS-JDL — trained on
+//! the same labelled polygons and compared on the same per-object (spatially separated) test
+//! set.
+//!
+//! ```toml
+//! kind = "lulc"
+//! name = "etat-major"
+//! image = "../data/cache/museotoolbox/map_compress.tif"
+//! labels = "../data/cache/museotoolbox/train.gpkg"
+//! class_attribute = "Type"
+//! band_names = ["red", "green", "blue"]
+//! output = "../runs/lulc-etat-major"
+//!
+//! [split]
+//! test_fraction = 0.3
+//!
+//! [segmentation]
+//! method = "felzenszwalb"
+//! scale = 300.0
+//!
+//! [land_use]
+//! agricultural = ["Agriculture", "Soil"]
+//!
+//! [[methods]]
+//! kind = "ocnn"
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use terradl_segment::{FelzenszwalbConfig, SlicConfig};
+use terradl_train::lulc::{JdlConfig, OcnnConfig, PatchCnnSettings};
+use terradl_train::pixel::{MlpPixelConfig, RandomForestConfig};
+
+/// The `kind` value that selects this pipeline.
+pub const KIND: &str = "lulc";
+
+/// A land-cover / land-use pipeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LulcPipeline {
+    /// Always `"lulc"`.
+    pub kind: String,
+    /// Run name, shown in the report.
+    pub name: String,
+    /// Multi-band GeoTIFF to classify.
+    pub image: PathBuf,
+    /// Labelled polygons (GeoJSON, Shapefile or GeoPackage) in the image's CRS.
+    pub labels: PathBuf,
+    /// Attribute holding the land-cover class.
+    pub class_attribute: String,
+    /// One name per image band.
+    pub band_names: Vec<String>,
+    /// Run directory (created).
+    pub output: PathBuf,
+    #[serde(default)]
+    pub split: ObjectSplitConfig,
+    /// Segmentation giving the objects of OCNN / JDL.
+    #[serde(default)]
+    pub segmentation: SegmentationConfig,
+    /// Land-use classes as groups of land-cover classes (LU name -> LC names). Needed by JDL
+    /// and by OCNN with `target = "land_use"`.
+    #[serde(default)]
+    pub land_use: BTreeMap<String, Vec<String>>,
+    /// Methods, compared on the same test pixels.
+    pub methods: Vec<LulcMethod>,
+    #[serde(default)]
+    pub map: LulcMapConfig,
+}
+
+/// Per-object hold-out: of each class's polygons, `test_fraction` (at least one when the
+/// class has two or more) are test polygons; training never uses their pixels, not even as
+/// patch context.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectSplitConfig {
+    pub test_fraction: f64,
+    pub seed: u64,
+    /// At most this many training pixels per class for the pixel and patch methods
+    /// (random, seeded); 0 keeps all.
+    pub max_pixels_per_class: usize,
+    /// A segment is a training object when the majority training class covers at least this
+    /// fraction of it (and it holds no test pixel).
+    pub min_object_fraction: f64,
+}
+
+impl Default for ObjectSplitConfig {
+    fn default() -> Self {
+        ObjectSplitConfig { test_fraction: 0.3, seed: 3, max_pixels_per_class: 3000, min_object_fraction: 0.5 }
+    }
+}
+
+/// Segmentation algorithm and parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum SegmentationConfig {
+    Felzenszwalb(FelzenszwalbConfig),
+    Slic(SlicConfig),
+}
+
+impl Default for SegmentationConfig {
+    fn default() -> Self {
+        SegmentationConfig::Felzenszwalb(FelzenszwalbConfig::default())
+    }
+}
+
+/// Which labels an OCNN learns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    #[default]
+    LandCover,
+    LandUse,
+}
+
+/// Patch CNN method.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PatchMethod {
+    pub cnn: PatchCnnSettings,
+}
+
+/// OCNN method.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OcnnMethod {
+    pub target: Target,
+    pub ocnn: OcnnConfig,
+}
+
+/// One method to train and assess.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LulcMethod {
+    RandomForest(RandomForestConfig),
+    Mlp(MlpPixelConfig),
+    PatchCnn(PatchMethod),
+    Ocnn(OcnnMethod),
+    /// JDL (`scales` empty) or SS-JDL (`scales` set).
+    Jdl(JdlConfig),
+}
+
+impl LulcMethod {
+    /// Short name for tables and directories.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LulcMethod::RandomForest(_) => "random_forest",
+            LulcMethod::Mlp(_) => "mlp",
+            LulcMethod::PatchCnn(_) => "patch_cnn",
+            LulcMethod::Ocnn(m) if m.target == Target::LandUse => "ocnn_lu",
+            LulcMethod::Ocnn(_) => "ocnn",
+            LulcMethod::Jdl(c) if !c.scales.is_empty() => "ss_jdl",
+            LulcMethod::Jdl(_) => "jdl",
+        }
+    }
+}
+
+/// Which maps to write.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LulcMapConfig {
+    /// Write no map (accuracy figures only).
+    pub skip: bool,
+    /// Methods (by name, e.g. "patch_cnn", "jdl") whose maps are written; empty = all.
+    pub methods: Vec<String>,
+}
+
+impl LulcPipeline {
+    /// Parse a pipeline from TOML text; relative paths are resolved against `base`.
+    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
+        let mut p: LulcPipeline = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid lulc pipeline: {e}"))?;
+        for f in [&mut p.image, &mut p.labels, &mut p.output] {
+            if f.is_relative() {
+                *f = base.join(&*f);
+            }
+        }
+        p.validate()?;
+        Ok(p)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.kind == KIND, "pipeline kind {:?} is not {KIND:?}", self.kind);
+        anyhow::ensure!(!self.methods.is_empty(), "pipeline {}: `methods` is empty", self.name);
+        anyhow::ensure!(
+            (0.0..1.0).contains(&self.split.test_fraction) && self.split.test_fraction > 0.0,
+            "split.test_fraction must lie in (0, 1)"
+        );
+        let needs_lu = self.methods.iter().any(|m| {
+            matches!(m, LulcMethod::Jdl(_)) || matches!(m, LulcMethod::Ocnn(o) if o.target == Target::LandUse)
+        });
+        anyhow::ensure!(
+            !needs_lu || !self.land_use.is_empty(),
+            "JDL and land-use OCNN need a [land_use] table grouping land-cover classes"
+        );
+        Ok(())
+    }
+
+    /// Land-use id of each land-cover class (classes in `lc_names` order) and the LU names.
+    pub fn land_use_of(&self, lc_names: &[String]) -> anyhow::Result<(Vec<u32>, Vec<String>)> {
+        let lu_names: Vec<String> = self.land_use.keys().cloned().collect();
+        let mut of = vec![u32::MAX; lc_names.len()];
+        for (u, members) in self.land_use.values().enumerate() {
+            for m in members {
+                let c = lc_names.iter().position(|n| n == m).ok_or_else(|| {
+                    anyhow::anyhow!("land_use lists {m:?}, which is not a land-cover class ({lc_names:?})")
+                })?;
+                anyhow::ensure!(of[c] == u32::MAX, "land-cover class {m:?} is in two land-use groups");
+                of[c] = u as u32;
+            }
+        }
+        if let Some(c) = of.iter().position(|&u| u == u32::MAX) {
+            anyhow::bail!("land-cover class {:?} is in no land-use group", lc_names[c]);
+        }
+        Ok((of, lu_names))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOML: &str = r#"
+kind = "lulc"
+name = "t"
+image = "a.tif"
+labels = "b.gpkg"
+class_attribute = "Type"
+band_names = ["r", "g", "b"]
+output = "out"
+[segmentation]
+method = "slic"
+compactness = 10.0
+[land_use]
+farm = ["Agriculture", "Soil"]
+wild = ["Forest"]
+[[methods]]
+kind = "random_forest"
+n_trees = 10
+[[methods]]
+kind = "jdl"
+scales = [16, 24]
+[[methods]]
+kind = "ocnn"
+target = "land_use"
+"#;
+
+    #[test]
+    fn parses_methods_and_groups() {
+        let p = LulcPipeline::parse(TOML, Path::new("/x")).unwrap();
+        assert_eq!(p.image, Path::new("/x/a.tif"));
+        let names: Vec<_> = p.methods.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["random_forest", "ss_jdl", "ocnn_lu"]);
+        assert!(matches!(p.segmentation, SegmentationConfig::Slic(_)));
+        let lc: Vec<String> = ["Agriculture", "Forest", "Soil"].map(String::from).to_vec();
+        let (of, lu) = p.land_use_of(&lc).unwrap();
+        assert_eq!(lu, ["farm", "wild"]);
+        assert_eq!(of, [0, 1, 0]);
+        let missing: Vec<String> = ["Agriculture", "Forest", "Soil", "Water"].map(String::from).to_vec();
+        assert!(p.land_use_of(&missing).is_err());
+    }
+
+    #[test]
+    fn land_use_methods_need_groups() {
+        let text = TOML.replace("[land_use]\nfarm = [\"Agriculture\", \"Soil\"]\nwild = [\"Forest\"]\n", "");
+        assert!(LulcPipeline::parse(&text, Path::new(".")).is_err());
+    }
+}

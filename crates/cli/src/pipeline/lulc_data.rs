@@ -1,0 +1,148 @@
+//! Data of the land-cover / land-use pipeline: the labelled image, the per-object split,
+//! the standardised image stack, the segmentation and the training objects.
+
+use super::lulc_config::{LulcPipeline, SegmentationConfig, Target};
+use super::patch_block::{raw_stack, standardised_stack};
+use anyhow::Context;
+use terradl_data::normalize::NormStats;
+use terradl_data::sampling::object_split;
+use terradl_data::{LabelledImage, UNLABELLED};
+use terradl_geo::geotiff::read_geotiff;
+use terradl_segment::{felzenszwalb_raster, slic_raster, Segmentation};
+use terradl_train::lulc::jdl::subsample;
+use terradl_train::lulc::{object_majority, ImageStack};
+
+/// Land-use classes derived from land-cover classes.
+#[derive(Debug, Clone)]
+pub struct LandUse {
+    /// LU id of each LC class.
+    pub of_lc: Vec<u32>,
+    pub names: Vec<String>,
+}
+
+/// Everything the methods share.
+pub struct LulcData {
+    pub img: LabelledImage,
+    /// Standardised imagery (nodata -> 0).
+    pub stack: ImageStack,
+    /// Per-band statistics used for `stack`.
+    pub stats: NormStats,
+    /// LC training pixels (subsampled per class) and classes.
+    pub train: Vec<(usize, u32)>,
+    /// Every labelled pixel of the training polygons.
+    pub train_all: Vec<(usize, u32)>,
+    /// Every labelled pixel of the test polygons.
+    pub test: Vec<(usize, u32)>,
+    /// Test-pixel mask (no training patch may contain one).
+    pub test_mask: Vec<bool>,
+    pub train_polygons: Vec<u32>,
+    pub test_polygons: Vec<u32>,
+    pub land_use: Option<LandUse>,
+}
+
+impl LulcData {
+    /// Read and split.
+    pub fn load(p: &LulcPipeline) -> anyhow::Result<Self> {
+        let raster = read_geotiff(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
+        anyhow::ensure!(
+            raster.bands == p.band_names.len(),
+            "{} has {} bands but band_names lists {}",
+            p.image.display(),
+            raster.bands,
+            p.band_names.len()
+        );
+        let layer = super::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+        anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
+        let img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
+        anyhow::ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");
+        let split = object_split(&img.objects, &img.labels, p.split.test_fraction, p.split.seed)?;
+        anyhow::ensure!(!split.test.is_empty(), "the per-object split left no test polygon (need 2+ polygons per class)");
+        let pairs = |idx: &[usize]| idx.iter().map(|&i| (i, img.labels[i])).collect::<Vec<_>>();
+        let (train_all, test) = (pairs(&split.train), pairs(&split.test));
+        let mut test_mask = vec![false; img.labels.len()];
+        for &(i, _) in &test {
+            test_mask[i] = true;
+        }
+        let train = subsample(&train_all, p.split.max_pixels_per_class, p.split.seed)?;
+        let stats = raw_stack(&img.image)?.band_stats(&p.band_names)?;
+        let stack = standardised_stack(&img.image, &stats)?;
+        let land_use = if p.land_use.is_empty() {
+            None
+        } else {
+            let (of_lc, names) = p.land_use_of(&img.class_names)?;
+            Some(LandUse { of_lc, names })
+        };
+        tracing::info!(
+            train_polygons = split.train_objects.len(),
+            test_polygons = split.test_objects.len(),
+            train_pixels = train_all.len(),
+            test_pixels = test.len(),
+            "per-object split"
+        );
+        Ok(LulcData {
+            img,
+            stack,
+            stats,
+            train,
+            train_all,
+            test,
+            test_mask,
+            train_polygons: split.train_objects,
+            test_polygons: split.test_objects,
+            land_use,
+        })
+    }
+
+    /// Number of classes of `target`.
+    pub fn n_classes(&self, target: Target) -> usize {
+        match (target, &self.land_use) {
+            (Target::LandUse, Some(lu)) => lu.names.len(),
+            _ => self.img.n_classes(),
+        }
+    }
+
+    /// Class names of `target`.
+    pub fn class_names(&self, target: Target) -> &[String] {
+        match (target, &self.land_use) {
+            (Target::LandUse, Some(lu)) => &lu.names,
+            _ => &self.img.class_names,
+        }
+    }
+
+    /// `pairs` relabelled for `target`.
+    pub fn relabel(&self, pairs: &[(usize, u32)], target: Target) -> Vec<(usize, u32)> {
+        match (target, &self.land_use) {
+            (Target::LandUse, Some(lu)) => pairs.iter().map(|&(p, c)| (p, lu.of_lc[c as usize])).collect(),
+            _ => pairs.to_vec(),
+        }
+    }
+
+    /// Segment the image.
+    pub fn segment(&self, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+        let seg = match cfg {
+            SegmentationConfig::Felzenszwalb(c) => felzenszwalb_raster(&self.img.image, c)?,
+            SegmentationConfig::Slic(c) => slic_raster(&self.img.image, c)?,
+        };
+        tracing::info!(objects = seg.n_objects, "segmentation");
+        Ok(seg)
+    }
+
+    /// Training objects `(object, class)` for `target`: segments holding no test pixel whose
+    /// majority training class covers at least `min_fraction` of them.
+    pub fn training_objects(&self, seg: &Segmentation, target: Target, min_fraction: f64) -> Vec<(u32, u32)> {
+        let k = self.n_classes(target);
+        let mut labels = vec![UNLABELLED; self.img.labels.len()];
+        for (p, c) in self.relabel(&self.train_all, target) {
+            labels[p] = c;
+        }
+        let mut touches_test = vec![false; seg.n_objects];
+        for &(p, _) in &self.test {
+            touches_test[seg.labels[p] as usize] = true;
+        }
+        object_majority(seg, &labels, k, min_fraction)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(o, c)| c.filter(|_| !touches_test[o]).map(|c| (o as u32, c)))
+            .collect()
+    }
+}
