@@ -8,6 +8,8 @@
 //!   count error.
 //! - [`calibration`]: expected calibration error, reliability curve,
 //!   temperature scaling.
+//! - [`map_assessment`]: everything `terradl assess` reports, with CSV tables.
+//! - [`uncertainty_error`]: uncertainty of wrong vs correct samples (means, AUROC).
 //!
 //! ```
 //! use terradl_assess::ConfusionMatrix;
@@ -20,7 +22,10 @@ pub mod calibration;
 pub mod confusion;
 pub mod detection;
 pub mod error;
+pub mod map_assessment;
+pub mod uncertainty_error;
 
 pub use area::{AreaAdjusted, ClassAreaEstimate, Estimate};
 pub use confusion::{AccuracySummary, ConfusionMatrix};
 pub use error::{AssessError, Result};
+pub use map_assessment::{MapAssessment, MapAssessmentInput};

@@ -3,10 +3,12 @@
 //! - [`labelled_image::LabelledImage`], [`samples::LabelledSamples`] and
 //!   [`time_series::TimeSeriesDataset`]: the typed datasets;
 //! - [`sources`]: loaders for the real sample data (docs/DATA.md);
+//! - [`active_learning`]: most uncertain, spatially spread locations to label;
 //! - [`sampling`]: stratified, per-object and spatially blocked k-fold designs;
 //! - [`class_weights`], [`normalize`], [`gap_fill`], [`features`]: training-set
 //!   preparation (imbalance weights, mean/std statistics, cloud-gap
 //!   interpolation, band values plus spectral indices).
+pub mod active_learning;
 pub mod class_weights;
 pub mod detection;
 pub mod error;

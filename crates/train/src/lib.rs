@@ -7,6 +7,8 @@
 //! - [`predict_proba`] and MC-dropout [`predict_proba_mc`], deep ensembles;
 //! - [`PixelClassifier`]: one interface over random forest, SVM and MLP for per-pixel
 //!   pipelines.
+//! - [`search`]: random search and successive halving over learning rate, batch size,
+//!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 //! - [`lulc`]: patch CNN, object-based CNN (OCNN) and Joint Deep Learning (JDL / SS-JDL) for
 //!   land cover and land use.
 
@@ -25,6 +27,7 @@ pub mod inference;
 pub mod lulc;
 pub mod normalization;
 pub mod pixel;
+pub mod search;
 
 pub use config::{ClassWeighting, LrSchedule, TrainConfig};
 pub use dataset::TensorDataset;

@@ -1,9 +1,15 @@
 //! Sub-commands of the `terradl` CLI, one file each.
 
+mod active_learning;
+mod assess;
+mod assess_inputs;
 mod demo;
+mod design_data;
 mod fetch_data;
 mod info;
+mod learning_curve;
 pub mod report;
+mod search;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +37,15 @@ pub enum Command {
     Report(report::ReportArgs),
     /// The whole pipeline on the built-in real sample data.
     Demo(demo::DemoArgs),
+    /// Accuracy of a class map against reference labels: confusion matrix, OA, kappa, PA/UA/F1,
+    /// Olofsson area-adjusted estimates with 95% CIs, calibration (ECE, reliability curve).
+    Assess(assess::AssessArgs),
+    /// Hyper-parameter / model-structure search (random or successive halving) from a TOML.
+    Search(search::SearchArgs),
+    /// Learning curve (accuracy vs samples per class) and random vs spatially blocked CV.
+    LearningCurve(learning_curve::LearningCurveArgs),
+    /// Propose the most uncertain, spatially spread unlabelled locations as GeoJSON.
+    ActiveLearning(active_learning::ActiveLearningArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -40,5 +55,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Report(a) => report::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Assess(a) => assess::run(a),
+        Command::Search(a) => search::run(a),
+        Command::LearningCurve(a) => learning_curve::run(a),
+        Command::ActiveLearning(a) => active_learning::run(a),
     }
 }

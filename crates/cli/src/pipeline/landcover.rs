@@ -53,7 +53,7 @@ pub fn read_labels(path: &Path) -> anyhow::Result<VectorLayer> {
 }
 
 /// The labelled part of the image: a window around the labels, read alone.
-fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> anyhow::Result<LabelledImage> {
+pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> anyhow::Result<LabelledImage> {
     let info = reader.info();
     anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
     let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
@@ -69,7 +69,7 @@ fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorL
     Ok(LabelledImage::from_layer(image, layer, &p.class_attribute, p.band_names.clone())?)
 }
 
-fn indices(p: &LandCoverPipeline) -> Vec<NormalizedDifference> {
+pub fn indices(p: &LandCoverPipeline) -> Vec<NormalizedDifference> {
     p.indices
         .iter()
         .map(|i| if i == "ndvi" { NormalizedDifference::ndvi() } else { NormalizedDifference::ndwi() })

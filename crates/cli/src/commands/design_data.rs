@@ -1,0 +1,132 @@
+//! Labelled samples for the sample-design commands (`search`,
+//! `learning-curve`): the Statlog Landsat table (no coordinates) or the
+//! labelled pixels of a land-cover pipeline with their positions, and an
+//! honest held-out test set (Statlog's original test rows, or the pipeline's
+//! blocked test fold) that searches never see.
+
+use crate::pipeline::config::LandCoverPipeline;
+use crate::pipeline::landcover::{indices, labelled_image, read_labels};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use terradl_data::features::pixel_features;
+use terradl_data::sampling::{stratified_sample, BlockedKFold, PerClass};
+use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
+use terradl_data::LabelledSamples;
+use terradl_geo::geotiff::GeoTiffReader;
+
+/// Where the labelled samples come from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DataSource {
+    /// Statlog (Landsat Satellite), 6435 samples of 3x3 pixels x 4 bands; the original
+    /// 4435/2000 train/test split. Needs `terradl fetch-data`.
+    Statlog,
+    /// The image, labels, indices and blocked split of a land-cover pipeline TOML
+    /// (relative to the file naming it); its `models` are ignored.
+    Pipeline { path: PathBuf },
+}
+
+/// Samples with a train/test partition.
+pub struct SampleSet {
+    /// All labelled samples.
+    pub samples: LabelledSamples,
+    /// Row-major pixel index of each sample and the grid width (pipelines only).
+    pub positions: Option<(Vec<usize>, usize)>,
+    /// The pipeline's blocked split (pipelines only).
+    pub split: Option<BlockedKFold>,
+    /// Indices of the held-out test samples.
+    pub test: Vec<usize>,
+    /// Indices of all other samples.
+    pub train: Vec<usize>,
+    /// One line for reports.
+    pub description: String,
+}
+
+impl DataSource {
+    /// Resolve a relative pipeline path against `base`.
+    pub fn resolve(mut self, base: &Path) -> Self {
+        if let DataSource::Pipeline { path } = &mut self {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+        self
+    }
+
+    /// Load the samples and the held-out split.
+    pub fn load(&self) -> anyhow::Result<SampleSet> {
+        match self {
+            DataSource::Statlog => {
+                let s = statlog_landsat().context("loading Statlog (run `terradl fetch-data` first)")?;
+                let n = s.n_samples;
+                Ok(SampleSet {
+                    samples: s,
+                    positions: None,
+                    split: None,
+                    train: (0..TRAIN_ROWS).collect(),
+                    test: (TRAIN_ROWS..n).collect(),
+                    description: format!("Statlog Landsat: {TRAIN_ROWS} training rows, {} test rows (original split)", n - TRAIN_ROWS),
+                })
+            }
+            DataSource::Pipeline { path } => {
+                let (p, _) = LandCoverPipeline::load(path)?;
+                let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening {}", p.image.display()))?;
+                let layer = read_labels(&p.labels).with_context(|| format!("reading {}", p.labels.display()))?;
+                let img = labelled_image(&p, &reader, &layer)?;
+                let pixels = img.labelled_pixels();
+                anyhow::ensure!(!pixels.is_empty(), "no labelled pixel falls inside {}", p.image.display());
+                let samples = pixel_features(&img, &pixels, &indices(&p))?;
+                anyhow::ensure!(
+                    samples.x.iter().all(|v| v.is_finite()),
+                    "labelled pixels hold nodata/NaN feature values in {}",
+                    p.image.display()
+                );
+                let split = BlockedKFold { block_size: p.split.block_size, k: p.split.folds, seed: p.split.seed };
+                let fold = split.assign(&pixels, img.image.cols)?;
+                let (test, train): (Vec<usize>, Vec<usize>) = (0..pixels.len()).partition(|&i| fold[i] == p.split.test_fold);
+                Ok(SampleSet {
+                    description: format!(
+                        "{}: {} labelled pixels, blocked test fold {} of {} ({}-pixel blocks)",
+                        p.name,
+                        pixels.len(),
+                        p.split.test_fold,
+                        p.split.folds,
+                        p.split.block_size
+                    ),
+                    samples,
+                    positions: Some((pixels, img.image.cols)),
+                    split: Some(split),
+                    train,
+                    test,
+                })
+            }
+        }
+    }
+}
+
+impl SampleSet {
+    /// Split the training samples into (fit, validation) for model selection:
+    /// spatially blocked (one of the pipeline's folds, over the training pixels only)
+    /// when positions are known, stratified random (`val_fraction`) otherwise.
+    pub fn validation_split(&self, val_fraction: f64, seed: u64) -> anyhow::Result<(Vec<usize>, Vec<usize>)> {
+        if let (Some((pos, cols)), Some(split)) = (&self.positions, &self.split) {
+            let train_pos: Vec<usize> = self.train.iter().map(|&i| pos[i]).collect();
+            let inner = BlockedKFold { seed: split.seed.wrapping_add(1), ..*split };
+            let fold = inner.assign(&train_pos, *cols)?;
+            let (val, fit): (Vec<usize>, Vec<usize>) = (0..self.train.len()).partition(|&j| fold[j] == 0);
+            return Ok((fit.iter().map(|&j| self.train[j]).collect(), val.iter().map(|&j| self.train[j]).collect()));
+        }
+        let val = stratified_sample(&self.samples.y, &self.train, PerClass::Fraction(val_fraction), seed)?;
+        let fit = self.train.iter().copied().filter(|i| val.binary_search(i).is_err()).collect();
+        Ok((fit, val))
+    }
+}
+
+/// Fraction of equal labels.
+pub fn accuracy(pred: &[u32], truth: &[u32]) -> f64 {
+    if truth.is_empty() {
+        return f64::NAN;
+    }
+    pred.iter().zip(truth).filter(|(a, b)| a == b).count() as f64 / truth.len() as f64
+}
