@@ -18,6 +18,12 @@ pub trait BlockPredictor: Sync {
     fn uncertainty_bands(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether tiles may be predicted concurrently. `false` for models that draw from a
+    /// shared random generator (MC dropout reseeded per tile): the engine then runs tiles
+    /// one after another so the output does not depend on thread timing.
+    fn parallel_tiles(&self) -> bool {
+        true
+    }
     /// Predict the `core` pixels (a window relative to `block`'s origin).
     /// `valid[i]` tells whether core pixel `i` (row-major) has data in every band.
     fn predict_block(&self, block: &Raster, core: Window, valid: &[bool]) -> Result<BlockOutput>;

@@ -95,8 +95,12 @@ pub fn predict_raster(
     let tiles: Vec<Tile> = grid.tiles().collect();
     let batch = rayon::current_num_threads().max(1) * 2;
     for chunk in tiles.chunks(batch) {
-        let outs: Vec<Result<TileOutputs>> =
-            chunk.par_iter().map(|t| predict_tile(&reader, model, &layout, t)).collect();
+        let predict = |t: &Tile| predict_tile(&reader, model, &layout, t);
+        let outs: Vec<Result<TileOutputs>> = if model.parallel_tiles() {
+            chunk.par_iter().map(predict).collect()
+        } else {
+            chunk.iter().map(predict).collect()
+        };
         for (tile, out) in chunk.iter().zip(outs) {
             let out = out?;
             for (w, data) in writers.iter_mut().zip(out.per_file()) {

@@ -3,6 +3,7 @@
 //! measures, and scene-level tree-crown detection.
 
 pub mod block;
+pub mod cog;
 pub mod engine;
 pub mod error;
 pub mod mosaic;

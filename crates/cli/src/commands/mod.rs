@@ -8,6 +8,8 @@ mod design_data;
 mod fetch_data;
 mod info;
 mod learning_curve;
+mod mosaic;
+mod predict;
 pub mod report;
 mod search;
 mod train;
@@ -37,6 +39,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// The whole pipeline on the built-in real sample data.
     Demo(demo::DemoArgs),
+    /// Apply a saved model to a raster (whole, or one shard of an array job), with uncertainty.
+    Predict(predict::PredictArgs),
+    /// Assemble the parts written by `terradl predict --shard` into GeoTIFFs (optionally COG).
+    Mosaic(mosaic::MosaicArgs),
     /// Accuracy of a class map against reference labels: confusion matrix, OA, kappa, PA/UA/F1,
     /// Olofsson area-adjusted estimates with 95% CIs, calibration (ECE, reliability curve).
     Assess(assess::AssessArgs),
@@ -55,6 +61,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Report(a) => report::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Predict(a) => predict::run(a),
+        Command::Mosaic(a) => mosaic::run(a),
         Command::Assess(a) => assess::run(a),
         Command::Search(a) => search::run(a),
         Command::LearningCurve(a) => learning_curve::run(a),

@@ -4,6 +4,7 @@
 //! and an HTML report.
 
 use super::config::LandCoverPipeline;
+use super::model_store::{self, ModelManifest};
 use super::pixel_block::PixelBlockPredictor;
 use super::run_dir::{confusion_data, reliability_curve, write_json};
 use anyhow::Context;
@@ -70,14 +71,52 @@ pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &Vec
 }
 
 pub fn indices(p: &LandCoverPipeline) -> Vec<NormalizedDifference> {
-    p.indices
+    // Names were checked by `LandCoverPipeline::validate`.
+    index_features(&p.indices).unwrap_or_default()
+}
+
+/// Spectral indices by name ("ndvi", "ndwi"), as stored with a saved model.
+pub fn index_features(names: &[String]) -> anyhow::Result<Vec<NormalizedDifference>> {
+    names
         .iter()
-        .map(|i| if i == "ndvi" { NormalizedDifference::ndvi() } else { NormalizedDifference::ndwi() })
+        .map(|i| match i.as_str() {
+            "ndvi" => Ok(NormalizedDifference::ndvi()),
+            "ndwi" => Ok(NormalizedDifference::ndwi()),
+            _ => anyhow::bail!("unknown index {i:?} (known: ndvi, ndwi)"),
+        })
         .collect()
 }
 
 fn model_name(m: &dyn PixelClassifier, i: usize) -> String {
     format!("{}#{i}", m.name())
+}
+
+/// Store every trained model in `<output>/model` for `terradl predict`.
+fn save_models(
+    p: &LandCoverPipeline,
+    img: &LabelledImage,
+    colors: &ColorTable,
+    best: usize,
+    trained: &[(Box<dyn PixelClassifier>, ConfusionMatrix, Vec<f32>)],
+    scores: &[ModelScore],
+    config_text: &str,
+) -> anyhow::Result<()> {
+    let manifest = ModelManifest {
+        format: model_store::FORMAT,
+        band_names: p.band_names.clone(),
+        indices: p.indices.clone(),
+        class_names: img.class_names.clone(),
+        colors: colors.classes.iter().map(|c| c.color).collect(),
+        crs: img.image.crs.clone(),
+        best,
+        models: Vec::new(),
+        config_toml: config_text.to_string(),
+    };
+    let models: Vec<(String, &dyn PixelClassifier, f64)> =
+        trained.iter().zip(scores).map(|((m, _, _), s)| (s.model.clone(), m.as_ref(), s.overall_accuracy)).collect();
+    let dir = model_store::save_models(&p.output, manifest, &models)?;
+    tracing::info!(dir = %dir.display(), "saved trained models");
+    Ok(())
 }
 
 /// Run the pipeline; `config_text` is stored in the report.
@@ -138,6 +177,7 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
     });
     let (model, cm, test_proba) = &trained[best];
     let colors = ColorTable::from_names(&img.class_names);
+    save_models(p, &img, &colors, best, &trained, &scores, config_text)?;
     write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &colors)?;
     write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(cm, &img.class_names))?;
     let probs64: Vec<f64> = test_proba.iter().map(|&v| v as f64).collect();

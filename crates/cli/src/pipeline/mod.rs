@@ -6,6 +6,8 @@ pub mod landcover;
 pub mod lulc;
 pub mod lulc_config;
 pub mod lulc_data;
+pub mod model_store;
 pub mod patch_block;
 pub mod pixel_block;
 pub mod run_dir;
+pub mod uncertain_block;

@@ -34,8 +34,33 @@ impl<'a> PixelBlockPredictor<'a> {
         Ok(PixelBlockPredictor { model, n_bands: band_names.len(), n_classes, indices })
     }
 
-    fn n_features(&self) -> usize {
+    /// Features per pixel: the bands, then the indices.
+    pub fn n_features(&self) -> usize {
         self.n_bands + self.indices.len()
+    }
+
+    /// Row-major features (`n_features` per row) of the valid core pixels of `block`, and
+    /// the core index (row-major) of each row; invalid pixels are left out.
+    pub fn features(&self, block: &Raster, core: Window, valid: &[bool]) -> (Vec<f32>, Vec<usize>) {
+        let nf = self.n_features();
+        let mut x = Vec::with_capacity(core.rows * core.cols * nf);
+        let mut rows = Vec::with_capacity(core.rows * core.cols);
+        for r in 0..core.rows {
+            for c in 0..core.cols {
+                let i = r * core.cols + c;
+                if !valid[i] {
+                    continue;
+                }
+                let v = |b: usize| block.get(b, core.row + r, core.col + c);
+                x.extend((0..self.n_bands).map(v));
+                x.extend(self.indices.iter().map(|&(a, b)| {
+                    let nd = normalized_difference(v(a), v(b));
+                    if nd.is_finite() { nd } else { 0.0 }
+                }));
+                rows.push(i);
+            }
+        }
+        (x, rows)
     }
 }
 
@@ -54,25 +79,8 @@ impl BlockPredictor for PixelBlockPredictor<'_> {
     }
     fn predict_block(&self, block: &Raster, core: Window, valid: &[bool]) -> terradl_predict::Result<BlockOutput> {
         let n = core.rows * core.cols;
+        let (x, rows) = self.features(block, core, valid);
         let nf = self.n_features();
-        // Features of valid pixels only; invalid ones are masked by the engine.
-        let mut x = Vec::with_capacity(n * nf);
-        let mut rows = Vec::with_capacity(n);
-        for r in 0..core.rows {
-            for c in 0..core.cols {
-                let i = r * core.cols + c;
-                if !valid[i] {
-                    continue;
-                }
-                let v = |b: usize| block.get(b, core.row + r, core.col + c);
-                x.extend((0..self.n_bands).map(v));
-                x.extend(self.indices.iter().map(|&(a, b)| {
-                    let nd = normalized_difference(v(a), v(b));
-                    if nd.is_finite() { nd } else { 0.0 }
-                }));
-                rows.push(i);
-            }
-        }
         let mut probabilities = vec![0f32; self.n_classes * n];
         let mut uncertainty = vec![0f32; UNCERTAINTY_BANDS.len() * n];
         if rows.is_empty() {

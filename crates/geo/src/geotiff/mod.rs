@@ -7,11 +7,13 @@
 //! - [`write_geotiff`]: a whole [`Raster`](crate::Raster), striped or tiled,
 //!   with georeferencing, EPSG GeoKeys, GDAL_NODATA and an optional palette.
 //! - [`TiledGeoTiffWriter`]: streaming tiled output larger than memory.
+//! - [`CogWriter`]: Cloud Optimized GeoTIFF (overviews, IFDs before the data).
 //!
 //! The TIFF structure (IFD parsing and writing) is ours; compression uses
 //! `flate2`, `weezl` and `zstd`. Writes are atomic (temp file + rename).
 
 mod codec;
+mod cog;
 mod colormap;
 mod geokeys;
 mod georef;
@@ -22,6 +24,7 @@ mod tiff_file;
 mod tiled_writer;
 mod writer;
 
+pub use cog::{overview_count, CogWriter};
 pub use colormap::ColorMap;
 pub use geokeys::GeoKeys;
 pub use georef::TransformTags;

@@ -21,7 +21,7 @@ pub(crate) enum Value {
 }
 
 impl Value {
-    fn type_code(&self) -> u16 {
+    pub(crate) fn type_code(&self) -> u16 {
         match self {
             Value::Ascii(_) => 2,
             Value::Short(_) => 3,
@@ -30,7 +30,7 @@ impl Value {
             Value::Long8(_) => 16,
         }
     }
-    fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         match self {
             Value::Short(v) => v.len() as u64,
             Value::Long(v) => v.len() as u64,
@@ -39,7 +39,7 @@ impl Value {
             Value::Ascii(s) => s.len() as u64 + 1,
         }
     }
-    fn bytes(&self) -> Vec<u8> {
+    pub(crate) fn bytes(&self) -> Vec<u8> {
         match self {
             Value::Short(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Value::Long(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),

@@ -51,6 +51,38 @@ pub struct TiledGeoTiffWriter {
     chunks: Vec<Option<(u64, u64)>>,
 }
 
+/// Sizes of a chunk being encoded: `valid` pixels of the `src` (band-sequential) data,
+/// stored as `out` (padded with the fill value).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Chunk {
+    pub valid: (usize, usize),
+    pub src: (usize, usize),
+    pub out: (usize, usize),
+}
+
+/// Interleave band-sequential `data` into `spec.dtype` samples, pad with `fill` and compress.
+pub(crate) fn encode_samples(
+    spec: &RasterSpec,
+    options: &WriteOptions,
+    chunk: Chunk,
+    data: &[f32],
+    fill: f32,
+) -> std::io::Result<Vec<u8>> {
+    let (bands, dtype) = (spec.bands, spec.dtype);
+    let ((vw, vh), (src_w, src_h), (out_w, out_h)) = (chunk.valid, chunk.src, chunk.out);
+    let mut raw = Vec::with_capacity(out_w * out_h * bands * dtype.size());
+    for y in 0..out_h {
+        for x in 0..out_w {
+            for b in 0..bands {
+                let v = if x < vw && y < vh { data[(b * src_h + y) * src_w + x] } else { fill };
+                codec::push_sample(&mut raw, v, dtype);
+            }
+        }
+    }
+    let shape = ChunkShape { width: out_w, height: out_h, spp: bands, bytes: dtype.size() };
+    codec::encode_chunk(raw, options.compression, options.predictor, shape)
+}
+
 impl TiledGeoTiffWriter {
     /// Start a tiled GeoTIFF at `path` (written to a temporary file until
     /// `finish`). `options.tile_size` defaults to 256 when `None`.
@@ -149,19 +181,8 @@ impl TiledGeoTiffWriter {
         };
         // Tiles are stored full size (padded); strips only hold their rows.
         let (out_w, out_h) = if self.tiled { (self.width, self.height) } else { (win.cols, win.rows) };
-        let dtype = self.spec.dtype;
-        let fill = self.fill();
-        let mut raw = Vec::with_capacity(out_w * out_h * bands * dtype.size());
-        for y in 0..out_h {
-            for x in 0..out_w {
-                for b in 0..bands {
-                    let v = if x < win.cols && y < win.rows { data[(b * src_h + y) * src_w + x] } else { fill };
-                    codec::push_sample(&mut raw, v, dtype);
-                }
-            }
-        }
-        let shape = ChunkShape { width: out_w, height: out_h, spp: bands, bytes: dtype.size() };
-        let bytes = codec::encode_chunk(raw, self.options.compression, self.options.predictor, shape)
+        let chunk = Chunk { valid: (win.cols, win.rows), src: (src_w, src_h), out: (out_w, out_h) };
+        let bytes = encode_samples(&self.spec, &self.options, chunk, data, self.fill())
             .map_err(|e| GeoError::Invalid(format!("compressing tile ({tile_col}, {tile_row}): {e}")))?;
         Ok(EncodedTile { tile_col, tile_row, bytes })
     }

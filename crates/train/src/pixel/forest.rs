@@ -53,7 +53,7 @@ impl Default for RandomForestConfig {
 
 type Tree = DecisionTreeClassifier<f32, u32, DenseMatrix<f32>, Vec<u32>>;
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 enum Member {
     /// A tree over the listed features.
     Tree { features: Vec<usize>, tree: Tree },
@@ -61,8 +61,9 @@ enum Member {
     Constant(u32),
 }
 
-/// Bootstrap-aggregated decision trees; see the module documentation.
-#[derive(Debug)]
+/// Bootstrap-aggregated decision trees; see the module documentation. Serialisable (serde),
+/// so a trained forest can be stored with [`PixelClassifier::save`].
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RandomForest {
     config: RandomForestConfig,
     members: Vec<Member>,
@@ -101,6 +102,49 @@ impl RandomForest {
     /// Number of trees trained.
     pub fn n_trees(&self) -> usize {
         self.members.len()
+    }
+
+    /// Number of classes the forest was trained on.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// The class each tree votes for, row-major `[n, n_trees]`: the vote distribution behind
+    /// [`predict_proba`](PixelClassifier::predict_proba), kept per tree for uncertainty.
+    pub fn tree_votes(&self, x: &[f32], n_features: usize) -> Result<Vec<u32>, TrainError> {
+        if self.members.is_empty() {
+            return Err(TrainError::Classical("random forest used before fit".into()));
+        }
+        if n_features != self.n_features {
+            return Err(TrainError::Data(format!(
+                "{n_features} features, forest trained on {}",
+                self.n_features
+            )));
+        }
+        let n = check_x(x, n_features)?;
+        let t = self.members.len();
+        const CHUNK: usize = 4096;
+        let chunks: Result<Vec<Vec<u32>>, TrainError> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
+                let mut votes = vec![0u32; (end - start) * t];
+                for (j, member) in self.members.iter().enumerate() {
+                    match member {
+                        Member::Constant(label) => (0..end - start).for_each(|i| votes[i * t + j] = *label),
+                        Member::Tree { features, tree } => {
+                            let xm = matrix(x, n_features, start..end, features)?;
+                            let pred = tree
+                                .predict(&xm)
+                                .map_err(|e| TrainError::Classical(e.to_string()))?;
+                            pred.iter().enumerate().for_each(|(i, p)| votes[i * t + j] = *p);
+                        }
+                    }
+                }
+                Ok(votes)
+            })
+            .collect();
+        Ok(chunks?.concat())
     }
 
     fn grow(
@@ -158,49 +202,19 @@ impl PixelClassifier for RandomForest {
         x: &[f32],
         n_features: usize,
     ) -> Result<ClassProbabilities, TrainError> {
-        if self.members.is_empty() {
-            return Err(TrainError::Classical(
-                "random forest used before fit".into(),
-            ));
-        }
-        if n_features != self.n_features {
-            return Err(TrainError::Data(format!(
-                "{n_features} features, forest trained on {}",
-                self.n_features
-            )));
-        }
-        let n = check_x(x, n_features)?;
         let k = self.n_classes;
-        const CHUNK: usize = 4096;
-        let chunks: Result<Vec<Vec<f32>>, TrainError> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let (start, end) = (c * CHUNK, ((c + 1) * CHUNK).min(n));
-                let mut votes = vec![0f32; (end - start) * k];
-                for member in &self.members {
-                    match member {
-                        Member::Constant(label) => {
-                            (0..end - start).for_each(|i| votes[i * k + *label as usize] += 1.0)
-                        }
-                        Member::Tree { features, tree } => {
-                            let xm = matrix(x, n_features, start..end, features)?;
-                            let pred = tree
-                                .predict(&xm)
-                                .map_err(|e| TrainError::Classical(e.to_string()))?;
-                            for (i, p) in pred.iter().enumerate() {
-                                votes[i * k + *p as usize] += 1.0;
-                            }
-                        }
-                    }
-                }
-                let scale = 1.0 / self.members.len() as f32;
-                votes.iter_mut().for_each(|v| *v *= scale);
-                Ok(votes)
-            })
-            .collect();
-        Ok(ClassProbabilities {
-            n_classes: k,
-            values: chunks?.concat(),
-        })
+        let votes = self.tree_votes(x, n_features)?;
+        let n_trees = self.members.len();
+        let scale = 1.0 / n_trees as f32;
+        let mut values = vec![0f32; votes.len() / n_trees * k];
+        for (i, row) in votes.chunks_exact(n_trees).enumerate() {
+            row.iter().for_each(|&v| values[i * k + v as usize] += 1.0);
+        }
+        values.iter_mut().for_each(|v| *v *= scale);
+        Ok(ClassProbabilities { n_classes: k, values })
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        super::store::save_serde(dir, super::store::SavedKind::RandomForest, self)
     }
 }

@@ -1,9 +1,10 @@
 //! The burn [`Mlp`] behind the [`PixelClassifier`] interface: standardises the features,
 //! holds out a stratified validation split for early stopping and trains with [`fit`].
 
+use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
-use terradl_models::{Mlp, MlpConfig};
+use terradl_models::{Classifier, Mlp, MlpConfig};
 
 use super::{PixelClassifier, check_x, check_xy};
 use crate::config::TrainConfig;
@@ -11,7 +12,7 @@ use crate::dataset::TensorDataset;
 use crate::error::TrainError;
 use crate::fit::{FitOptions, fit};
 use crate::history::History;
-use crate::inference::{ClassProbabilities, predict_proba};
+use crate::inference::{ClassProbabilities, predict_proba, predict_proba_mc};
 use crate::normalization::{FeatureAxis, Normalization};
 
 /// Settings of an [`MlpPixelClassifier`].
@@ -68,6 +69,65 @@ impl MlpPixelClassifier {
     pub fn normalization(&self) -> Option<&Normalization> {
         self.normalization.as_ref()
     }
+
+    /// Dropout probability of the network (0: MC dropout gives identical passes).
+    pub fn dropout(&self) -> f64 {
+        self.config.dropout
+    }
+
+    fn trained(&self) -> Result<(&Mlp, &Normalization), TrainError> {
+        match (&self.model, &self.normalization) {
+            (Some(m), Some(n)) => Ok((m, n)),
+            _ => Err(TrainError::Classical("MLP used before fit".into())),
+        }
+    }
+
+    /// MC-dropout probabilities: `passes` forward passes with dropout sampling, the device
+    /// seeded with `seed` first (see [`predict_proba_mc`]).
+    pub fn predict_proba_mc(
+        &self,
+        x: &[f32],
+        n_features: usize,
+        passes: usize,
+        seed: u64,
+    ) -> Result<Vec<ClassProbabilities>, TrainError> {
+        let (model, norm) = self.trained()?;
+        check_x(x, n_features)?;
+        let mut xs = x.to_vec();
+        norm.apply(&mut xs, &[n_features])?;
+        predict_proba_mc(model, &xs, &[n_features], 4096, passes, seed)
+    }
+
+    /// Reads a classifier written by [`PixelClassifier::save`] (`mlp.json` + `mlp.bpk`).
+    pub(super) fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
+        let saved: SavedMlp = super::store::load_serde(dir, super::store::SavedKind::Mlp)?;
+        let weights = dir.join(WEIGHTS_FILE);
+        let model = MlpConfig::new(saved.n_features, saved.n_classes)
+            .with_hidden(saved.config.hidden.clone())
+            .with_dropout(saved.config.dropout)
+            .init(&Device::default())
+            .try_load_file(&weights)
+            .map_err(|e| TrainError::checkpoint(&weights, e))?;
+        Ok(Self {
+            config: saved.config,
+            model: Some(model),
+            normalization: Some(saved.normalization),
+            history: saved.history,
+        })
+    }
+}
+
+/// Weights file of a saved MLP.
+const WEIGHTS_FILE: &str = "mlp.bpk";
+
+/// `mlp.json` of a saved MLP.
+#[derive(Serialize, Deserialize)]
+struct SavedMlp {
+    config: MlpPixelConfig,
+    n_features: usize,
+    n_classes: usize,
+    normalization: Normalization,
+    history: History,
 }
 
 impl PixelClassifier for MlpPixelClassifier {
@@ -113,12 +173,30 @@ impl PixelClassifier for MlpPixelClassifier {
         x: &[f32],
         n_features: usize,
     ) -> Result<ClassProbabilities, TrainError> {
-        let (Some(model), Some(norm)) = (&self.model, &self.normalization) else {
-            return Err(TrainError::Classical("MLP used before fit".into()));
-        };
+        let (model, norm) = self.trained()?;
         check_x(x, n_features)?;
         let mut xs = x.to_vec();
         norm.apply(&mut xs, &[n_features])?;
         predict_proba(model, &xs, &[n_features], 4096)
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        let (model, norm) = self.trained()?;
+        std::fs::create_dir_all(dir).map_err(|e| TrainError::checkpoint(dir, e))?;
+        let weights = dir.join(WEIGHTS_FILE);
+        let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp{}", std::process::id()));
+        model
+            .clone()
+            .save_file(&tmp)
+            .map_err(|e| TrainError::checkpoint(&tmp, e))?;
+        std::fs::rename(&tmp, &weights).map_err(|e| TrainError::checkpoint(&weights, e))?;
+        let saved = SavedMlp {
+            config: self.config.clone(),
+            n_features: norm.mean.len(),
+            n_classes: model.num_classes(),
+            normalization: norm.clone(),
+            history: self.history.clone(),
+        };
+        super::store::save_serde(dir, super::store::SavedKind::Mlp, &saved)
     }
 }

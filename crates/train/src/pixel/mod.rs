@@ -3,10 +3,12 @@
 
 mod forest;
 mod mlp;
+mod store;
 mod svm;
 
 pub use forest::{RandomForest, RandomForestConfig};
 pub use mlp::{MlpPixelClassifier, MlpPixelConfig};
+pub use store::{KIND_FILE, SavedKind, SavedPixelModel};
 pub use svm::{Svm, SvmConfig, SvmKernel};
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,12 @@ pub trait PixelClassifier: Send + Sync {
     /// Class probabilities `[n, n_classes]` for `x`.
     fn predict_proba(&self, x: &[f32], n_features: usize)
     -> Result<ClassProbabilities, TrainError>;
+
+    /// Writes the trained model into `dir` (created), to be read back with
+    /// [`SavedPixelModel::load`]. Kinds that cannot be stored return an error.
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        Err(TrainError::Config(format!("{} models cannot be saved to {}", self.name(), dir.display())))
+    }
 
     /// Most probable class of each row.
     fn predict(&self, x: &[f32], n_features: usize) -> Result<Vec<u32>, TrainError> {

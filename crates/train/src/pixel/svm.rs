@@ -244,4 +244,8 @@ impl PixelClassifier for Svm {
             values,
         })
     }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        super::store::save_serde(dir, super::store::SavedKind::Svm, self)
+    }
 }
