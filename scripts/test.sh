@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# The terradl test suite: fetch real sample data, prepare the Python venv that
-# holds the GDAL peer (rasterio) used by interop tests, then run every test.
+# The terradl test suite: build every crate and test once (one feature set, so
+# burn is compiled once), fetch the real sample data with the freshly built
+# binary, prepare the Python venv that holds the GDAL peer (rasterio) used by
+# interop tests and the headless Chromium used by the report test, then run
+# every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-scripts/fetch-data.sh
+start=$(date +%s)
+cargo build --workspace --bins --tests
+"${CARGO_TARGET_DIR:-target}/debug/terradl" fetch-data
 scripts/setup-venv.sh
 scripts/setup-chromium.sh
+echo "test.sh: build + set-up took $(( $(date +%s) - start )) s" >&2
 cargo test --workspace --no-fail-fast "$@"
+echo "test.sh: total $(( $(date +%s) - start )) s" >&2
