@@ -70,7 +70,7 @@ fn scores(args: &ActiveLearningArgs) -> anyhow::Result<(Vec<f32>, Raster, &'stat
                 r.bands
             );
             let s = r.band(args.band - 1).iter().map(|&v| if r.is_nodata(v) { f32::NAN } else { v }).collect();
-            Ok((s, r, "uncertainty band"))
+            Ok((s, r, "uncertainty_band"))
         }
         (None, Some(path)) => {
             let r = read_geotiff(path).with_context(|| format!("reading {}", path.display()))?;
@@ -125,7 +125,8 @@ pub fn run(args: ActiveLearningArgs) -> anyhow::Result<()> {
             let (x, y) = raster.transform.pixel_to_world(p.col as f64 + 0.5, p.row as f64 + 0.5);
             Feature::new(geo_types::Point::new(x, y))
                 .with("rank", (rank + 1) as i64)
-                .with(what, p.score as f64)
+                .with("score", p.score as f64)
+                .with("measure", what)
                 .with("row", p.row as i64)
                 .with("col", p.col as i64)
         })

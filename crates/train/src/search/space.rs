@@ -95,7 +95,8 @@ impl SearchSpace {
         let [d0, d1] = self.dropout;
         let dropout = if d1 > d0 { rng.random_range(d0..d1) } else { d0 };
         let patch_size = (!self.patch_size.is_empty()).then(|| self.patch_size[rng.random_range(0..self.patch_size.len())]);
-        let seed = rng.random();
+        // Below 2^31 so that the seed survives TOML (signed 64-bit integers) and JSON.
+        let seed = u64::from(rng.random::<u32>() >> 1);
         Trial { id, learning_rate, batch_size, hidden, dropout, patch_size, seed }
     }
 }
@@ -147,6 +148,7 @@ mod tests {
             assert!(t.hidden.iter().all(|w| space.width.contains(w)));
             assert!((0.0..0.5).contains(&t.dropout));
             assert!(matches!(t.patch_size, Some(5) | Some(9)));
+            assert!(t.seed < 1 << 31);
         }
     }
 
