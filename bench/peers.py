@@ -4,6 +4,7 @@
   train MODEL DIR     PyTorch training throughput of the same architectures
   forest DIR          scikit-learn RandomForestClassifier fit/predict + accuracy
   predict IN OUT      rasterio + PyTorch sliding-window prediction of a GeoTIFF
+  ops                 PyTorch's time for each convolution kernel of a training step
 
 Each prints one JSON line, like `terradl-bench`. Inputs are the files terradl-bench
 wrote (sample arrays, MLP standardisation statistics), so both sides see the same values.
@@ -152,6 +153,46 @@ def cmd_train(a):
     print(json.dumps(out))
 
 
+# ---------------------------------------------------------------- convolution kernels (profile)
+OPS_CASES = [  # same as crates/bench/src/conv_ops.rs
+    ("patch_cnn.conv1", 64, 3, 32, (15, 15), (3, 3)),
+    ("patch_cnn.conv2", 64, 32, 64, (7, 7), (3, 3)),
+    ("patch_cnn.conv3", 64, 64, 128, (3, 3), (3, 3)),
+    ("tempcnn.conv1", 64, 10, 64, (1, 7), (1, 5)),
+    ("tempcnn.conv2", 64, 64, 64, (1, 7), (1, 5)),
+]
+
+
+def cmd_ops(a):
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(a.threads)
+
+    def median_ms(f):
+        f()
+        ts = []
+        for _ in range(a.reps):
+            t = time.perf_counter()
+            f()
+            ts.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(ts)
+
+    conv_bw = torch.ops.aten.convolution_backward
+    for name, b, ci, co, hw, k in OPS_CASES:
+        pad = [k[0] // 2, k[1] // 2]
+        x, w, g = torch.rand(b, ci, *hw), torch.rand(co, ci, *k), torch.rand(b, co, *hw)
+        bw = lambda mask: conv_bw(g, x, w, None, [1, 1], pad, [1, 1], False, [0, 0], 1, mask)
+        with torch.no_grad():
+            print(json.dumps({
+                "bench": "ops", "impl": f"pytorch {torch.__version__}", "case": name, "threads": a.threads,
+                "x": [b, ci, *hw], "w": [co, ci, *k],
+                "forward_ms": median_ms(lambda: F.conv2d(x, w, None, 1, pad)),
+                "input_grad_ms": median_ms(lambda: bw([True, False, False])),
+                "weight_grad_ms": median_ms(lambda: bw([False, True, False])),
+            }))
+
+
 # ---------------------------------------------------------------- (b) random forest
 def cmd_forest(a):
     import sklearn
@@ -253,8 +294,10 @@ def main():
     q.add_argument("out_dir")
     q.add_argument("--stats", required=True)
     q.add_argument("--label", default="1x")
+    o = sub.add_parser("ops")
+    o.add_argument("--reps", type=int, default=20)
     a = p.parse_args()
-    {"train": cmd_train, "forest": cmd_forest, "predict": cmd_predict}[a.cmd](a)
+    {"train": cmd_train, "forest": cmd_forest, "predict": cmd_predict, "ops": cmd_ops}[a.cmd](a)
 
 
 if __name__ == "__main__":

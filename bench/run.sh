@@ -7,7 +7,7 @@
 #   (d) peak memory of our streaming prediction on 1x, 4x and 16x the real scene.
 # Writes bench/out/results.jsonl and bench/out/results.csv and prints the ratios.
 # Env: THREADS (default: all cores), REPEATS (default 2: the sides alternate, best kept),
-#      EPOCHS (default 4, first is warm-up), SERIES (Sentinel-2 series, default 8192),
+#      PREDICT_REPEATS (default REPEATS), EPOCHS (default 4, first is warm-up), SERIES (Sentinel-2 series, default 8192),
 #      SKIP_LARGE=1 (only the 1x raster), PYTHON (python for the venv, default python3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +16,7 @@ out="$root/bench/out"
 venv="$root/bench/.venv"
 threads="${THREADS:-$(nproc)}"
 repeats="${REPEATS:-2}"
+predict_repeats="${PREDICT_REPEATS:-$repeats}"
 epochs="${EPOCHS:-4}"
 series="${SERIES:-8192}"
 mkdir -p "$out"
@@ -56,6 +57,13 @@ for model in patch_cnn tempcnn lstm; do
 done
 
 for r in $(seq "$repeats"); do
+    log "convolution kernels of one training step, and the im2col candidate fix ($r/$repeats)"
+    "$bench" ops | record
+    "$py" bench/peers.py --threads "$threads" ops | record
+    "$bench" conv-fix | record
+done
+
+for r in $(seq "$repeats"); do
     log "random forest ($r/$repeats)"
     "$bench" forest "$out/data" --trees 100 | record
     "$py" bench/peers.py --threads "$threads" forest "$out/data" --trees 100 | record
@@ -69,8 +77,8 @@ for f in $sizes; do
     label="$((f * f))x"
     raster="$out/scene_${label}.tif"
     [ -f "$raster" ] || { log "tiling the scene $f x $f -> $raster"; "$bench" tile "$scene" "$f" "$raster"; }
-    for r in $(seq "$repeats"); do
-        log "predict $label ($r/$repeats)"
+    for r in $(seq "$predict_repeats"); do
+        log "predict $label ($r/$predict_repeats)"
         rm -rf "$out/pred_terradl" "$out/pred_peer"
         "$bench" predict "$raster" "$out/pred_terradl" --stats "$out/mlp_stats.json" --label "$label" | record
         "$py" bench/peers.py --threads "$threads" predict "$raster" "$out/pred_peer" --stats "$out/mlp_stats.json" --label "$label" | record

@@ -4,8 +4,10 @@
 //! Build it with `--release`: debug figures mean nothing.
 
 mod arrays;
+mod conv_ops;
 mod datasets;
 mod forest_bench;
+mod gemm_conv;
 mod predict_bench;
 mod tile_raster;
 mod train_bench;
@@ -57,6 +59,16 @@ enum Command {
     },
     /// Write the GeoTIFF SRC repeated FACTOR x FACTOR times to DST.
     Tile { src: PathBuf, factor: usize, dst: PathBuf },
+    /// Time each convolution kernel of one training step at the benchmark's shapes (JSON lines).
+    Ops {
+        #[arg(long, default_value_t = 20)]
+        reps: usize,
+    },
+    /// Candidate fix: im2col + matmul convolution vs burn's conv2d, forward + backward.
+    ConvFix {
+        #[arg(long, default_value_t = 10)]
+        reps: usize,
+    },
     /// Full-raster MLP prediction with the streaming engine (JSON line).
     Predict {
         input: PathBuf,
@@ -80,6 +92,8 @@ fn main() -> anyhow::Result<()> {
         Command::Forest { dir, trees, max_depth, repeats, predict_copies } => {
             forest_bench::run(&dir, trees, max_depth, repeats, predict_copies)
         }
+        Command::Ops { reps } => conv_ops::run(reps),
+        Command::ConvFix { reps } => gemm_conv::run(reps),
         Command::Tile { src, factor, dst } => tile_raster::run(&src, factor, &dst),
         Command::Predict { input, out_dir, stats, hidden, label } => {
             predict_bench::run(&input, &out_dir, &hidden, &stats, &label)
