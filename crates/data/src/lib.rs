@@ -7,12 +7,15 @@
 //! - [`sampling`]: stratified, per-object and spatially blocked k-fold designs;
 //! - [`class_weights`], [`normalize`], [`gap_fill`], [`features`]: training-set
 //!   preparation (imbalance weights, mean/std statistics, cloud-gap
-//!   interpolation, band values plus spectral indices).
+//!   interpolation, band values plus spectral indices);
+//! - [`field_series`]: dated rasters stacked, per-field mean series and field-level
+//!   aggregation of per-pixel probabilities.
 pub mod active_learning;
 pub mod class_weights;
 pub mod detection;
 pub mod error;
 pub mod features;
+pub mod field_series;
 pub mod gap_fill;
 pub mod labelled_image;
 pub mod normalize;

@@ -6,11 +6,13 @@
 //!   checkpoints and resume, [`History`] for reports;
 //! - [`predict_proba`] and MC-dropout [`predict_proba_mc`], deep ensembles;
 //! - [`PixelClassifier`]: one interface over random forest, SVM and MLP for per-pixel
-//!   pipelines.
-//! - [`search`]: random search and successive halving over learning rate, batch size,
-//!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
+//!   pipelines; [`temporal`]: TempCNN / LSTM / L-TAE / random forest on time series behind it.
+//! - [`fusion`]: the OSVM-OCNN object-level decision rule; [`importance`]: per-date
+//!   permutation importance.
 //! - [`lulc`]: patch CNN, object-based CNN (OCNN) and Joint Deep Learning (JDL / SS-JDL) for
 //!   land cover and land use.
+//! - [`search`]: random search and successive halving over learning rate, batch size,
+//!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
 pub mod checkpoint;
 pub mod config;
@@ -22,12 +24,15 @@ pub mod detection_target;
 pub mod ensemble;
 pub mod error;
 pub mod fit;
+pub mod fusion;
 pub mod history;
+pub mod importance;
 pub mod inference;
 pub mod lulc;
 pub mod normalization;
 pub mod pixel;
 pub mod search;
+pub mod temporal;
 
 pub use config::{ClassWeighting, LrSchedule, TrainConfig};
 pub use dataset::TensorDataset;

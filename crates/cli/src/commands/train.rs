@@ -13,6 +13,9 @@ pub struct TrainArgs {
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    if crate::pipeline::timeseries::is_time_series(&args.pipeline)? {
+        return crate::pipeline::timeseries::run_file(&args.pipeline);
+    }
     if crate::pipeline::lulc::is_lulc(&args.pipeline)? {
         return crate::pipeline::lulc::run_file(&args.pipeline);
     }

@@ -10,4 +10,6 @@ pub mod model_store;
 pub mod patch_block;
 pub mod pixel_block;
 pub mod run_dir;
+pub mod timeseries;
+pub mod timeseries_config;
 pub mod uncertain_block;

@@ -1,0 +1,265 @@
+//! The time-series (crop-type) pipeline's TOML configuration (`kind = "time_series"`).
+//!
+//! ```toml
+//! kind = "time_series"
+//! name = "crops"
+//! band_names = ["blue", "green", "red", "nir"]      # bands of each date
+//! labels = "fields.geojson"                         # labelled field polygons, raster CRS
+//! class_attribute = "crop"
+//! output = "runs/crops"
+//!
+//! # either one GeoTIFF per date (each with band_names.len() bands) ...
+//! [[rasters]]
+//! date = "2018-04-29"
+//! path = "s2_20180429.tif"
+//! cloud_mask = "clouds_20180429.tif"                # optional; non-zero = cloudy
+//! # ... or one date-major stack (all bands of date 0 first) with its dates:
+//! # stack = "stack.tif"
+//! # dates = ["2018-04-29", "2018-05-13"]
+//!
+//! [split]                   # by field: no field has pixels on both sides
+//! test_fraction = 0.3
+//! val_fraction = 0.2        # of the remaining fields, to choose the fusion threshold
+//! max_pixels_per_field = 50
+//!
+//! [[models]]
+//! kind = "tempcnn"          # or "lstm", "ltae", "random_forest"
+//!
+//! [importance]
+//! repeats = 3
+//!
+//! [fusion]                  # OSVM-OCNN: deep model `deep`, object-based classifier `object`
+//! deep = 0
+//! [fusion.object]
+//! kind = "random_forest"
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use terradl_data::Date;
+use terradl_train::PixelModelConfig;
+use terradl_train::temporal::TemporalModelConfig;
+
+/// The `kind` of a time-series pipeline TOML.
+pub const KIND: &str = "time_series";
+
+/// A crop-type pipeline on a satellite image time series.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSeriesPipeline {
+    /// Always `"time_series"`.
+    pub kind: String,
+    /// Run name.
+    pub name: String,
+    /// One GeoTIFF per date.
+    #[serde(default)]
+    pub rasters: Vec<DatedRaster>,
+    /// A date-major multi-band stack (alternative to `rasters`).
+    #[serde(default)]
+    pub stack: Option<PathBuf>,
+    /// Dates of `stack`'s blocks of bands, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub dates: Vec<String>,
+    /// Band names of one date.
+    pub band_names: Vec<String>,
+    /// Labelled field polygons (GeoJSON, Shapefile or GeoPackage) in the rasters' CRS.
+    pub labels: PathBuf,
+    /// Attribute holding the class.
+    pub class_attribute: String,
+    /// Extra missing-value code besides the rasters' own nodata.
+    #[serde(default)]
+    pub nodata: Option<f32>,
+    /// Values outside `[lo, hi]` are treated as missing (e.g. `[1, 10000]` for reflectance x 1e4).
+    #[serde(default)]
+    pub valid_range: Option<[f32; 2]>,
+    /// Run directory (created).
+    pub output: PathBuf,
+    #[serde(default)]
+    pub split: FieldSplit,
+    /// Classifiers to train and compare on the same held-out fields.
+    pub models: Vec<TemporalModelConfig>,
+    #[serde(default)]
+    pub importance: ImportanceConfig,
+    #[serde(default)]
+    pub fusion: Option<FusionConfig>,
+}
+
+/// One date's raster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedRaster {
+    /// Acquisition date, `YYYY-MM-DD`.
+    pub date: String,
+    pub path: PathBuf,
+    /// Single-band cloud mask on the same grid; non-zero marks a cloudy pixel.
+    #[serde(default)]
+    pub cloud_mask: Option<PathBuf>,
+}
+
+/// Hold-out by field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FieldSplit {
+    /// Share of each class's fields held out for testing.
+    pub test_fraction: f64,
+    /// Share of each class's remaining fields held out for validation (fusion threshold).
+    pub val_fraction: f64,
+    /// At most this many pixels drawn from each field (0: all).
+    pub max_pixels_per_field: usize,
+    pub seed: u64,
+}
+
+impl Default for FieldSplit {
+    fn default() -> Self {
+        FieldSplit { test_fraction: 0.3, val_fraction: 0.2, max_pixels_per_field: 50, seed: 7 }
+    }
+}
+
+/// Per-date permutation importance on the test pixels.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportanceConfig {
+    /// Permutations per date (0 disables).
+    pub repeats: usize,
+    pub seed: u64,
+}
+
+impl Default for ImportanceConfig {
+    fn default() -> Self {
+        ImportanceConfig { repeats: 3, seed: 11 }
+    }
+}
+
+/// OSVM-OCNN fusion settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FusionConfig {
+    /// Index into `models` of the deep model whose field probabilities are trusted above the threshold.
+    pub deep: usize,
+    /// Object-based classifier on per-field mean series (`random_forest` or `svm`).
+    pub object: PixelModelConfig,
+}
+
+/// Parse `YYYY-MM-DD` (or `YYYYMMDD`).
+pub fn parse_date(s: &str) -> anyhow::Result<Date> {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
+    let v: u32 = digits.parse().map_err(|_| anyhow::anyhow!("invalid date {s:?} (want YYYY-MM-DD)"))?;
+    anyhow::ensure!(digits.len() == 8, "invalid date {s:?} (want YYYY-MM-DD)");
+    Date::from_yyyymmdd(v).ok_or_else(|| anyhow::anyhow!("invalid date {s:?}"))
+}
+
+impl TimeSeriesPipeline {
+    /// Read a pipeline; relative paths are resolved against the TOML's directory.
+    pub fn load(path: &Path) -> anyhow::Result<(Self, String)> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
+        let mut p: TimeSeriesPipeline =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid pipeline {}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let fix = |f: &mut PathBuf| {
+            if f.is_relative() {
+                *f = base.join(&*f);
+            }
+        };
+        fix(&mut p.labels);
+        fix(&mut p.output);
+        if let Some(s) = p.stack.as_mut() {
+            fix(s);
+        }
+        for r in &mut p.rasters {
+            fix(&mut r.path);
+            if let Some(m) = r.cloud_mask.as_mut() {
+                fix(m);
+            }
+        }
+        p.validate()?;
+        Ok((p, text))
+    }
+
+    /// The acquisition dates, checked to increase.
+    pub fn parsed_dates(&self) -> anyhow::Result<Vec<Date>> {
+        let texts: Vec<&str> = if self.stack.is_some() {
+            self.dates.iter().map(String::as_str).collect()
+        } else {
+            self.rasters.iter().map(|r| r.date.as_str()).collect()
+        };
+        let dates = texts.iter().map(|s| parse_date(s)).collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(dates.windows(2).all(|w| w[0] < w[1]), "dates must be strictly increasing");
+        Ok(dates)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.kind == KIND, "pipeline kind {:?} is not {KIND:?}", self.kind);
+        anyhow::ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
+        anyhow::ensure!(!self.band_names.is_empty(), "band_names is empty");
+        match (&self.stack, self.rasters.is_empty()) {
+            (Some(_), false) => anyhow::bail!("give either `stack` + `dates` or `[[rasters]]`, not both"),
+            (None, true) => anyhow::bail!("no imagery: give `[[rasters]]` (one per date) or `stack` + `dates`"),
+            (Some(_), true) => anyhow::ensure!(!self.dates.is_empty(), "`stack` needs `dates`"),
+            (None, false) => anyhow::ensure!(self.dates.is_empty(), "`dates` belongs with `stack`; each raster has its own date"),
+        }
+        self.parsed_dates()?;
+        let s = &self.split;
+        anyhow::ensure!((0.0..1.0).contains(&s.test_fraction) && s.test_fraction > 0.0, "split.test_fraction must be in (0, 1)");
+        anyhow::ensure!((0.0..1.0).contains(&s.val_fraction), "split.val_fraction must be in [0, 1)");
+        if let Some([lo, hi]) = self.valid_range {
+            anyhow::ensure!(lo < hi, "valid_range [{lo}, {hi}] is empty");
+        }
+        if let Some(f) = &self.fusion {
+            anyhow::ensure!(f.deep < self.models.len(), "fusion.deep = {} but only {} models", f.deep, self.models.len());
+            anyhow::ensure!(
+                !matches!(self.models[f.deep], TemporalModelConfig::RandomForest(_)),
+                "fusion.deep must name a deep model (tempcnn, lstm or ltae)"
+            );
+            anyhow::ensure!(s.val_fraction > 0.0, "fusion needs validation fields: set split.val_fraction > 0");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "kind = \"time_series\"\nname = \"t\"\nband_names = [\"red\", \"nir\"]\nlabels = \"f.geojson\"\n\
+                        class_attribute = \"crop\"\noutput = \"out\"\n";
+
+    fn load(extra: &str) -> anyhow::Result<TimeSeriesPipeline> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!("terradl-ts-config-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        std::fs::create_dir_all(&dir)?;
+        let p = dir.join("p.toml");
+        std::fs::write(&p, format!("{BASE}{extra}"))?;
+        let out = TimeSeriesPipeline::load(&p).map(|r| r.0);
+        std::fs::remove_dir_all(&dir)?;
+        out
+    }
+
+    #[test]
+    fn stack_and_rasters_forms_parse() {
+        let p = load("stack = \"s.tif\"\ndates = [\"2018-04-29\", \"20180513\"]\n[[models]]\nkind = \"ltae\"\n").unwrap();
+        assert_eq!(p.parsed_dates().unwrap()[1].to_string(), "2018-05-13");
+        assert!(p.stack.unwrap().starts_with(std::env::temp_dir()));
+        let p = load(
+            "[[rasters]]\ndate = \"2018-04-29\"\npath = \"a.tif\"\ncloud_mask = \"m.tif\"\n[[rasters]]\ndate = \"2018-05-13\"\npath = \"b.tif\"\n\
+             [[models]]\nkind = \"tempcnn\"\n[[models]]\nkind = \"random_forest\"\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"random_forest\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.rasters.len(), 2);
+        assert_eq!(p.split.max_pixels_per_field, 50);
+    }
+
+    #[test]
+    fn bad_pipelines_say_why() {
+        let m = "[[models]]\nkind = \"lstm\"\n";
+        let err = |s: &str| load(s).unwrap_err().to_string();
+        assert!(err(m).contains("no imagery"));
+        assert!(err(&format!("stack = \"s.tif\"\n{m}")).contains("needs `dates`"));
+        assert!(err(&format!("stack = \"s.tif\"\ndates = [\"2018-05-13\", \"2018-04-29\"]\n{m}")).contains("increasing"));
+        assert!(err(&format!("stack = \"s.tif\"\ndates = [\"2018-02-30\"]\n{m}")).contains("invalid date"));
+        assert!(err("stack = \"s.tif\"\ndates = [\"2018-04-29\"]\nmodels = []\n").contains("empty"));
+        let rf_fusion = "stack = \"s.tif\"\ndates = [\"2018-04-29\"]\n[[models]]\nkind = \"random_forest\"\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"svm\"\n";
+        assert!(err(rf_fusion).contains("deep model"));
+    }
+}
