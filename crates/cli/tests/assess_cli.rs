@@ -145,6 +145,7 @@ fn assess_a_real_map_against_its_polygons() {
     assert!(confusion.starts_with("reference\\map,crop,developed,tree,water"));
     assert_eq!(std::fs::read_to_string(out.join("classes.csv")).unwrap().lines().count(), 5);
     assert!(out.join("reliability.csv").is_file());
+    assert!(std::fs::read(out.join("reliability.png")).unwrap().starts_with(b"\x89PNG"));
     // Defaults: the output goes next to the map. A raster reference on the map's grid
     // (here the map itself) agrees everywhere.
     let printed_again = ok(terradl(&["assess", "--map", s(&map), "--reference", s(&map)]), "assess against itself");
@@ -241,6 +242,9 @@ fn learning_curve_and_blocked_vs_random_cv() {
     let cv = std::fs::read_to_string(out.join("cv_compare.csv")).unwrap();
     assert_eq!(cv.lines().count(), 1 + 6);
     assert!(cv.lines().nth(1).unwrap().starts_with("random,0,"));
+    for png in ["learning_curve.png", "cv_compare.png"] {
+        assert!(std::fs::read(out.join(png)).unwrap().starts_with(b"\x89PNG"), "{png}");
+    }
 }
 
 #[test]
@@ -286,4 +290,51 @@ dropout = [0.0, 0.3]
     let parsed: toml::Value = toml::from_str(&best).unwrap();
     assert_eq!(parsed["models"][0]["kind"].as_str(), Some("mlp"));
     assert!(t.elapsed().as_secs_f64() < 20.0 + 30.0, "search overran its 20 s budget by far");
+}
+
+#[test]
+fn search_over_patch_size_with_the_patch_cnn() {
+    let f = fixture();
+    let out = f.dir.join("search-patch");
+    let toml = format!(
+        r#"output = {out:?}
+seed = 5
+budget_seconds = 60
+model = "patch_cnn"
+
+[data]
+source = "pipeline"
+path = {p:?}
+
+[strategy]
+kind = "random"
+trials = 3
+epochs = 2
+
+[space]
+learning_rate = [1e-3, 5e-3]
+batch_size = [32]
+depth = [1, 1]
+width = [8]
+dropout = [0.0, 0.2]
+patch_size = [8, 12]
+"#,
+        out = s(&out),
+        p = s(&f.pipeline)
+    );
+    let cfg = f.dir.join("search-patch.toml");
+    std::fs::write(&cfg, toml).unwrap();
+    let printed = ok(terradl(&["search", s(&cfg)]), "terradl search (patch CNN)");
+    println!("{printed}");
+    let csv = std::fs::read_to_string(out.join("search.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3);
+    // Every row names a searched patch size.
+    assert!(csv.lines().skip(1).all(|l| l.split(',').nth(8).is_some_and(|p| p == "8" || p == "12")), "{csv}");
+    let best: toml::Value = toml::from_str(&std::fs::read_to_string(out.join("best.toml")).unwrap()).unwrap();
+    let patch = best["patch_cnn"]["patch"].as_integer().unwrap();
+    assert!(patch == 8 || patch == 12);
+    // The MLP rejects a patch size, and the patch CNN needs image data.
+    let bad = f.dir.join("search-bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(&cfg).unwrap().replace("model = \"patch_cnn\"\n", "")).unwrap();
+    fails(terradl(&["search", s(&bad)]), "patch_size");
 }

@@ -101,7 +101,7 @@ pub fn assess(args: &AssessArgs) -> anyhow::Result<MapAssessment> {
 }
 
 /// Write `assessment.json`, `confusion.csv`, `classes.csv` and (with probabilities)
-/// `reliability.csv` into `dir`, each atomically.
+/// `reliability.csv` + `reliability.png` into `dir`, each atomically.
 pub fn write_outputs(dir: &Path, a: &MapAssessment) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let write = |name: &str, bytes: &[u8]| {
@@ -112,6 +112,7 @@ pub fn write_outputs(dir: &Path, a: &MapAssessment) -> anyhow::Result<()> {
     write("classes.csv", a.classes_csv().as_bytes())?;
     if let Some(r) = a.reliability_csv() {
         write("reliability.csv", r.as_bytes())?;
+        super::design_figures::write_reliability(&dir.join("reliability.png"), a)?;
     }
     Ok(())
 }

@@ -14,6 +14,8 @@ use terradl_data::sampling::{stratified_sample, BlockedKFold, PerClass};
 use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
 use terradl_data::LabelledSamples;
 use terradl_geo::geotiff::GeoTiffReader;
+use terradl_train::lulc::ImageStack;
+use crate::pipeline::patch_block::raw_stack;
 
 /// Where the labelled samples come from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +37,8 @@ pub struct SampleSet {
     pub positions: Option<(Vec<usize>, usize)>,
     /// The pipeline's blocked split (pipelines only).
     pub split: Option<BlockedKFold>,
+    /// The labelled window of the image, bands standardised (pipelines only; patch models).
+    pub stack: Option<ImageStack>,
     /// Indices of the held-out test samples.
     pub test: Vec<usize>,
     /// Indices of all other samples.
@@ -64,6 +68,7 @@ impl DataSource {
                     samples: s,
                     positions: None,
                     split: None,
+                    stack: None,
                     train: (0..TRAIN_ROWS).collect(),
                     test: (TRAIN_ROWS..n).collect(),
                     description: format!("Statlog Landsat: {TRAIN_ROWS} training rows, {} test rows (original split)", n - TRAIN_ROWS),
@@ -82,6 +87,9 @@ impl DataSource {
                     "labelled pixels hold nodata/NaN feature values in {}",
                     p.image.display()
                 );
+                let mut stack = raw_stack(&img.image)?;
+                let stats = stack.band_stats(&p.band_names)?;
+                stack.standardise(&stats)?;
                 let split = BlockedKFold { block_size: p.split.block_size, k: p.split.folds, seed: p.split.seed };
                 let fold = split.assign(&pixels, img.image.cols)?;
                 let (test, train): (Vec<usize>, Vec<usize>) = (0..pixels.len()).partition(|&i| fold[i] == p.split.test_fold);
@@ -97,6 +105,7 @@ impl DataSource {
                     samples,
                     positions: Some((pixels, img.image.cols)),
                     split: Some(split),
+                    stack: Some(stack),
                     train,
                     test,
                 })
@@ -120,6 +129,14 @@ impl SampleSet {
         let val = stratified_sample(&self.samples.y, &self.train, PerClass::Fraction(val_fraction), seed)?;
         let fit = self.train.iter().copied().filter(|i| val.binary_search(i).is_err()).collect();
         Ok((fit, val))
+    }
+}
+
+impl SampleSet {
+    /// `(row, col)` of samples `idx` (pipelines only).
+    pub fn centres(&self, idx: &[usize]) -> Option<Vec<(usize, usize)>> {
+        let (pos, cols) = self.positions.as_ref()?;
+        Some(idx.iter().map(|&i| (pos[i] / cols, pos[i] % cols)).collect())
     }
 }
 

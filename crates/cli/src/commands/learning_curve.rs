@@ -8,8 +8,11 @@
 //!    pixels (pipelines only): random CV puts neighbouring, autocorrelated pixels
 //!    on both sides and is optimistic; blocked CV does not -> `cv_compare.csv`.
 //!    Random k-fold is blocked k-fold with 1-pixel blocks.
+//!
+//! Both also as PNG figures (`learning_curve.png`, `cv_compare.png`).
 
 use super::design_data::{accuracy, DataSource, SampleSet};
+use super::design_figures::{curve_summary, cv_summary, write_cv_compare, write_learning_curve};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -141,13 +144,6 @@ pub fn cv_compare(set: &SampleSet, model: CurveModel, folds: usize, block_size: 
     Ok(out)
 }
 
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 { v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-    (m, var.sqrt())
-}
-
 pub fn run(args: LearningCurveArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.repeats > 0 && !args.sizes.is_empty(), "need at least one size and one repeat");
     let source = match (&args.pipeline, args.statlog) {
@@ -169,11 +165,10 @@ pub fn run(args: LearningCurveArgs) -> anyhow::Result<()> {
     }
     write("learning_curve.csv", &csv)?;
     println!("{:>12} {:>8} {:>10} {:>8}", "per class", "n train", "accuracy", "sd");
-    for &n in &args.sizes {
-        let pts: Vec<&CurvePoint> = curve.iter().filter(|p| p.n_per_class == n).collect();
-        let (m, sd) = mean_sd(&pts.iter().map(|p| p.accuracy).collect::<Vec<_>>());
-        println!("{:>12} {:>8} {:>10.4} {:>8.4}", n, pts[0].n_train, m, sd);
+    for (n, n_train, m, sd) in curve_summary(&curve) {
+        println!("{n:>12} {n_train:>8} {m:>10.4} {sd:>8.4}");
     }
+    write_learning_curve(&args.output.join("learning_curve.png"), &curve, &set.description)?;
 
     if set.positions.is_some() {
         let block = args.block_size.or(set.split.map(|s| s.block_size)).unwrap_or(8);
@@ -183,9 +178,9 @@ pub fn run(args: LearningCurveArgs) -> anyhow::Result<()> {
             let _ = writeln!(csv, "{},{},{},{},{}", f.design, f.fold, f.n_train, f.n_test, f.accuracy);
         }
         write("cv_compare.csv", &csv)?;
+        write_cv_compare(&args.output.join("cv_compare.png"), &cv)?;
         for design in ["random", "blocked"] {
-            let acc: Vec<f64> = cv.iter().filter(|f| f.design == design).map(|f| f.accuracy).collect();
-            let (m, sd) = mean_sd(&acc);
+            let (m, sd) = cv_summary(&cv, design);
             println!("{design:>8} {}-fold CV accuracy: {m:.4} ± {sd:.4} (sd over folds)", args.folds);
         }
     } else {

@@ -5,6 +5,7 @@ mod assess;
 mod assess_inputs;
 mod demo;
 mod design_data;
+mod design_figures;
 mod fetch_data;
 mod info;
 mod learning_curve;

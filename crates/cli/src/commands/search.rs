@@ -1,9 +1,11 @@
 //! `terradl search <search.toml>`: random search or successive halving over
-//! the pixel MLP's learning rate, batch size, depth/width and dropout, scored on
+//! learning rate, batch size, depth/width and dropout of the pixel MLP (`model =
+//! "mlp"`, default) or of the patch CNN (`model = "patch_cnn"`, pipelines only;
+//! depth/width = conv filters, plus `space.patch_size`), scored on
 //! a validation split of the training samples (spatially blocked for pipelines);
 //! the held-out test set is used once, for the best configuration. Writes
-//! `search.csv` (every evaluation), `best.toml` (a `[[models]]` entry for a
-//! pipeline) and `search.json`.
+//! `search.csv` (every evaluation), `best.toml` (MLP: a `[[models]]` entry for a
+//! pipeline; patch CNN: its settings) and `search.json`.
 //!
 //! ```toml
 //! output = "runs/search"
@@ -30,9 +32,21 @@ use anyhow::Context;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use terradl_train::lulc::{PatchClassifier, PatchCnnSettings};
 use terradl_train::pixel::MlpPixelConfig;
-use terradl_train::search::{run_search, SearchConfig, SearchSpace, Strategy};
+use terradl_train::search::{run_search, SearchConfig, SearchSpace, Strategy, Trial};
 use terradl_train::{PixelModelConfig, TrainError};
+
+/// The model family searched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchModel {
+    /// Pixel MLP on band values (+ indices).
+    #[default]
+    Mlp,
+    /// Patch CNN on windows centred on the labelled pixels (pipelines only).
+    PatchCnn,
+}
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -52,6 +66,8 @@ pub struct SearchFile {
     pub seed: u64,
     pub budget_seconds: f64,
     pub data: DataSource,
+    #[serde(default)]
+    pub model: SearchModel,
     pub strategy: Strategy,
     #[serde(default)]
     pub space: SearchSpace,
@@ -76,7 +92,11 @@ pub struct SearchSummary {
     /// Accuracy of the best configuration, retrained on all training samples, on the
     /// held-out test set.
     pub best_test_accuracy: Option<f64>,
-    pub best: Option<MlpPixelConfig>,
+    pub model: SearchModel,
+    /// The best trial (its hyper-parameters and seed).
+    pub best_trial: Option<Trial>,
+    /// Epochs of the best evaluation.
+    pub best_epochs: Option<usize>,
 }
 
 pub fn run(args: SearchArgs) -> anyhow::Result<()> {
@@ -98,14 +118,14 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         s.seconds,
         if s.stopped_by_budget { " (stopped by the budget)" } else { "" }
     );
-    if let (Some(v), Some(b)) = (s.best_validation_accuracy, &s.best) {
+    if let (Some(v), Some(t), Some(e)) = (s.best_validation_accuracy, &s.best_trial, s.best_epochs) {
         println!(
-            "best: hidden {:?}, dropout {:.3}, lr {:.2e}, batch {}, epochs {}: validation accuracy {v:.4}, test accuracy {}",
-            b.hidden,
-            b.dropout,
-            b.train.learning_rate,
-            b.train.batch_size,
-            b.train.epochs,
+            "best: hidden/filters {:?}, dropout {:.3}, lr {:.2e}, batch {}, epochs {e}{}: validation accuracy {v:.4}, test accuracy {}",
+            t.hidden,
+            t.dropout,
+            t.learning_rate,
+            t.batch_size,
+            t.patch_size.map(|p| format!(", patch {p}")).unwrap_or_default(),
             s.best_test_accuracy.map(|a| format!("{a:.4}")).unwrap_or_else(|| "-".into())
         );
     }
@@ -115,10 +135,17 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 
 /// Run the search described by `file` and write its outputs.
 pub fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
-    anyhow::ensure!(
-        file.space.patch_size.is_empty(),
-        "space.patch_size is set but `terradl search` tunes the pixel MLP, which has no patch size"
-    );
+    match file.model {
+        SearchModel::Mlp => anyhow::ensure!(
+            file.space.patch_size.is_empty(),
+            "space.patch_size is set but the pixel MLP has no patch size (use model = \"patch_cnn\")"
+        ),
+        SearchModel::PatchCnn => {
+            anyhow::ensure!(!file.space.patch_size.is_empty(), "model = \"patch_cnn\" needs space.patch_size (e.g. [8, 12, 16])");
+            anyhow::ensure!(file.space.patch_size.iter().all(|&p| p >= 8), "patch sizes must be at least 8 pixels");
+            anyhow::ensure!(file.space.depth[0] >= 1, "the patch CNN needs at least one conv block: space.depth must start at 1");
+        }
+    }
     anyhow::ensure!((0.0..1.0).contains(&file.val_fraction) && file.val_fraction > 0.0, "val_fraction must be in (0, 1)");
     let config = SearchConfig {
         seed: file.seed,
@@ -130,36 +157,28 @@ pub fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
     let set = file.data.load()?;
     let (fit_idx, val_idx) = set.validation_split(file.val_fraction, file.seed)?;
     anyhow::ensure!(!fit_idx.is_empty() && !val_idx.is_empty(), "the validation split left an empty side");
-    let (fit, val) = (set.samples.subset(&fit_idx), set.samples.subset(&val_idx));
-    let nf = set.samples.n_features;
-    let base = MlpPixelConfig::default();
-    tracing::info!(fit = fit.n_samples, validation = val.n_samples, "search data");
+    let k = set.samples.class_names.len();
+    let model = Evaluator::new(file.model, &set)?;
+    tracing::info!(fit = fit_idx.len(), validation = val_idx.len(), "search data");
 
-    let outcome = run_search(&config, |trial, epochs| {
-        let mut model = PixelModelConfig::Mlp(trial.mlp_config(&base, epochs)).build();
-        model.fit(&fit.x, nf, &fit.y)?;
-        let pred = model.predict(&val.x, nf)?;
-        Ok::<f64, TrainError>(accuracy(&pred, &val.y))
-    })?;
+    let outcome = run_search(&config, |trial, epochs| model.fit_score(trial, epochs, &fit_idx, &val_idx, k))?;
 
-    let best = outcome.best_result().map(|r| r.trial.mlp_config(&base, r.epochs));
-    let mut best_test_accuracy = None;
-    if let Some(cfg) = &best {
-        // Retrain the winner on every training sample, then test once.
-        let train = set.samples.subset(&set.train);
-        let test = set.samples.subset(&set.test);
-        let mut model = PixelModelConfig::Mlp(cfg.clone()).build();
-        model.fit(&train.x, nf, &train.y)?;
-        best_test_accuracy = Some(accuracy(&model.predict(&test.x, nf)?, &test.y));
-    }
+    let best = outcome.best_result();
+    // Retrain the winner on every training sample, then test once.
+    let best_test_accuracy = match best {
+        Some(r) => Some(model.fit_score(&r.trial, r.epochs, &set.train, &set.test, k)?),
+        None => None,
+    };
     let summary = SearchSummary {
         data: set.description.clone(),
         evaluations: outcome.results.len(),
         stopped_by_budget: outcome.stopped_by_budget,
         seconds: outcome.seconds,
-        best_validation_accuracy: outcome.best_result().map(|r| r.score),
+        best_validation_accuracy: best.map(|r| r.score),
         best_test_accuracy,
-        best: best.clone(),
+        model: file.model,
+        best_trial: best.map(|r| r.trial.clone()),
+        best_epochs: best.map(|r| r.epochs),
     };
     let out = &file.output;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -168,18 +187,68 @@ pub fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
     };
     write("search.csv", outcome.to_csv().as_bytes())?;
     write("search.json", &serde_json::to_vec_pretty(&serde_json::json!({ "summary": &summary, "outcome": &outcome }))?)?;
-    if let Some(cfg) = &best {
-        #[derive(Serialize)]
-        struct Models<'a> {
-            models: Vec<&'a PixelModelConfig>,
-        }
-        let model = PixelModelConfig::Mlp(cfg.clone());
-        let toml = toml::to_string_pretty(&Models { models: vec![&model] })?;
+    if let Some(r) = best {
         let header = format!(
-            "# Best configuration of `terradl search` (validation accuracy {:.4}); paste into a pipeline.\n",
-            summary.best_validation_accuracy.unwrap_or(f64::NAN)
+            "# Best configuration of `terradl search` (validation accuracy {:.4}, test accuracy {:.4}).\n",
+            r.score,
+            best_test_accuracy.unwrap_or(f64::NAN)
         );
-        write("best.toml", format!("{header}{toml}").as_bytes())?;
+        let body = match file.model {
+            SearchModel::Mlp => {
+                #[derive(Serialize)]
+                struct Models {
+                    models: Vec<PixelModelConfig>,
+                }
+                toml::to_string_pretty(&Models { models: vec![PixelModelConfig::Mlp(r.trial.mlp_config(&MlpPixelConfig::default(), r.epochs))] })?
+            }
+            SearchModel::PatchCnn => {
+                #[derive(Serialize)]
+                struct Patch {
+                    patch_cnn: PatchCnnSettings,
+                }
+                toml::to_string_pretty(&Patch { patch_cnn: r.trial.patch_cnn_settings(&PatchCnnSettings::default(), r.epochs) })?
+            }
+        };
+        write("best.toml", format!("{header}{body}").as_bytes())?;
     }
     Ok(summary)
+}
+
+/// Trains one trial's model and scores it.
+struct Evaluator<'a> {
+    model: SearchModel,
+    set: &'a super::design_data::SampleSet,
+}
+
+impl<'a> Evaluator<'a> {
+    fn new(model: SearchModel, set: &'a super::design_data::SampleSet) -> anyhow::Result<Self> {
+        if model == SearchModel::PatchCnn {
+            anyhow::ensure!(set.stack.is_some(), "model = \"patch_cnn\" needs image data: use data.source = \"pipeline\"");
+        }
+        Ok(Evaluator { model, set })
+    }
+
+    /// Train `trial` for `epochs` on samples `fit`, return the accuracy on samples `eval`.
+    fn fit_score(&self, trial: &Trial, epochs: usize, fit: &[usize], eval: &[usize], k: usize) -> Result<f64, TrainError> {
+        let s = &self.set.samples;
+        let y_eval: Vec<u32> = eval.iter().map(|&i| s.y[i]).collect();
+        let pred = match self.model {
+            SearchModel::Mlp => {
+                let (a, b) = (s.subset(fit), s.subset(eval));
+                let mut m = PixelModelConfig::Mlp(trial.mlp_config(&MlpPixelConfig::default(), epochs)).build();
+                m.fit(&a.x, s.n_features, &a.y)?;
+                m.predict(&b.x, s.n_features)?
+            }
+            SearchModel::PatchCnn => {
+                let (Some(stack), Some(cf), Some(ce)) = (&self.set.stack, self.set.centres(fit), self.set.centres(eval)) else {
+                    return Err(TrainError::Data("patch CNN search without image data".into()));
+                };
+                let y_fit: Vec<u32> = fit.iter().map(|&i| s.y[i]).collect();
+                let mut m = PatchClassifier::new(trial.patch_cnn_settings(&PatchCnnSettings::default(), epochs));
+                m.fit(stack, &cf, &y_fit, k)?;
+                m.predict_proba(stack, &ce)?.argmax()
+            }
+        };
+        Ok(accuracy(&pred, &y_eval))
+    }
 }

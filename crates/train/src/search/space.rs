@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::TrainError;
+use crate::lulc::patch_cnn::PatchCnnSettings;
 use crate::pixel::MlpPixelConfig;
 
 /// Ranges to draw from. Learning rate is log-uniform, dropout uniform, batch size,
@@ -117,6 +118,27 @@ impl Trial {
                 ..base.train.clone()
             },
             val_fraction: 0.0,
+        }
+    }
+
+    /// The patch-CNN settings of this trial: patch side `patch_size` (16 when not
+    /// searched), conv filters = the hidden widths, trained `epochs` epochs without early
+    /// stopping or augmentation, on top of `base`.
+    pub fn patch_cnn_settings(&self, base: &PatchCnnSettings, epochs: usize) -> PatchCnnSettings {
+        PatchCnnSettings {
+            patch: self.patch_size.unwrap_or(16),
+            filters: self.hidden.clone(),
+            dropout: self.dropout,
+            val_fraction: 0.0,
+            augment: false,
+            train: TrainConfig {
+                epochs,
+                batch_size: self.batch_size,
+                learning_rate: self.learning_rate,
+                seed: self.seed,
+                patience: 0,
+                ..base.train.clone()
+            },
         }
     }
 
