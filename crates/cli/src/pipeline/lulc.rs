@@ -209,6 +209,9 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
             "test_pixels": data.test.len(),
         }),
     )?;
+    if p.label_margin.is_some() {
+        write_geotiff(p.output.join("image.tif"), &data.img.image, &WriteOptions { tile_size: Some(256), ..WriteOptions::default() })?;
+    }
     let needs_seg = p.methods.iter().any(|m| matches!(m, LulcMethod::Ocnn(_) | LulcMethod::Jdl(_)));
     let seg = if needs_seg { Some(data.segment(&p.segmentation)?) } else { None };
     let lc_names = data.class_names(Target::LandCover).to_vec();
@@ -258,7 +261,8 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
                     let predictor = PatchBlockPredictor { model: &model, stats: &data.stats, n_classes: k };
                     let colors = ColorTable::from_names(&lc_names).classes.iter().map(|c| c.color).collect();
                     let legend = ClassLegend { names: lc_names.clone(), colors };
-                    predict_raster(&p.image, &predictor, &legend, &dir, || {})?;
+                    let input = if p.label_margin.is_some() { p.output.join("image.tif") } else { p.image.clone() };
+                    predict_raster(&input, &predictor, &legend, &dir, || {})?;
                 }
             }
             LulcMethod::Ocnn(m) => {

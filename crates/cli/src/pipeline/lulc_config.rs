@@ -54,6 +54,10 @@ pub struct LulcPipeline {
     pub band_names: Vec<String>,
     /// Run directory (created).
     pub output: PathBuf,
+    /// Work on the labels' bounding box plus this many pixels instead of the whole image
+    /// (the window is saved as `image.tif` in the run directory and mapped from there).
+    #[serde(default)]
+    pub label_margin: Option<usize>,
     #[serde(default)]
     pub split: ObjectSplitConfig,
     /// Segmentation giving the objects of OCNN / JDL.

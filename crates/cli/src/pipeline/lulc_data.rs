@@ -8,6 +8,7 @@ use terradl_data::normalize::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::{LabelledImage, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::Window;
 use terradl_segment::{felzenszwalb_raster, slic_raster, Segmentation};
 use terradl_train::lulc::jdl::subsample;
 use terradl_train::lulc::{object_majority, ImageStack};
@@ -53,8 +54,14 @@ impl LulcData {
         );
         let layer = super::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
         anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
-        let img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
+        let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
         anyhow::ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");
+        if let Some(margin) = p.label_margin {
+            let window = label_window(&img, margin);
+            tracing::info!(cols = window.cols, rows = window.rows, "working on the labels' window");
+            let cropped = img.image.window(window)?;
+            img = LabelledImage::from_layer(cropped, &layer, &p.class_attribute, p.band_names.clone())?;
+        }
         let split = object_split(&img.objects, &img.labels, p.split.test_fraction, p.split.seed)?;
         anyhow::ensure!(!split.test.is_empty(), "the per-object split left no test polygon (need 2+ polygons per class)");
         let pairs = |idx: &[usize]| idx.iter().map(|&i| (i, img.labels[i])).collect::<Vec<_>>();
@@ -145,4 +152,19 @@ impl LulcData {
             .filter_map(|(o, c)| c.filter(|_| !touches_test[o]).map(|c| (o as u32, c)))
             .collect()
     }
+}
+
+/// The labelled pixels' bounding box widened by `margin`, clipped to the image.
+fn label_window(img: &LabelledImage, margin: usize) -> Window {
+    let cols = img.image.cols;
+    let px = img.labelled_pixels();
+    let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
+    for p in px {
+        let (r, c) = (p / cols, p % cols);
+        (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
+    }
+    let (r0, c0) = (r0.saturating_sub(margin), c0.saturating_sub(margin));
+    let r1 = (r1 + margin + 1).min(img.image.rows);
+    let c1 = (c1 + margin + 1).min(cols);
+    Window::new(c0, r0, c1 - c0, r1 - r0)
 }

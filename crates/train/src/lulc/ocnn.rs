@@ -37,13 +37,13 @@ impl Default for OcnnConfig {
         Self {
             placement: PatchPlacementConfig {
                 elongation_threshold: 3.0,
-                large_patch: 32,
-                small_patch: 16,
-                max_small_patches: 8,
-                spacing: 12.0,
+                large_patch: 16,
+                small_patch: 8,
+                max_small_patches: 6,
+                spacing: 8.0,
             },
             cnn: PatchCnnSettings::default(),
-            samples_per_object: 30,
+            samples_per_object: 10,
             seed: 11,
         }
     }

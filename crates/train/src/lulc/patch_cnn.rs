@@ -39,7 +39,7 @@ impl Default for PatchCnnSettings {
             dropout: 0.3,
             val_fraction: 0.15,
             augment: false,
-            train: TrainConfig::new().with_epochs(15).with_patience(4),
+            train: TrainConfig::new().with_epochs(8).with_patience(3),
         }
     }
 }
