@@ -30,7 +30,8 @@ pub const CASES: [ConvCase; 5] = [
     ConvCase { name: "tempcnn.conv2", batch: 64, c_in: 64, c_out: 64, hw: [1, 7], kernel: [1, 5] },
 ];
 
-fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+/// Median wall-clock milliseconds of `reps` calls of `f`, after one warm-up call.
+pub fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..reps)
         .map(|_| {

@@ -4,12 +4,11 @@
 //! products — kernels burn's ndarray backend runs fast — instead of burn-ndarray's direct
 //! transposed convolution, which `conv_ops` shows is hundreds of times slower than PyTorch.
 
-use crate::conv_ops::CASES;
+use crate::conv_ops::{CASES, median_ms};
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::{ConvOptions, PadMode};
 use burn::tensor::{Device, Distribution, Tensor};
 use serde_json::json;
-use std::time::Instant;
 
 /// `conv2d(x, weight, bias)` with stride 1, dilation 1 and zero padding `kernel / 2`
 /// (odd kernels keep the size), computed as im2col + matmul.
@@ -33,19 +32,6 @@ pub fn conv2d_same_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>
         y = y + bias.unsqueeze::<2>();
     }
     y.reshape([b, h * w, co]).swap_dims(1, 2).reshape([b, co, h, w])
-}
-
-fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut t: Vec<f64> = (0..reps)
-        .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
 }
 
 /// For each benchmark convolution: forward + backward (gradients of input and weight) with
