@@ -45,7 +45,7 @@ pub fn write_learning_curve(path: &Path, curve: &[CurvePoint], what: &str) -> an
     let mut hi = Series::new("mean + sd", line(&|m, sd| m + sd));
     hi.dashed = true;
     let chart = LineChart {
-        title: format!("Learning curve: {what}"),
+        title: format!("Learning curve: {}", what.split(':').next().unwrap_or(what)),
         x_label: "training samples per class".into(),
         y_label: "held-out overall accuracy".into(),
         series: vec![Series::new("mean over seeds", line(&|m, _| m)), lo, hi],
