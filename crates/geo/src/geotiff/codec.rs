@@ -297,14 +297,29 @@ fn pack_bits(src: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Convert native-order samples of `dtype` to `f32`.
-pub(crate) fn to_f32(raw: &[u8], dtype: DType, out: &mut Vec<f32>) {
-    out.clear();
+/// Convert every `stride`-th native-order sample of `dtype` in `raw`
+/// (starting at its first byte) into `out`, one sample per element of `out`.
+pub(crate) fn strided_to_f32(raw: &[u8], dtype: DType, stride: usize, out: &mut [f32]) {
+    let step = stride * dtype.size();
+    macro_rules! convert {
+        ($n:literal, $f:expr) => {{
+            if stride == 1 {
+                for (o, b) in out.iter_mut().zip(raw.chunks_exact($n)) {
+                    *o = $f(b.try_into().unwrap());
+                }
+            } else {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let b = &raw[i * step..i * step + $n];
+                    *o = $f(b.try_into().unwrap());
+                }
+            }
+        }};
+    }
     match dtype {
-        DType::U8 => out.extend(raw.iter().map(|&v| v as f32)),
-        DType::U16 => out.extend(raw.chunks_exact(2).map(|b| u16::from_ne_bytes([b[0], b[1]]) as f32)),
-        DType::I16 => out.extend(raw.chunks_exact(2).map(|b| i16::from_ne_bytes([b[0], b[1]]) as f32)),
-        DType::F32 => out.extend(raw.chunks_exact(4).map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))),
+        DType::U8 => convert!(1, |b: [u8; 1]| b[0] as f32),
+        DType::U16 => convert!(2, |b: [u8; 2]| u16::from_ne_bytes(b) as f32),
+        DType::I16 => convert!(2, |b: [u8; 2]| i16::from_ne_bytes(b) as f32),
+        DType::F32 => convert!(4, f32::from_ne_bytes),
     }
 }
 
@@ -339,8 +354,8 @@ mod tests {
         let mut dec = Vec::new();
         decode_chunk(&enc, compression, predictor, false, shape, &mut dec)
             .unwrap_or_else(|e| panic!("{dtype:?} {compression:?} {predictor:?} spp={spp}: {e}"));
-        let mut back = Vec::new();
-        to_f32(&dec, dtype, &mut back);
+        let mut back = vec![0.0; values.len()];
+        strided_to_f32(&dec, dtype, 1, &mut back);
         assert_eq!(back, values, "{dtype:?} {compression:?} {predictor:?} spp={spp}");
     }
 

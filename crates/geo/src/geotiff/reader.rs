@@ -129,28 +129,46 @@ impl GeoTiffReader {
         out.nodata = info.nodata;
         out.crs = info.crs.clone();
         out.transform = info.transform.window(window.col, window.row);
-        // One row of chunks at a time bounds the decoded data held at once.
-        for cy in cy0..=cy1 {
-            let refs: Vec<ChunkRef> = (cx0..=cx1)
-                .flat_map(|cx| planes.iter().map(move |&plane| ChunkRef { cx, cy, plane }))
-                .collect();
-            if parallel {
-                let decoded: Vec<(ChunkRef, Vec<f32>)> = refs
-                    .par_iter()
-                    .map_init(Vec::new, |buf, &c| Ok((c, self.decode(c, buf)?)))
-                    .collect::<Result<_>>()?;
-                for (c, samples) in &decoded {
-                    self.place(*c, samples, window, bands, &mut out);
+        // Split every output band into the row blocks covered by each chunk row, so
+        // chunk rows are decoded and placed independently (in parallel when asked),
+        // each worker holding one chunk's bytes at a time.
+        let band_len = window.rows * window.cols;
+        let mut blocks: Vec<(usize, Vec<&mut [f32]>)> =
+            (cy0..=cy1).map(|cy| (cy, Vec::with_capacity(bands.len()))).collect();
+        for plane_out in out.data.chunks_mut(band_len) {
+            let mut rest = plane_out;
+            for (cy, block) in blocks.iter_mut() {
+                let (start, end) = self.block_rows(*cy, window);
+                let (head, tail) = rest.split_at_mut((end - start) * window.cols);
+                block.push(head);
+                rest = tail;
+            }
+        }
+        let work = |bufs: &mut ChunkBuffers, (cy, mut block): (usize, Vec<&mut [f32]>)| -> Result<()> {
+            for cx in cx0..=cx1 {
+                for &plane in &planes {
+                    let c = ChunkRef { cx, cy, plane };
+                    self.decode(c, bufs)?;
+                    self.place(c, &bufs.decoded, window, bands, &mut block);
                 }
-            } else {
-                let mut buf = Vec::new();
-                for &c in &refs {
-                    let samples = self.decode(c, &mut buf)?;
-                    self.place(c, &samples, window, bands, &mut out);
-                }
+            }
+            Ok(())
+        };
+        if parallel {
+            blocks.into_par_iter().try_for_each_init(ChunkBuffers::default, work)?;
+        } else {
+            let mut bufs = ChunkBuffers::default();
+            for b in blocks {
+                work(&mut bufs, b)?;
             }
         }
         Ok(out)
+    }
+
+    /// Window rows (absolute, `start..end`) that chunk row `cy` covers.
+    fn block_rows(&self, cy: usize, window: Window) -> (usize, usize) {
+        let y0 = cy * self.layout.height;
+        (y0.max(window.row), (y0 + self.layout.height).min(window.row + window.rows))
     }
 
     fn full(&self) -> Window {
@@ -171,8 +189,9 @@ impl GeoTiffReader {
         if self.info.planar { 1 } else { self.info.bands }
     }
 
-    /// Read and decode one chunk to `f32` samples (chunk-local, pixel-interleaved).
-    fn decode(&self, c: ChunkRef, buf: &mut Vec<u8>) -> Result<Vec<f32>> {
+    /// Read and decode one chunk into `bufs.decoded` (native-order samples,
+    /// chunk-local, pixel-interleaved).
+    fn decode(&self, c: ChunkRef, bufs: &mut ChunkBuffers) -> Result<()> {
         let l = &self.layout;
         let index = (c.plane * l.down + c.cy) * l.across + c.cx;
         let (offset, count) = (l.offsets[index], l.byte_counts[index] as usize);
@@ -182,41 +201,45 @@ impl GeoTiffReader {
             spp: self.spp_per_chunk(),
             bytes: self.info.dtype.size(),
         };
-        let mut raw = vec![0u8; count];
-        read_exact_at(&self.file, &mut raw, offset).map_err(|e| GeoError::io(&self.path, e))?;
-        codec::decode_chunk(&raw, self.info.compression, self.info.predictor, l.big_endian, shape, buf)
-            .map_err(|e| invalid(&self.path, format!("chunk {index} (at byte {offset}): {e}")))?;
-        let mut samples = Vec::new();
-        codec::to_f32(buf, self.info.dtype, &mut samples);
-        Ok(samples)
+        bufs.raw.clear();
+        bufs.raw.resize(count, 0);
+        read_exact_at(&self.file, &mut bufs.raw, offset).map_err(|e| GeoError::io(&self.path, e))?;
+        codec::decode_chunk(&bufs.raw, self.info.compression, self.info.predictor, l.big_endian, shape, &mut bufs.decoded)
+            .map_err(|e| invalid(&self.path, format!("chunk {index} (at byte {offset}): {e}")))
     }
 
-    /// Copy the part of a decoded chunk that falls inside the window.
-    fn place(&self, c: ChunkRef, samples: &[f32], window: Window, bands: &[usize], out: &mut Raster) {
+    /// Convert the part of a decoded chunk that falls inside the window to
+    /// `f32` and copy it into the chunk row's output block (one slice per band).
+    fn place(&self, c: ChunkRef, decoded: &[u8], window: Window, bands: &[usize], block: &mut [&mut [f32]]) {
         let l = &self.layout;
         let (x0, y0) = (c.cx * l.width, c.cy * l.height);
         let xs = x0.max(window.col)..(x0 + l.width).min(window.col + window.cols).min(self.info.cols);
         let ys = y0.max(window.row)..(y0 + self.chunk_rows(c.cy)).min(window.row + window.rows);
+        let block_row0 = self.block_rows(c.cy, window).0;
         let spp = self.spp_per_chunk();
+        let size = self.info.dtype.size();
         for (bi, &band) in bands.iter().enumerate() {
             if self.info.planar && band != c.plane {
                 continue;
             }
             let sample = if self.info.planar { 0 } else { band };
             for y in ys.clone() {
-                let src_row = (y - y0) * l.width;
-                let dst = out.index(bi, y - window.row, xs.start - window.col);
-                let dst_row = &mut out.data[dst..dst + xs.len()];
-                if spp == 1 {
-                    dst_row.copy_from_slice(&samples[src_row + xs.start - x0..src_row + xs.end - x0]);
-                } else {
-                    for (d, x) in dst_row.iter_mut().zip(xs.clone()) {
-                        *d = samples[(src_row + x - x0) * spp + sample];
-                    }
-                }
+                let src = ((y - y0) * l.width + xs.start - x0) * spp * size + sample * size;
+                let src = &decoded[src..src + ((xs.len() - 1) * spp + 1) * size];
+                let dst = (y - block_row0) * window.cols + xs.start - window.col;
+                let dst = &mut block[bi][dst..dst + xs.len()];
+                codec::strided_to_f32(src, self.info.dtype, spp, dst);
             }
         }
     }
+}
+
+/// Per-worker scratch buffers reused across chunks: compressed bytes as read
+/// from the file, and the decoded samples.
+#[derive(Default)]
+struct ChunkBuffers {
+    raw: Vec<u8>,
+    decoded: Vec<u8>,
 }
 
 /// Read a whole GeoTIFF into memory.
