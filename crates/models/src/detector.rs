@@ -18,14 +18,14 @@
 //! statistics travel with the weights.
 
 use burn::config::Config;
-use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::module::Module;
+use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
 
+use crate::detector_conv::MatmulConv;
 use crate::error::ModelError;
 
 /// Output stride of the detector (input pixels per heat-map cell).
@@ -51,23 +51,22 @@ pub struct DetectorConfig {
     /// Per-channel standard deviation of the 0–255 input.
     #[config(default = "[50.0, 50.0, 50.0]")]
     pub std: [f32; 3],
+    /// Class names by heat-map channel (written with detections).
+    #[config(default = "vec![\"Tree\".to_string()]")]
+    pub class_names: Vec<String>,
 }
 
 /// Conv 3x3 (same padding, optional stride 2) + batch norm + ReLU.
 #[derive(Module, Debug)]
 pub struct ConvBnRelu {
-    conv: Conv2d,
+    conv: MatmulConv,
     norm: BatchNorm,
 }
 
 impl ConvBnRelu {
     /// A `c_in -> c_out` block with the given stride (1 or 2).
     pub fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
-        let conv = Conv2dConfig::new([c_in, c_out], [3, 3])
-            .with_stride([stride, stride])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_bias(false)
-            .init(device);
+        let conv = MatmulConv::new(c_in, c_out, 3, stride, device);
         ConvBnRelu {
             conv,
             norm: BatchNormConfig::new(c_out).init(device),
@@ -94,13 +93,13 @@ pub struct DetectorOutput {
 #[derive(Module, Debug)]
 pub struct CenterNetDetector {
     stages: Vec<Vec<ConvBnRelu>>,
-    lateral4: Conv2d,
-    lateral3: Conv2d,
-    lateral2: Conv2d,
+    lateral4: MatmulConv,
+    lateral3: MatmulConv,
+    lateral2: MatmulConv,
     smooth3: ConvBnRelu,
     smooth2: ConvBnRelu,
-    head_hidden: Conv2d,
-    head_out: Conv2d,
+    head_hidden: MatmulConv,
+    head_out: MatmulConv,
     mean: [f32; 3],
     std: [f32; 3],
     num_classes: usize,
@@ -137,18 +136,12 @@ impl DetectorConfig {
             c_in = c;
         }
         let hw = self.head_width;
-        let conv1 = |a: usize, b: usize| Conv2dConfig::new([a, b], [1, 1]).init(device);
-        let head_out = Conv2dConfig::new([hw, self.num_classes + 4], [1, 1]).init(device);
+        let conv1 = |a: usize, b: usize| MatmulConv::new(a, b, 1, 1, device);
         // Heat-map bias = logit(0.1): the focal loss starts from a low-confidence prior.
         let mut bias = vec![0f32; self.num_classes + 4];
         bias[..self.num_classes].fill(-2.19);
-        let head_out = Conv2d {
-            bias: Some(Param::from_tensor(Tensor::<1>::from_floats(
-                bias.as_slice(),
-                device,
-            ))),
-            ..head_out
-        };
+        let head_out = MatmulConv::new(hw, self.num_classes + 4, 1, 1, device)
+            .with_bias(Tensor::<1>::from_floats(bias.as_slice(), device));
         Ok(CenterNetDetector {
             stages,
             lateral4: conv1(w[3], hw),
@@ -156,9 +149,7 @@ impl DetectorConfig {
             lateral2: conv1(w[1], hw),
             smooth3: ConvBnRelu::new(hw, hw, 1, device),
             smooth2: ConvBnRelu::new(hw, hw, 1, device),
-            head_hidden: Conv2dConfig::new([hw, hw], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device),
+            head_hidden: MatmulConv::new(hw, hw, 3, 1, device),
             head_out,
             mean: self.mean,
             std: self.std,

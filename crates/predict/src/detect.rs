@@ -135,6 +135,17 @@ pub fn detect_scene(
     cfg: &DetectConfig,
     device: &Device,
 ) -> Result<Vec<Detection>, DetectError> {
+    detect_scene_with_progress(model, source, cfg, device, &mut |_, _| {})
+}
+
+/// [`detect_scene`] calling `on_tile(done, total)` after each tile (for progress bars).
+pub fn detect_scene_with_progress(
+    model: &CenterNetDetector,
+    source: &impl WindowSource,
+    cfg: &DetectConfig,
+    device: &Device,
+    on_tile: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<Detection>, DetectError> {
     let (cols, rows, bands) = source.shape();
     if cols == 0 || rows == 0 {
         return Err(DetectError::Invalid("empty raster".into()));
@@ -163,6 +174,7 @@ pub fn detect_scene(
             }
         }
         tracing::debug!(tile = tile.index, of = grid.len(), found = boxes.len(), "detected tile");
+        on_tile(tile.index + 1, grid.len());
     }
     let kept = scene_nms(boxes, cfg.scene_nms_iou, 128.0);
     let gt = source.geo_transform();

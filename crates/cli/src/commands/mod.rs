@@ -6,6 +6,8 @@ mod assess_inputs;
 mod demo;
 mod design_data;
 mod design_figures;
+mod detect;
+mod evaluate_detections;
 mod fetch_data;
 mod info;
 mod learning_curve;
@@ -14,6 +16,7 @@ mod predict;
 pub mod report;
 mod search;
 mod train;
+mod train_detector;
 
 use clap::{Parser, Subcommand};
 
@@ -53,6 +56,12 @@ pub enum Command {
     LearningCurve(learning_curve::LearningCurveArgs),
     /// Propose the most uncertain, spatially spread unlabelled locations as GeoJSON.
     ActiveLearning(active_learning::ActiveLearningArgs),
+    /// Train the crown detector on box-annotated RGB images (Pascal VOC / CSV) and save it.
+    TrainDetector(train_detector::TrainDetectorArgs),
+    /// Detect tree crowns over a raster (tiles + overlap, scene-wide NMS) into GeoJSON.
+    Detect(detect::DetectArgs),
+    /// Precision/recall/F1 at IoU 0.4 and 0.5, AP, mAP and count error of detections.
+    EvaluateDetections(evaluate_detections::EvaluateDetectionsArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -68,5 +77,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(a) => search::run(a),
         Command::LearningCurve(a) => learning_curve::run(a),
         Command::ActiveLearning(a) => active_learning::run(a),
+        Command::TrainDetector(a) => train_detector::run(a),
+        Command::Detect(a) => detect::run(a),
+        Command::EvaluateDetections(a) => evaluate_detections::run(a),
     }
 }
