@@ -140,7 +140,9 @@ impl DetectorConfig {
         // Heat-map bias = logit(0.1): the focal loss starts from a low-confidence prior.
         let mut bias = vec![0f32; self.num_classes + 4];
         bias[..self.num_classes].fill(-2.19);
+        // Small output weights so the prior holds at step 0 (CenterNet initialises its heads this way).
         let head_out = MatmulConv::new(hw, self.num_classes + 4, 1, 1, device)
+            .with_weight_scale(0.02)
             .with_bias(Tensor::<1>::from_floats(bias.as_slice(), device));
         Ok(CenterNetDetector {
             stages,

@@ -36,6 +36,12 @@ impl MatmulConv {
         }
     }
 
+    /// Scale the initial weights (e.g. 0.01 for an output layer, so a prior bias holds at step 0).
+    pub fn with_weight_scale(mut self, factor: f32) -> Self {
+        self.weight = Param::from_tensor((self.weight.val().detach() * factor).detach());
+        self
+    }
+
     /// Replace the bias (e.g. a focal-loss prior on heat-map logits).
     pub fn with_bias(mut self, bias: Tensor<1>) -> Self {
         self.bias = Param::from_tensor(bias);
