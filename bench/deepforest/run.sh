@@ -35,9 +35,9 @@ TRAIN=(--train "$DATA/2019_YELL_2_528000_4978000_image_crop2.xml"
 "$BIN" train-detector "${TRAIN[@]}" --out "$OUT/terradl-model" --seconds "$SECONDS_BUDGET" \
   --chip 128 --batch 8 --lr 3e-3 2>&1 | tee "$OUT/terradl_train.log"
 "$BIN" detect --model "$OUT/terradl-model" "$DATA/OSBS_029.png" --output "$OUT/terradl_osbs029.geojson" \
-  --score 0.3 2>&1 | tee "$OUT/terradl_detect_osbs.log"
+  --score 0.1 2>&1 | tee "$OUT/terradl_detect_osbs.log"
 "$BIN" detect --model "$OUT/terradl-model" "$DATA/2019_YELL_2_541000_4977000_image_crop.png" \
-  --output "$OUT/terradl_yell.geojson" --score 0.3 2>&1 | tee "$OUT/terradl_detect_yell.log"
+  --output "$OUT/terradl_yell.geojson" --score 0.1 2>&1 | tee "$OUT/terradl_detect_yell.log"
 "$BIN" evaluate-detections "$OUT/terradl_osbs029.geojson" "$DATA/OSBS_029.xml" --json "$OUT/terradl_eval.json"
 
 # --- DeepForest from scratch ---------------------------------------------------
