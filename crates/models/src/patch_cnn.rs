@@ -2,15 +2,13 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
-use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
-};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::classifier::{Classifier, DropoutMode, apply_dropout};
+use crate::detector_conv::MatmulConv;
 use crate::error::ModelError;
 
 /// Smallest patch side the CNN accepts.
@@ -32,10 +30,12 @@ pub struct PatchCnnConfig {
     pub dropout: f64,
 }
 
-/// conv3x3 -> batch norm -> ReLU -> 2x2 max-pool.
+/// conv3x3 -> batch norm -> ReLU -> 2x2 max-pool. The convolution is a [`MatmulConv`]
+/// (shifted slices + one GEMM): burn-ndarray's direct `conv2d` backward is two orders of
+/// magnitude slower on CPU (docs/BENCHMARKS.md).
 #[derive(Module, Debug)]
 pub struct ConvBlock {
-    conv: Conv2d,
+    conv: MatmulConv,
     norm: BatchNorm,
     pool: MaxPool2d,
 }
@@ -43,9 +43,7 @@ pub struct ConvBlock {
 impl ConvBlock {
     fn new(c_in: usize, c_out: usize, device: &Device) -> Self {
         Self {
-            conv: Conv2dConfig::new([c_in, c_out], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device),
+            conv: MatmulConv::new(c_in, c_out, 3, 1, device),
             norm: BatchNormConfig::new(c_out).init(device),
             pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
         }
