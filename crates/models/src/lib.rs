@@ -8,6 +8,7 @@ pub mod classifier;
 pub mod detection_decode;
 pub mod detection_io;
 pub mod detector_conv;
+pub mod temporal_conv;
 pub mod detector;
 pub mod error;
 pub mod ltae;

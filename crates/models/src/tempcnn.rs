@@ -2,9 +2,9 @@
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::conv::{Conv1d, Conv1dConfig};
+use crate::temporal_conv::MatmulConv1d;
 use burn::nn::{
-    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig1d,
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig,
 };
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
@@ -38,7 +38,7 @@ pub struct TempCnnConfig {
 /// conv1d -> batch norm -> ReLU (dropout applied by the caller).
 #[derive(Module, Debug)]
 pub struct TemporalConvBlock {
-    conv: Conv1d,
+    conv: MatmulConv1d,
     norm: BatchNorm,
 }
 
@@ -59,7 +59,6 @@ pub struct TempCnn {
 impl TempCnnConfig {
     /// Builds the model on `device`.
     pub fn init(&self, device: &Device) -> TempCnn {
-        let pad = self.kernel_size / 2;
         let convs = (0..3)
             .map(|i| {
                 let c_in = if i == 0 {
@@ -68,9 +67,7 @@ impl TempCnnConfig {
                     self.filters
                 };
                 TemporalConvBlock {
-                    conv: Conv1dConfig::new(c_in, self.filters, self.kernel_size)
-                        .with_padding(PaddingConfig1d::Explicit(pad, pad))
-                        .init(device),
+                    conv: MatmulConv1d::new(c_in, self.filters, self.kernel_size, device),
                     norm: BatchNormConfig::new(self.filters).init(device),
                 }
             })

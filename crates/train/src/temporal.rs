@@ -322,6 +322,12 @@ impl PixelClassifier for TemporalClassifier {
         let (t, c) = (self.n_dates, self.n_bands);
         let (net, history) = match &self.config {
             TemporalModelConfig::TempCnn(s) => {
+                if s.kernel_size % 2 == 0 {
+                    return Err(TrainError::Config(format!(
+                        "tempcnn kernel_size = {} must be odd (\"same\" padding keeps the series length)",
+                        s.kernel_size
+                    )));
+                }
                 let cfg = tempcnn_config(s, c, t, k);
                 let (m, h) = train_net(|d: &Device| cfg.init(d), &train, &val, &s.train)?;
                 (Net::TempCnn(m), h)

@@ -21,7 +21,7 @@ use terradl_geo::vector::{pixel_bounds, read_vector, VectorLayer};
 use terradl_geo::Window;
 use terradl_predict::{predict_raster, ClassLegend, OutputLayout};
 use terradl_report::run_files::{AccuracyMetrics, AreaEstimate, ClassAccuracy, RunInfo, Timing};
-use terradl_report::{ColorTable, LoadOptions, RunMetadata};
+use terradl_report::{ColorTable, RunMetadata};
 use terradl_train::pixel::PixelClassifier;
 
 /// Test-set figures of one classifier.
