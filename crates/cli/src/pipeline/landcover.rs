@@ -6,7 +6,7 @@
 use super::config::LandCoverPipeline;
 use super::model_store::{self, ModelManifest};
 use super::pixel_block::PixelBlockPredictor;
-use super::run_dir::{confusion_data, reliability_curve, write_json};
+use super::run_dir::{accuracy_metrics, confusion_data, reliability_curve, write_json};
 use anyhow::Context;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
 use terradl_geo::vector::{pixel_bounds, read_vector, VectorLayer};
 use terradl_geo::Window;
 use terradl_predict::{predict_raster, ClassLegend, OutputLayout};
-use terradl_report::run_files::{AccuracyMetrics, AreaEstimate, ClassAccuracy, RunInfo, Timing};
+use terradl_report::run_files::{AreaEstimate, RunInfo, Timing};
 use terradl_report::{ColorTable, RunMetadata};
 use terradl_train::pixel::PixelClassifier;
 
@@ -244,22 +244,7 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
             Err(e) => notes.push(format!("No area-adjusted estimate: {e}.")),
         }
     }
-    let metrics = AccuracyMetrics {
-        overall_accuracy: cm.overall_accuracy(),
-        overall_accuracy_ci95: oa_ci,
-        kappa: cm.kappa(),
-        n_samples: Some(cm.total()),
-        per_class: (0..k)
-            .map(|c| ClassAccuracy {
-                class: img.class_names[c].clone(),
-                producers_accuracy: cm.producers_accuracy(c),
-                users_accuracy: cm.users_accuracy(c),
-                f1: cm.f1(c),
-                support: Some(cm.reference_totals()[c]),
-                area: area_rows[c].clone(),
-            })
-            .collect(),
-    };
+    let metrics = accuracy_metrics(cm, &img.class_names, oa_ci, &area_rows);
     write_json(&p.output, terradl_report::run_files::METRICS_FILE, &metrics)?;
     run_info.notes = notes;
     run_info.meta = RunMetadata {

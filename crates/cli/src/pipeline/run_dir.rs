@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::path::Path;
 use terradl_assess::calibration::ReliabilityBin;
 use terradl_assess::ConfusionMatrix;
-use terradl_report::run_files::{self, ConfusionData, MatrixRows, ReliabilityCurve};
+use terradl_report::run_files::{self, AccuracyMetrics, AreaEstimate, ClassAccuracy, ConfusionData, MatrixRows, ReliabilityCurve};
 
 /// Serialise `value` as pretty JSON to `dir/name`, atomically.
 pub fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
@@ -38,5 +38,31 @@ pub fn reliability_curve(bins: &[ReliabilityBin], ece: f64) -> ReliabilityCurve 
             })
             .collect(),
         ece: Some(ece),
+    }
+}
+
+/// `metrics.json`: OA, kappa and per-class accuracies of `cm`; `areas` (one per class, or
+/// empty) and `oa_ci95` come from an area-adjusted estimate when the pipeline has one.
+pub fn accuracy_metrics(
+    cm: &ConfusionMatrix,
+    classes: &[String],
+    oa_ci95: Option<f64>,
+    areas: &[Option<AreaEstimate>],
+) -> AccuracyMetrics {
+    AccuracyMetrics {
+        overall_accuracy: cm.overall_accuracy(),
+        overall_accuracy_ci95: oa_ci95,
+        kappa: cm.kappa(),
+        n_samples: Some(cm.total()),
+        per_class: (0..cm.n_classes())
+            .map(|c| ClassAccuracy {
+                class: classes[c].clone(),
+                producers_accuracy: cm.producers_accuracy(c),
+                users_accuracy: cm.users_accuracy(c),
+                f1: cm.f1(c),
+                support: Some(cm.reference_totals()[c]),
+                area: areas.get(c).cloned().flatten(),
+            })
+            .collect(),
     }
 }

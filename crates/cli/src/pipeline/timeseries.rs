@@ -4,7 +4,7 @@
 //! (field = mean of its pixels' probabilities) -> per-date permutation importance -> optional
 //! OSVM-OCNN fusion of a deep model with an object-based classifier on field mean series.
 
-use super::run_dir::{confusion_data, write_json};
+use super::run_dir::{accuracy_metrics, confusion_data, write_json};
 use super::timeseries_config::TimeSeriesPipeline;
 use anyhow::Context;
 use serde::Serialize;
@@ -17,7 +17,7 @@ use terradl_data::sampling::{object_split, sample_per_object};
 use terradl_data::{LabelledImage, TimeSeriesDataset, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::Raster;
-use terradl_report::run_files::{AccuracyMetrics, ClassAccuracy, RunInfo, Timing};
+use terradl_report::run_files::{RunInfo, Timing};
 use terradl_report::{ColorTable, RunMetadata};
 use terradl_train::fusion::{choose_threshold, fuse};
 use terradl_train::importance::{date_groups, permutation_importance, GroupImportance};
@@ -314,22 +314,7 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
     let cm = &field_cms[best];
     write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &ColorTable::from_names(&img.class_names))?;
     write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(cm, &img.class_names))?;
-    let metrics = AccuracyMetrics {
-        overall_accuracy: cm.overall_accuracy(),
-        overall_accuracy_ci95: None,
-        kappa: cm.kappa(),
-        n_samples: Some(cm.total()),
-        per_class: (0..k)
-            .map(|c| ClassAccuracy {
-                class: img.class_names[c].clone(),
-                producers_accuracy: cm.producers_accuracy(c),
-                users_accuracy: cm.users_accuracy(c),
-                f1: cm.f1(c),
-                support: Some(cm.reference_totals()[c]),
-                area: None,
-            })
-            .collect(),
-    };
+    let metrics = accuracy_metrics(cm, &img.class_names, None, &[]);
     write_json(&p.output, terradl_report::run_files::METRICS_FILE, &metrics)?;
     let mut notes = vec![
         format!(
