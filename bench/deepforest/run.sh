@@ -8,7 +8,7 @@
 # precision 0.781, recall 0.705 at IoU 0.4.
 #
 # Usage: bench/deepforest/run.sh [SECONDS]   (default 600 per model)
-# Output: bench/out/deepforest.csv (+ logs and predictions in bench/out/deepforest/)
+# Output: bench/out/deepforest.csv (+ logs, predictions and load.log in bench/out/deepforest/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_BUDGET="${1:-600}"
@@ -17,12 +17,17 @@ VENV=bench/out/deepforest-venv
 DATA="${TERRADL_DATA_DIR:-data/cache}/deepforest"
 mkdir -p "$OUT"
 
-cargo build --release --workspace
-BIN=target/${CARGO_BUILD_TARGET:-}release/terradl
-[ -x "$BIN" ] || BIN="${CARGO_TARGET_DIR:-target}/release/terradl"
+# BENCH_SIDES="terradl deepforest" (default) runs both; one name runs that half only
+# (the table needs both halves' outputs in $OUT).
+SIDES="${BENCH_SIDES:-terradl deepforest}"
+has() { case " $SIDES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+load() { echo "$(date -u +%FT%TZ) $1 nproc $(nproc) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.log"; }
+
+cargo build --release --workspace --bins
+BIN="${CARGO_TARGET_DIR:-target}/release/terradl"
 [ -f "$DATA/OSBS_029.xml" ] || "$BIN" fetch-data
 
-if [ ! -x "$VENV/bin/python" ]; then
+if has deepforest && [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q deepforest==2.1.0
 fi
@@ -32,6 +37,8 @@ TRAIN=(--train "$DATA/2019_YELL_2_528000_4978000_image_crop2.xml"
        --train "$DATA/SOAP_061.xml")
 
 # --- terradl -----------------------------------------------------------------
+if has terradl; then
+load "terradl start"
 "$BIN" train-detector "${TRAIN[@]}" --out "$OUT/terradl-model" --seconds "$SECONDS_BUDGET" \
   --chip 128 --batch 8 --lr 3e-3 2>&1 | tee "$OUT/terradl_train.log"
 "$BIN" detect --model "$OUT/terradl-model" "$DATA/OSBS_029.png" --output "$OUT/terradl_osbs029.geojson" \
@@ -39,12 +46,18 @@ TRAIN=(--train "$DATA/2019_YELL_2_528000_4978000_image_crop2.xml"
 "$BIN" detect --model "$OUT/terradl-model" "$DATA/2019_YELL_2_541000_4977000_image_crop.png" \
   --output "$OUT/terradl_yell.geojson" --score 0.1 2>&1 | tee "$OUT/terradl_detect_yell.log"
 "$BIN" evaluate-detections "$OUT/terradl_osbs029.geojson" "$DATA/OSBS_029.xml" --json "$OUT/terradl_eval.json"
+load "terradl end"
+fi
 
 # --- DeepForest from scratch ---------------------------------------------------
+if has deepforest; then
+load "deepforest start"
 "$VENV/bin/python" bench/deepforest/deepforest_scratch.py "$DATA" "$OUT" "$SECONDS_BUDGET" 2>&1 \
   | grep -v -i warning | tee "$OUT/deepforest_train.log"
 "$BIN" evaluate-detections "$OUT/deepforest_osbs029.geojson" "$DATA/OSBS_029.xml" --min-score 0.1 \
   --json "$OUT/deepforest_eval.json"
+load "deepforest end"
+fi
 
 # --- table -----------------------------------------------------------------------
 python3 - "$OUT" <<'PY'

@@ -93,31 +93,49 @@ fn round_up(n: usize, m: usize) -> usize {
     n.div_ceil(m) * m
 }
 
+/// The `[3, ph, pw]` network input of a tile: its first three bands (the last band
+/// repeated when there are fewer), padded with `mean`. Missing pixels become the
+/// neutral mean: NaN in any band, or the nodata value in every band. One band at the
+/// nodata value is kept: 8-bit RGB orthophotos often declare nodata 255, which is also
+/// a saturated but valid channel value.
+pub(crate) fn tile_input(tile: &Raster, mean: [f32; 3], ph: usize, pw: usize) -> Vec<f32> {
+    let (h, w) = (tile.rows.min(ph), tile.cols.min(pw));
+    let plane = ph * pw;
+    let mut data = vec![0f32; 3 * plane];
+    for b in 0..3 {
+        let dst = &mut data[b * plane..(b + 1) * plane];
+        dst.fill(mean[b]);
+        if tile.bands == 0 {
+            continue;
+        }
+        let src_band = b.min(tile.bands - 1);
+        for r in 0..h {
+            let s = tile.index(src_band, r, 0);
+            dst[r * pw..r * pw + w].copy_from_slice(&tile.data[s..s + w]);
+        }
+    }
+    if tile.bands > 0 {
+        for r in 0..h {
+            for c in r * pw..r * pw + w {
+                let all_nodata = tile.nodata.is_some() && (0..3).all(|b| tile.is_nodata(data[b * plane + c]));
+                for b in 0..3 {
+                    let v = &mut data[b * plane + c];
+                    if v.is_nan() || all_nodata {
+                        *v = mean[b];
+                    }
+                }
+            }
+        }
+    }
+    data
+}
+
 /// Run the detector on one RGB raster (any size; padded to a multiple of 16 with
 /// the model's mean), returning boxes in the raster's pixel coordinates.
 pub fn detect_tile(model: &CenterNetDetector, tile: &Raster, decode: &DecodeConfig, device: &Device) -> Vec<ScoredBox> {
     let (h, w) = (tile.rows, tile.cols);
     let (ph, pw) = (round_up(h.max(1), DETECTOR_INPUT_MULTIPLE), round_up(w.max(1), DETECTOR_INPUT_MULTIPLE));
-    let mean = model.input_mean();
-    let mut data = vec![0f32; 3 * ph * pw];
-    for b in 0..3 {
-        let src_band = b.min(tile.bands.saturating_sub(1));
-        let dst = &mut data[b * ph * pw..(b + 1) * ph * pw];
-        dst.fill(mean[b]);
-        if tile.bands == 0 {
-            continue;
-        }
-        for r in 0..h {
-            let s = tile.index(src_band, r, 0);
-            dst[r * pw..r * pw + w].copy_from_slice(&tile.data[s..s + w]);
-        }
-        // nodata / NaN become the neutral mean
-        for v in dst.iter_mut() {
-            if tile.is_nodata(*v) {
-                *v = mean[b];
-            }
-        }
-    }
+    let data = tile_input(tile, model.input_mean(), ph, pw);
     let x = Tensor::<4>::from_data(TensorData::new(data, [1, 3, ph, pw]), device);
     let out = model.forward(x);
     decode_detections(&out, decode).into_iter().next().unwrap_or_default()
@@ -231,5 +249,26 @@ mod tests {
         assert!(detect_scene(&model, &Raster::new(1, 8, 8, DType::U8), &cfg, &device).is_err());
         let tiny = DetectConfig { tile_size: 4, ..cfg };
         assert!(detect_scene(&model, &scene, &tiny, &device).is_err());
+    }
+
+    #[test]
+    fn input_keeps_saturated_channels_and_fills_all_band_nodata() {
+        let mut t = Raster::new(3, 1, 3, DType::U8);
+        t.nodata = Some(255.0);
+        // pixel 0: one saturated band (valid); pixel 1: nodata in every band; pixel 2: NaN in one band
+        let px = [[255.0, 10.0, 20.0], [255.0, 255.0, 255.0], [f32::NAN, 30.0, 40.0]];
+        for (c, v) in px.iter().enumerate() {
+            for b in 0..3 {
+                let i = t.index(b, 0, c);
+                t.data[i] = v[b];
+            }
+        }
+        let mean = [1.0, 2.0, 3.0];
+        let x = tile_input(&t, mean, 16, 16);
+        let at = |b: usize, c: usize| x[b * 256 + c];
+        assert_eq!([at(0, 0), at(1, 0), at(2, 0)], [255.0, 10.0, 20.0]);
+        assert_eq!([at(0, 1), at(1, 1), at(2, 1)], mean);
+        assert_eq!([at(0, 2), at(1, 2), at(2, 2)], [1.0, 30.0, 40.0]);
+        assert_eq!([at(0, 16), at(1, 255)], [1.0, 2.0], "padding is the mean");
     }
 }

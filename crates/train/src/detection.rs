@@ -153,6 +153,8 @@ pub fn train_detector(
     let names = if classes == 1 { cfg.class_names.iter().take(1).cloned().collect() } else { cfg.class_names.clone() };
     let det_cfg = cfg.detector.clone().with_mean(mean).with_std(std).with_class_names(names);
     let train_device = device.clone().autodiff();
+    // Same seed, same initial weights (and so the same run for a fixed step budget).
+    train_device.seed(cfg.seed);
     let mut model = det_cfg.init(&train_device)?;
     let sampler = ChipSampler::new(
         train_images,
