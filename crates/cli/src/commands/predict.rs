@@ -4,6 +4,7 @@
 use crate::pipeline::landcover::index_features;
 use crate::pipeline::model_store::{self, ModelManifest};
 use crate::pipeline::pixel_block::PixelBlockPredictor;
+use crate::pipeline::timeseries_predict;
 use crate::pipeline::uncertain_block::{Passes, UncertainBlockPredictor, UncertaintyMode, BANDS};
 use anyhow::{bail, Context};
 use clap::Args;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::tile_grid::Shard;
-use terradl_predict::{predict_raster, predict_shard, shard_from_env, BlockPredictor, ClassLegend};
+use terradl_predict::{predict_shard_source, predict_source, shard_from_env, BlockPredictor, ClassLegend, TileSource};
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
 
 #[derive(Debug, Args)]
@@ -21,7 +22,10 @@ pub struct PredictArgs {
     /// position (`1`). Default: the model the run mapped with.
     #[arg(long)]
     pub model: String,
-    /// Raster to classify (same bands, in the same order, as the training image).
+    /// Raster to classify (same bands, in the same order, as the training image). For a
+    /// time-series run: the date-major stack (the training dates), or a TOML listing the
+    /// imagery as a time-series pipeline does (`[[rasters]]` date/path/cloud_mask, or `stack`
+    /// + `dates`; the training pipeline TOML itself works).
     pub raster: PathBuf,
     /// Output directory: classes.tif, probabilities.tif, uncertainty.tif; with a shard, the
     /// parts directory shared by all shards (assemble it with `terradl mosaic`).
@@ -106,10 +110,14 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     };
     let loaded = load(&args)?;
     let m = &loaded.manifest;
-    let reader = GeoTiffReader::open(&args.raster).with_context(|| format!("opening raster {}", args.raster.display()))?;
-    m.check_raster(&args.raster, reader.info())?;
-    let (cols, rows) = (reader.info().cols, reader.info().rows);
-    drop(reader);
+    // time-series runs read dated imagery (a stack, or a TOML listing the dates' rasters)
+    let source: Box<dyn TileSource> = if timeseries_predict::is_time_series(m) {
+        Box::new(timeseries_predict::SeriesSource::open(m, &args.raster)?)
+    } else {
+        Box::new(GeoTiffReader::open(&args.raster).with_context(|| format!("opening raster {}", args.raster.display()))?)
+    };
+    m.check_raster(&args.raster, source.info())?;
+    let (cols, rows) = (source.info().cols, source.info().rows);
 
     let primary = loaded.models.iter().find(|(i, _)| *i == loaded.primary).map(|(_, s)| s.classifier());
     let primary: &dyn PixelClassifier = primary.context("primary model not loaded")?;
@@ -125,7 +133,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     match shard {
         Some(s) => {
             let bar = crate::progress::bar(tiles.div_ceil(s.count) as u64, "predict shard");
-            let sum = predict_shard(&args.raster, &predictor, &legend, &args.output, s, || bar.inc(1))?;
+            let sum = predict_shard_source(source.as_ref(), &predictor, &legend, &args.output, s, || bar.inc(1))?;
             bar.finish_and_clear();
             println!(
                 "shard {}/{}: {} tiles ({} already done), {} pixels in {:.1} s -> {}",
@@ -140,7 +148,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
         }
         None => {
             let bar = crate::progress::bar(tiles as u64, "predict");
-            let sum = predict_raster(&args.raster, &predictor, &legend, &args.output, || bar.inc(1))?;
+            let sum = predict_source(source.as_ref(), &predictor, &legend, &args.output, || bar.inc(1))?;
             bar.finish_and_clear();
             println!(
                 "{} tiles, {} pixels in {:.1} s -> {}",

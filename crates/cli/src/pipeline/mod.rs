@@ -12,4 +12,5 @@ pub mod pixel_block;
 pub mod run_dir;
 pub mod timeseries;
 pub mod timeseries_config;
+pub mod timeseries_predict;
 pub mod uncertain_block;

@@ -4,6 +4,7 @@
 //! (field = mean of its pixels' probabilities) -> per-date permutation importance -> optional
 //! OSVM-OCNN fusion of a deep model with an object-based classifier on field mean series.
 
+use super::model_store::{self, ModelManifest};
 use super::run_dir::{accuracy_metrics, confusion_data, write_json};
 use super::timeseries_config::TimeSeriesPipeline;
 use anyhow::Context;
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
 use terradl_data::field_series::{aggregate_probabilities, field_mean_series, mask_outside, stack_dates};
-use terradl_data::gap_fill::{fill_gaps, mask_invalid};
+use terradl_data::gap_fill::{fill_gaps, mask_invalid, GapReport};
 use terradl_data::sampling::{object_split, sample_per_object};
 use terradl_data::{LabelledImage, TimeSeriesDataset, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;
@@ -21,6 +22,7 @@ use terradl_report::run_files::{RunInfo, Timing};
 use terradl_report::{ColorTable, RunMetadata};
 use terradl_train::fusion::{choose_threshold, fuse};
 use terradl_train::importance::{date_groups, permutation_importance, GroupImportance};
+use terradl_train::pixel::PixelClassifier;
 use terradl_train::ClassProbabilities;
 
 /// Accuracy figures of one set of predictions.
@@ -106,18 +108,33 @@ fn read_stack(p: &TimeSeriesPipeline) -> anyhow::Result<Raster> {
                 m.display(),
                 r.path.display()
             );
-            let n = img.pixels();
-            for (px, &c) in mask.band(0).iter().enumerate() {
-                if c != 0.0 && !mask.is_nodata(c) {
-                    for b in 0..img.bands {
-                        img.data[b * n + px] = f32::NAN;
-                    }
-                }
-            }
+            apply_cloud_mask(&mut img, &mask);
         }
         rasters.push(img);
     }
     Ok(stack_dates(&rasters)?)
+}
+
+/// Set every band of `img` to NaN where the single-band `mask` (same grid) is non-zero and
+/// not nodata (a cloudy pixel).
+pub(crate) fn apply_cloud_mask(img: &mut Raster, mask: &Raster) {
+    let n = img.pixels();
+    for (px, &c) in mask.band(0).iter().enumerate() {
+        if c != 0.0 && !mask.is_nodata(c) {
+            for b in 0..img.bands {
+                img.data[b * n + px] = f32::NAN;
+            }
+        }
+    }
+}
+
+/// Missing values of `ts` to NaN (the pipeline's extra `nodata`, values outside
+/// `valid_range`), then linear interpolation in time; the same steps for training series and
+/// for the maps of `terradl predict`. Returns the gap report and the out-of-range count.
+pub(crate) fn clean_series(ts: &mut TimeSeriesDataset, nodata: Option<f32>, valid_range: Option<[f32; 2]>) -> (GapReport, usize) {
+    mask_invalid(ts, nodata, None);
+    let out_of_range = valid_range.map_or(0, |[lo, hi]| mask_outside(ts, lo, hi));
+    (fill_gaps(ts), out_of_range)
 }
 
 fn side(
@@ -130,9 +147,7 @@ fn side(
     let ts = TimeSeriesDataset::from_stack(&img.image, dates.to_vec(), p.band_names.clone(), pixels)?;
     let y = pixels.iter().map(|&i| img.labels[i]).collect();
     let mut ts = ts.with_labels(y, img.class_names.clone())?;
-    mask_invalid(&mut ts, p.nodata, None);
-    let out_of_range = p.valid_range.map_or(0, |[lo, hi]| mask_outside(&mut ts, lo, hi));
-    let gaps = fill_gaps(&mut ts);
+    let (gaps, out_of_range) = clean_series(&mut ts, p.nodata, p.valid_range);
     // Samples with a band missing on every date cannot be filled: drop them.
     let per = ts.n_dates * ts.n_bands;
     let keep: Vec<usize> = (0..ts.n_samples).filter(|&s| ts.x[s * per..(s + 1) * per].iter().all(|v| v.is_finite())).collect();
@@ -228,15 +243,13 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
     let mut importance = Vec::new();
     let mut field_cms = Vec::new();
     let mut deep_probs: Option<(ClassProbabilities, ClassProbabilities)> = None;
+    let mut trained = Vec::with_capacity(p.models.len());
     for (i, cfg) in p.models.iter().enumerate() {
         let mut model = cfg.build(nt, nb, &days)?;
         let name = format!("{}#{i}", model.name());
         let t = Instant::now();
         model.fit(&train.ts.x, nf, &train.ts.y).with_context(|| format!("training {name}"))?;
         let fit_seconds = t.elapsed().as_secs_f64();
-        // weights with the per-band normalisation learnt on the training series
-        let model_dir = p.output.join("models").join(format!("{i}-{}", model.name()));
-        model.save(&model_dir).with_context(|| format!("saving {name} to {}", model_dir.display()))?;
         let proba = model.predict_proba(&test.ts.x, nf)?;
         let pixel_cm = ConfusionMatrix::from_labels(&test.ts.y, &proba.argmax(), k, None)?;
         let (_, field_proba, field_y) = field_level(&test, &proba)?;
@@ -272,6 +285,7 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         }
         field_cms.push(field_cm);
         scores.push(score);
+        trained.push(model);
     }
     write_json(&p.output, "models.json", &scores)?;
     if !importance.is_empty() {
@@ -312,7 +326,24 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         .max_by(|&a, &b| scores[a].field.overall_accuracy.total_cmp(&scores[b].field.overall_accuracy))
         .unwrap_or(0);
     let cm = &field_cms[best];
-    write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &ColorTable::from_names(&img.class_names))?;
+    let colors = ColorTable::from_names(&img.class_names);
+    // weights with the per-band normalisation learnt on the training series, for `terradl predict`
+    let manifest = ModelManifest {
+        format: model_store::FORMAT,
+        band_names: img.band_names.clone(),
+        indices: Vec::new(),
+        class_names: img.class_names.clone(),
+        colors: colors.classes.iter().map(|c| c.color).collect(),
+        crs: img.image.crs.clone(),
+        best,
+        models: Vec::new(),
+        config_toml: config_text.to_string(),
+    };
+    let saved: Vec<(String, &dyn PixelClassifier, f64)> =
+        trained.iter().zip(&scores).map(|(m, s)| (s.model.clone(), m.as_ref(), s.field.overall_accuracy)).collect();
+    let model_dir = model_store::save_models(&p.output, manifest, &saved).context("saving the trained models")?;
+    tracing::info!(dir = %model_dir.display(), "saved trained models");
+    write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &colors)?;
     write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(cm, &img.class_names))?;
     let metrics = accuracy_metrics(cm, &img.class_names, None, &[]);
     write_json(&p.output, terradl_report::run_files::METRICS_FILE, &metrics)?;

@@ -83,11 +83,17 @@ pub enum SavedPixelModel {
     Svm(Svm),
     /// A burn MLP with its normalisation.
     Mlp(MlpPixelClassifier),
+    /// A TempCNN / LSTM / L-TAE with its per-band normalisation (its own files,
+    /// `temporal.json` + `temporal.bpk`, see [`crate::temporal`]).
+    Temporal(crate::temporal::TemporalClassifier),
 }
 
 impl SavedPixelModel {
     /// Loads the model saved in `dir` by [`PixelClassifier::save`].
     pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        if crate::temporal::TemporalClassifier::is_saved(dir) {
+            return Ok(SavedPixelModel::Temporal(crate::temporal::TemporalClassifier::load(dir)?));
+        }
         let kind_path = dir.join(KIND_FILE);
         let bytes = std::fs::read(&kind_path).map_err(|e| io(&kind_path, format!("no saved model: {e}")))?;
         let KindFile { kind } =
@@ -105,6 +111,7 @@ impl SavedPixelModel {
             SavedPixelModel::RandomForest(m) => m,
             SavedPixelModel::Svm(m) => m,
             SavedPixelModel::Mlp(m) => m,
+            SavedPixelModel::Temporal(m) => m,
         }
     }
 }

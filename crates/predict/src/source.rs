@@ -1,0 +1,25 @@
+//! Where the tiled engine reads its input blocks from.
+
+use crate::Result;
+use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
+use terradl_geo::{Raster, Window};
+
+/// An input raster read window by window: one GeoTIFF ([`GeoTiffReader`]), or several files
+/// presented as one raster (e.g. a time series of dated GeoTIFFs with cloud masks, gap-filled
+/// per window). The engine asks it for each tile's core + halo; values that are nodata or NaN
+/// in any band make the pixel invalid (class nodata in the outputs).
+pub trait TileSource: Sync {
+    /// Size, band count and georeferencing of the (possibly virtual) raster.
+    fn info(&self) -> &RasterInfo;
+    /// Read `window`, all bands.
+    fn read_window(&self, window: Window) -> Result<Raster>;
+}
+
+impl TileSource for GeoTiffReader {
+    fn info(&self) -> &RasterInfo {
+        GeoTiffReader::info(self)
+    }
+    fn read_window(&self, window: Window) -> Result<Raster> {
+        Ok(GeoTiffReader::read_window(self, window)?)
+    }
+}
