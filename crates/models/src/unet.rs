@@ -9,16 +9,22 @@
 //! config's mean/std; sides must be multiples of `2^(depth-1)`. Any input size
 //! works, which is what a scale-sequence schedule (small patches first, larger
 //! later; see `terradl_train::detection_segmentation`) needs.
+//!
+//! Every convolution is a [`MatmulConv`] (shifted slices + GEMM) rather than
+//! burn's `Conv2d`, whose CPU backward pass is ~90x slower than its forward
+//! pass; that is what makes training practical on a CPU.
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::{interpolate, max_pool2d};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
 
+use std::path::{Path, PathBuf};
+
+use crate::detector_conv::MatmulConv;
 use crate::error::ModelError;
 
 /// Configuration of a [`UNet`].
@@ -41,21 +47,18 @@ pub struct UNetConfig {
     pub std: [f32; 3],
 }
 
-fn conv3(c_in: usize, c_out: usize, device: &Device) -> Conv2d {
-    Conv2dConfig::new([c_in, c_out], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .with_bias(false)
-        .init(device)
+fn conv3(c_in: usize, c_out: usize, device: &Device) -> MatmulConv {
+    MatmulConv::new(c_in, c_out, 3, 1, device)
 }
 
 /// Two 3x3 conv + BN (+ ReLU), optionally with a residual shortcut.
 #[derive(Module, Debug)]
 pub struct UNetBlock {
-    conv1: Conv2d,
+    conv1: MatmulConv,
     norm1: BatchNorm,
-    conv2: Conv2d,
+    conv2: MatmulConv,
     norm2: BatchNorm,
-    shortcut: Option<Conv2d>,
+    shortcut: Option<MatmulConv>,
     residual: bool,
 }
 
@@ -66,7 +69,7 @@ impl UNetBlock {
             norm1: BatchNormConfig::new(c_out).init(device),
             conv2: conv3(c_out, c_out, device),
             norm2: BatchNormConfig::new(c_out).init(device),
-            shortcut: (residual && c_in != c_out).then(|| Conv2dConfig::new([c_in, c_out], [1, 1]).init(device)),
+            shortcut: (residual && c_in != c_out).then(|| MatmulConv::new(c_in, c_out, 1, 1, device)),
             residual,
         }
     }
@@ -89,7 +92,7 @@ impl UNetBlock {
 pub struct UNet {
     encoder: Vec<UNetBlock>,
     decoder: Vec<UNetBlock>,
-    head: Conv2d,
+    head: MatmulConv,
     mean: [f32; 3],
     std: [f32; 3],
     num_classes: usize,
@@ -119,7 +122,7 @@ impl UNetConfig {
         Ok(UNet {
             encoder,
             decoder,
-            head: Conv2dConfig::new([w[0], self.num_classes], [1, 1]).init(device),
+            head: MatmulConv::new(w[0], self.num_classes, 1, 1, device),
             mean: self.mean,
             std: self.std,
             num_classes: self.num_classes,
@@ -131,6 +134,11 @@ impl UNet {
     /// Number of output classes.
     pub fn num_classes(&self) -> usize {
         self.num_classes
+    }
+
+    /// Per-channel input mean (0–255), the neutral value for padding and nodata.
+    pub fn input_mean(&self) -> [f32; 3] {
+        self.mean
     }
 
     /// Inputs must have sides that are multiples of this.
@@ -175,6 +183,49 @@ impl UNet {
         }
         self.head.forward(x)
     }
+
+    /// Per-pixel probability of class 1 (plant) `[B, H, W]` for raw 0–255 RGB `[B, 3, H, W]`
+    /// (softmax over the class logits; needs at least two classes).
+    pub fn foreground_probability(&self, x: Tensor<4>) -> Tensor<3> {
+        let [b, _, h, w] = x.dims();
+        let p = burn::tensor::activation::softmax(self.forward(x), 1);
+        p.slice([0..b, 1..2, 0..h, 0..w]).reshape([b, h, w])
+    }
+}
+
+/// File names inside a U-Net model directory.
+pub const UNET_CONFIG_FILE: &str = "unet.json";
+/// Weights file (burnpack) inside a U-Net model directory.
+pub const UNET_WEIGHTS_FILE: &str = "unet.bpk";
+
+fn unet_paths(dir: &Path) -> (PathBuf, PathBuf) {
+    (dir.join(UNET_CONFIG_FILE), dir.join(UNET_WEIGHTS_FILE))
+}
+
+/// Write a U-Net's configuration (incl. normalisation) and weights into `dir` (created if needed).
+pub fn save_unet(model: &UNet, config: &UNetConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::Config(format!("cannot create {}: {e}", dir.display())))?;
+    let (cfg_path, weights) = unet_paths(dir);
+    config
+        .save(&cfg_path)
+        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", cfg_path.display())))?;
+    model
+        .clone()
+        .save_file(&weights)
+        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
+}
+
+/// Load a U-Net saved by [`save_unet`] onto `device`.
+pub fn load_unet(dir: impl AsRef<Path>, device: &Device) -> Result<(UNet, UNetConfig), ModelError> {
+    let (cfg_path, weights) = unet_paths(dir.as_ref());
+    let config =
+        UNetConfig::load(&cfg_path).map_err(|e| ModelError::Config(format!("cannot read {}: {e}", cfg_path.display())))?;
+    let model = config
+        .init(device)?
+        .try_load_file(&weights)
+        .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
+    Ok((model, config))
 }
 
 #[cfg(test)]
@@ -192,5 +243,22 @@ mod tests {
             assert!(net.check_input([1, 3, 26, 40]).is_err());
         }
         assert!(UNetConfig::new().with_widths(vec![]).init(&device).is_err());
+    }
+
+    #[test]
+    fn save_load_round_trip() {
+        let device = Device::default();
+        let config = UNetConfig::new().with_widths(vec![4, 8]).with_mean([90.0, 100.0, 80.0]);
+        let model = config.init(&device).unwrap();
+        let dir = std::env::temp_dir().join(format!("terradl-unet-io-{}", std::process::id()));
+        save_unet(&model, &config, &dir).unwrap();
+        let (loaded, cfg2) = load_unet(&dir, &device).unwrap();
+        assert_eq!(cfg2.mean, config.mean);
+        let x = Tensor::<4>::ones([1, 3, 16, 16], &device) * 120.0;
+        let a: Vec<f32> = model.forward(x.clone()).into_data().try_to_vec().unwrap();
+        let b: Vec<f32> = loaded.forward(x).into_data().try_to_vec().unwrap();
+        assert_eq!(a, b);
+        assert!(load_unet(dir.join("missing"), &device).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

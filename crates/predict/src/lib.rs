@@ -12,6 +12,7 @@ pub mod shard;
 pub mod source;
 pub mod detect;
 pub mod nms;
+pub mod plants;
 pub mod uncertainty;
 
 pub use block::{BlockOutput, BlockPredictor};

@@ -43,12 +43,12 @@ pub struct DetectArgs {
 }
 
 /// An opened input raster.
-enum Input {
+pub(super) enum Input {
     Tiff(GeoTiffReader),
     Png(terradl_geo::Raster),
 }
 
-fn open_input(path: &Path) -> anyhow::Result<(Input, Crs)> {
+pub(super) fn open_input(path: &Path) -> anyhow::Result<(Input, Crs)> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "png" => {

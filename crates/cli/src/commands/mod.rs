@@ -15,8 +15,10 @@ mod mosaic;
 mod predict;
 pub mod report;
 mod search;
+mod segment_plants;
 mod train;
 mod train_detector;
+mod train_segmenter;
 
 use clap::{Parser, Subcommand};
 
@@ -62,6 +64,10 @@ pub enum Command {
     Detect(detect::DetectArgs),
     /// Precision/recall/F1 at IoU 0.4 and 0.5, AP, mAP and count error of detections.
     EvaluateDetections(evaluate_detections::EvaluateDetectionsArgs),
+    /// Train the (Res) U-Net plant segmenter (scale sequence) on box-annotated RGB images.
+    TrainSegmenter(train_segmenter::TrainSegmenterArgs),
+    /// Individual plants over a raster (U-Net, threshold, distance transform + watershed) into GeoJSON.
+    SegmentPlants(segment_plants::SegmentPlantsArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -80,5 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::TrainDetector(a) => train_detector::run(a),
         Command::Detect(a) => detect::run(a),
         Command::EvaluateDetections(a) => evaluate_detections::run(a),
+        Command::TrainSegmenter(a) => train_segmenter::run(a),
+        Command::SegmentPlants(a) => segment_plants::run(a),
     }
 }

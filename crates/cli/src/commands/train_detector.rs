@@ -60,7 +60,7 @@ pub struct TrainDetectorArgs {
     pub seed: u64,
 }
 
-fn load_images(files: &[PathBuf], image_dir: Option<&Path>) -> anyhow::Result<Vec<DetectionImage>> {
+pub(super) fn load_images(files: &[PathBuf], image_dir: Option<&Path>) -> anyhow::Result<Vec<DetectionImage>> {
     let mut out = Vec::new();
     for f in files {
         let ext = f.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();

@@ -13,6 +13,10 @@ pub struct DetectionChip {
     pub size: usize,
     pub pixels: Vec<f32>,
     pub boxes: Vec<BoxAnnotation>,
+    /// Per-pixel target (`size x size`, row-major) cut from the image's mask when
+    /// the sampler has masks ([`ChipSampler::with_masks`]); empty otherwise.
+    /// Flips and rotations move it with the pixels; brightness leaves it alone.
+    pub mask: Vec<u8>,
 }
 
 /// Which augmentations to apply to sampled chips.
@@ -55,7 +59,20 @@ pub fn extract_chip(image: &DetectionImage, col: usize, row: usize, size: usize,
         }
     }
     let boxes = boxes_in_window(&image.boxes, col as f32, row as f32, cols as f32, rows as f32, min_visible);
-    DetectionChip { size, pixels, boxes }
+    DetectionChip { size, pixels, boxes, mask: Vec::new() }
+}
+
+/// The `size x size` window of a `rows x cols` row-major mask with top-left
+/// corner (`col`, `row`); parts outside are 0.
+pub fn extract_mask(mask: &[u8], rows: usize, cols: usize, col: usize, row: usize, size: usize) -> Vec<u8> {
+    let mut out = vec![0u8; size * size];
+    let h = size.min(rows.saturating_sub(row));
+    let w = size.min(cols.saturating_sub(col));
+    for y in 0..h {
+        let src = (row + y) * cols + col;
+        out[y * size..y * size + w].copy_from_slice(&mask[src..src + w]);
+    }
+    out
 }
 
 impl DetectionChip {
@@ -63,6 +80,9 @@ impl DetectionChip {
     pub fn flip_horizontal(&mut self) {
         let s = self.size;
         for line in self.pixels.chunks_exact_mut(s) {
+            line.reverse();
+        }
+        for line in self.mask.chunks_exact_mut(s) {
             line.reverse();
         }
         let sf = s as f32;
@@ -74,12 +94,8 @@ impl DetectionChip {
     /// Mirror top-bottom.
     pub fn flip_vertical(&mut self) {
         let s = self.size;
-        for band in self.pixels.chunks_exact_mut(s * s) {
-            for y in 0..s / 2 {
-                let (top, bottom) = band.split_at_mut((s - 1 - y) * s);
-                top[y * s..(y + 1) * s].swap_with_slice(&mut bottom[..s]);
-            }
-        }
+        flip_planes_vertical(&mut self.pixels, s);
+        flip_planes_vertical(&mut self.mask, s);
         let sf = s as f32;
         for b in &mut self.boxes {
             (b.ymin, b.ymax) = (sf - b.ymax, sf - b.ymin);
@@ -89,15 +105,8 @@ impl DetectionChip {
     /// Rotate 90 degrees clockwise: point (x, y) moves to (size - y, x).
     pub fn rotate_clockwise(&mut self) {
         let s = self.size;
-        let mut out = vec![0f32; self.pixels.len()];
-        for (band, dst) in self.pixels.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
-            for r in 0..s {
-                for c in 0..s {
-                    dst[r * s + c] = band[(s - 1 - c) * s + r];
-                }
-            }
-        }
-        self.pixels = out;
+        self.pixels = rotate_planes_clockwise(&self.pixels, s);
+        self.mask = rotate_planes_clockwise(&self.mask, s);
         let sf = s as f32;
         for b in &mut self.boxes {
             let (x0, y0, x1, y1) = (b.xmin, b.ymin, b.xmax, b.ymax);
@@ -134,6 +143,29 @@ impl DetectionChip {
     }
 }
 
+/// Mirror each `s x s` plane of `planes` top-bottom.
+fn flip_planes_vertical<T>(planes: &mut [T], s: usize) {
+    for band in planes.chunks_exact_mut(s * s) {
+        for y in 0..s / 2 {
+            let (top, bottom) = band.split_at_mut((s - 1 - y) * s);
+            top[y * s..(y + 1) * s].swap_with_slice(&mut bottom[..s]);
+        }
+    }
+}
+
+/// Each `s x s` plane of `planes` rotated 90 degrees clockwise.
+fn rotate_planes_clockwise<T: Copy + Default>(planes: &[T], s: usize) -> Vec<T> {
+    let mut out = vec![T::default(); planes.len()];
+    for (band, dst) in planes.chunks_exact(s * s).zip(out.chunks_exact_mut(s * s)) {
+        for r in 0..s {
+            for c in 0..s {
+                dst[r * s + c] = band[(s - 1 - c) * s + r];
+            }
+        }
+    }
+    out
+}
+
 /// Settings of [`ChipSampler`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChipSamplerConfig {
@@ -157,6 +189,7 @@ pub struct ChipSampler {
     images: Vec<DetectionImage>,
     cumulative_area: Vec<f64>,
     config: ChipSamplerConfig,
+    masks: Option<Vec<Vec<u8>>>,
 }
 
 impl ChipSampler {
@@ -173,7 +206,28 @@ impl ChipSampler {
                 acc
             })
             .collect();
-        Ok(ChipSampler { images, cumulative_area, config })
+        Ok(ChipSampler { images, cumulative_area, config, masks: None })
+    }
+
+    /// Attach one row-major `rows x cols` mask per image (e.g.
+    /// [`super::mask::core_ellipse_mask`] of its boxes): sampled chips then carry
+    /// the matching, identically augmented [`DetectionChip::mask`].
+    pub fn with_masks(mut self, masks: Vec<Vec<u8>>) -> Result<Self> {
+        if masks.len() != self.images.len() {
+            return Err(DetectionDataError::Invalid(format!("{} masks for {} images", masks.len(), self.images.len())));
+        }
+        for (m, img) in masks.iter().zip(&self.images) {
+            if m.len() != img.raster.rows * img.raster.cols {
+                return Err(DetectionDataError::Invalid(format!(
+                    "mask of {} has {} pixels, the image {}",
+                    img.name,
+                    m.len(),
+                    img.raster.rows * img.raster.cols
+                )));
+            }
+        }
+        self.masks = Some(masks);
+        Ok(self)
     }
 
     /// The images sampled from.
@@ -196,6 +250,9 @@ impl ChipSampler {
         let col = rng.random_range(0..=img.raster.cols.saturating_sub(s));
         let row = rng.random_range(0..=img.raster.rows.saturating_sub(s));
         let mut chip = extract_chip(img, col, row, s, self.config.min_visible);
+        if let Some(masks) = &self.masks {
+            chip.mask = extract_mask(&masks[i], img.raster.rows, img.raster.cols, col, row, s);
+        }
         chip.augment(&self.config.augmentation, rng);
         chip
     }
@@ -275,6 +332,38 @@ mod tests {
             c.augment(&Augmentation { brightness: 0.0, ..Augmentation::default() }, &mut rng);
             assert_eq!(box_sum(&c), v);
         }
+    }
+
+    #[test]
+    fn masks_move_with_pixels_and_ignore_brightness() {
+        // Mask = 1 where band 0 is odd: without brightness, parity holds pixel by pixel
+        // after any flip / rotation.
+        let sampler = |brightness: f32| {
+            let img = image(8);
+            let mask: Vec<u8> = img.raster.band(0).iter().map(|&v| (v as u32 % 2) as u8).collect();
+            let aug = Augmentation { brightness, ..Augmentation::default() };
+            ChipSampler::new(vec![img], ChipSamplerConfig { size: 6, min_visible: 0.0, augmentation: aug })
+                .unwrap()
+                .with_masks(vec![mask])
+                .unwrap()
+        };
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        for c in sampler(0.0).batch(20, &mut rng) {
+            assert_eq!(c.mask.len(), 36);
+            assert!((0..36).all(|p| c.mask[p] == (c.pixels[p] as u32 % 2) as u8));
+        }
+        // Brightness (drawn last) changes pixels, never the mask.
+        for seed in 0..10 {
+            let a = sampler(0.0).sample(&mut rand::rngs::StdRng::seed_from_u64(seed));
+            let b = sampler(0.5).sample(&mut rand::rngs::StdRng::seed_from_u64(seed));
+            assert_eq!(a.mask, b.mask);
+        }
+        let img = image(8);
+        let sampler = ChipSampler::new(vec![img], ChipSamplerConfig::default()).unwrap();
+        assert!(sampler.clone().with_masks(vec![]).is_err());
+        assert!(sampler.with_masks(vec![vec![0; 3]]).is_err());
+        assert!(extract_chip(&image(4), 0, 0, 4, 0.5).mask.is_empty());
+        assert_eq!(extract_mask(&[1, 2, 3, 4], 2, 2, 1, 1, 2), vec![4, 0, 0, 0]);
     }
 
     #[test]

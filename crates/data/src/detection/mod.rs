@@ -11,9 +11,9 @@ pub mod mask;
 pub mod split;
 
 pub use annotation::{BoxAnnotation, ImageAnnotations, parse_annotation_csv, parse_voc, read_annotation_csv, read_voc};
-pub use chip::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip};
+pub use chip::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip, extract_mask};
 pub use dataset::{DetectionImage, boxes_in_window, clip_box};
 pub use error::{DetectionDataError, Result};
 pub use image::{read_png_rgb, read_rgb_image};
-pub use mask::ellipse_mask;
+pub use mask::{core_ellipse_mask, ellipse_mask};
 pub use split::{split_by_image, split_by_name};
