@@ -8,7 +8,7 @@ use crate::source::TileSource;
 use crate::{BlockPredictor, PredictError, Result};
 use rayon::prelude::*;
 use std::path::Path;
-use terradl_geo::geotiff::{GeoTiffReader, TiledGeoTiffWriter};
+use terradl_geo::geotiff::{EncodedTile, GeoTiffReader, TiledGeoTiffWriter};
 use terradl_geo::tile_grid::{Tile, TileGrid};
 
 /// Class names and colours for the class map.
@@ -106,16 +106,22 @@ pub fn predict_source(
     let tiles: Vec<Tile> = grid.tiles().collect();
     let batch = rayon::current_num_threads().max(1) * 2;
     for chunk in tiles.chunks(batch) {
-        let predict = |t: &Tile| predict_tile(reader, model, &layout, t);
-        let outs: Vec<Result<TileOutputs>> = if model.parallel_tiles() {
-            chunk.par_iter().map(predict).collect()
-        } else {
-            chunk.iter().map(predict).collect()
+        // Predict and compress in the worker threads; only the appends are serial.
+        let encode = |t: &Tile, out: TileOutputs| -> Result<Vec<EncodedTile>> {
+            let files = writers.iter().zip(out.per_file());
+            Ok(files.map(|(w, data)| w.encode_tile(t.col, t.row, data)).collect::<std::result::Result<_, _>>()?)
         };
-        for (tile, out) in chunk.iter().zip(outs) {
-            let out = out?;
-            for (w, data) in writers.iter_mut().zip(out.per_file()) {
-                w.write_tile(tile.col, tile.row, data)?;
+        let predict = |t: &Tile| predict_tile(reader, model, &layout, t);
+        let outs: Vec<Result<Vec<EncodedTile>>> = if model.parallel_tiles() {
+            chunk.par_iter().map(|t| encode(t, predict(t)?)).collect()
+        } else {
+            // The model parallelises inside a tile; compression still can.
+            let predicted: Vec<Result<TileOutputs>> = chunk.iter().map(predict).collect();
+            predicted.into_par_iter().zip(chunk.par_iter()).map(|(out, t)| encode(t, out?)).collect()
+        };
+        for out in outs {
+            for (w, tile) in writers.iter_mut().zip(out?) {
+                w.write_encoded(tile)?;
             }
             on_tile();
         }

@@ -165,6 +165,7 @@ fn jdl_iterations_do_not_lower_held_out_accuracy() {
         plans: &plans,
         lc_train: &s.train,
         lu_train: &lu_train,
+        lu_groups: &[],
         n_lc: 5,
         n_lu: 3,
         excluded: Some(&s.test_mask),

@@ -8,7 +8,7 @@ use terradl_data::normalize::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::{LabelledImage, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::Window;
+use terradl_geo::{Raster, Window};
 use terradl_segment::{felzenszwalb_raster, slic_raster, Segmentation};
 use terradl_train::lulc::jdl::subsample;
 use terradl_train::lulc::{object_majority, ImageStack};
@@ -126,12 +126,7 @@ impl LulcData {
 
     /// Segment the image.
     pub fn segment(&self, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
-        let seg = match cfg {
-            SegmentationConfig::Felzenszwalb(c) => felzenszwalb_raster(&self.img.image, c)?,
-            SegmentationConfig::Slic(c) => slic_raster(&self.img.image, c)?,
-        };
-        tracing::info!(objects = seg.n_objects, "segmentation");
-        Ok(seg)
+        segment_raster(&self.img.image, cfg)
     }
 
     /// Training objects `(object, class)` for `target`: segments holding no test pixel whose
@@ -152,6 +147,16 @@ impl LulcData {
             .filter_map(|(o, c)| c.filter(|_| !touches_test[o]).map(|c| (o as u32, c)))
             .collect()
     }
+}
+
+/// Segment `raster` (raw band values, as in training) with `cfg`.
+pub fn segment_raster(raster: &Raster, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+    let seg = match cfg {
+        SegmentationConfig::Felzenszwalb(c) => felzenszwalb_raster(raster, c)?,
+        SegmentationConfig::Slic(c) => slic_raster(raster, c)?,
+    };
+    tracing::info!(objects = seg.n_objects, "segmentation");
+    Ok(seg)
 }
 
 /// The labelled pixels' bounding box widened by `margin`, clipped to the image.

@@ -6,6 +6,7 @@ pub mod landcover;
 pub mod lulc;
 pub mod lulc_config;
 pub mod lulc_data;
+pub mod lulc_predict;
 pub mod model_store;
 pub mod patch_block;
 pub mod pixel_block;

@@ -59,8 +59,27 @@ pub struct ModelManifest {
 /// here) into `<run_dir>/model`, atomically replacing an earlier set.
 pub fn save_models(
     run_dir: &Path,
-    mut manifest: ModelManifest,
+    manifest: ModelManifest,
     models: &[(String, &dyn PixelClassifier, f64)],
+) -> anyhow::Result<PathBuf> {
+    save_model_dir(run_dir, manifest, |tmp| {
+        let mut entries = Vec::new();
+        for (i, (name, model, oa)) in models.iter().enumerate() {
+            let dir = format!("{i}-{}", model.name());
+            model.save(&tmp.join(&dir)).with_context(|| format!("saving model {name}"))?;
+            entries.push(SavedModelEntry { name: name.clone(), kind: model.name().to_string(), dir, overall_accuracy: *oa });
+        }
+        Ok(entries)
+    })
+}
+
+/// Write `<run_dir>/model` atomically: `write` fills a temporary directory with the models
+/// (and any extra files) and returns their entries; the manifest is written last and the
+/// directory renamed into place, replacing an earlier set.
+pub fn save_model_dir(
+    run_dir: &Path,
+    mut manifest: ModelManifest,
+    write: impl FnOnce(&Path) -> anyhow::Result<Vec<SavedModelEntry>>,
 ) -> anyhow::Result<PathBuf> {
     let target = run_dir.join(MODEL_DIR);
     let tmp = run_dir.join(format!(".{MODEL_DIR}.tmp{}", std::process::id()));
@@ -68,17 +87,7 @@ pub fn save_models(
         std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
     }
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    manifest.models.clear();
-    for (i, (name, model, oa)) in models.iter().enumerate() {
-        let dir = format!("{i}-{}", model.name());
-        model.save(&tmp.join(&dir)).with_context(|| format!("saving model {name}"))?;
-        manifest.models.push(SavedModelEntry {
-            name: name.clone(),
-            kind: model.name().to_string(),
-            dir,
-            overall_accuracy: *oa,
-        });
-    }
+    manifest.models = write(&tmp)?;
     manifest.format = FORMAT;
     super::run_dir::write_json(&tmp, MANIFEST_FILE, &manifest)?;
     if target.exists() {

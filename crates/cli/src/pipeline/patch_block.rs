@@ -1,6 +1,7 @@
 //! A trained patch CNN as a [`BlockPredictor`]: every core pixel of a tile is classified
 //! from the window centred on it, so tiles are read with a halo of half a patch.
 
+use super::pixel_block::{entropy_margin, UNCERTAINTY_BANDS};
 use terradl_data::normalize::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
@@ -36,6 +37,9 @@ impl BlockPredictor for PatchBlockPredictor<'_> {
     fn halo(&self) -> usize {
         self.model.settings().patch / 2 + 1
     }
+    fn uncertainty_bands(&self) -> Vec<String> {
+        UNCERTAINTY_BANDS.iter().map(|s| s.to_string()).collect()
+    }
     fn predict_block(&self, block: &Raster, core: Window, valid: &[bool]) -> terradl_predict::Result<BlockOutput> {
         let stack = standardised_stack(block, self.stats)?;
         let n = core.rows * core.cols;
@@ -49,14 +53,16 @@ impl BlockPredictor for PatchBlockPredictor<'_> {
             }
         }
         let mut probabilities = vec![0f32; self.n_classes * n];
+        let mut uncertainty = vec![0f32; UNCERTAINTY_BANDS.len() * n];
         if !centres.is_empty() {
             let p = self.model.predict_proba(&stack, &centres).map_err(|e| PredictError::Invalid(e.to_string()))?;
             for (j, &i) in at.iter().enumerate() {
                 for (k, &v) in p.row(j).iter().enumerate() {
                     probabilities[k * n + i] = v;
                 }
+                (uncertainty[i], uncertainty[n + i]) = entropy_margin(p.row(j));
             }
         }
-        Ok(BlockOutput { probabilities, uncertainty: Vec::new() })
+        Ok(BlockOutput { probabilities, uncertainty })
     }
 }

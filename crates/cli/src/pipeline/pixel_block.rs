@@ -11,6 +11,16 @@ use terradl_train::pixel::PixelClassifier;
 /// Names of the uncertainty bands written next to the map.
 pub const UNCERTAINTY_BANDS: [&str; 2] = ["entropy", "margin"];
 
+/// The [`UNCERTAINTY_BANDS`] of one pixel's class probabilities: entropy (nats) and the
+/// margin between the two most probable classes.
+pub fn entropy_margin(row: &[f32]) -> (f32, f32) {
+    let p64: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+    let mut sorted = row.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let top = sorted.first().copied().unwrap_or(0.0);
+    (entropy(&p64) as f32, top - sorted.get(1).copied().unwrap_or(0.0))
+}
+
 pub struct PixelBlockPredictor<'a> {
     pub model: &'a dyn PixelClassifier,
     pub n_bands: usize,
@@ -92,11 +102,7 @@ impl BlockPredictor for PixelBlockPredictor<'_> {
             for (k, &v) in row.iter().enumerate() {
                 probabilities[k * n + i] = v;
             }
-            let p64: Vec<f64> = row.iter().map(|&v| v as f64).collect();
-            let mut sorted = row.to_vec();
-            sorted.sort_by(|a, b| b.total_cmp(a));
-            uncertainty[i] = entropy(&p64) as f32;
-            uncertainty[n + i] = sorted[0] - sorted.get(1).copied().unwrap_or(0.0);
+            (uncertainty[i], uncertainty[n + i]) = entropy_margin(row);
         }
         Ok(BlockOutput { probabilities, uncertainty })
     }

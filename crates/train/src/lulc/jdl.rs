@@ -9,18 +9,22 @@
 //! maps falls below a tolerance or an iteration cap is reached. SS-JDL changes the OCNN patch
 //! size with the iteration (an increasing scale sequence).
 
+use std::path::Path;
 use std::time::Instant;
 
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use terradl_data::sampling::{PerClass, stratified_sample};
-use terradl_segment::Segmentation;
+use terradl_segment::{PatchPlacementConfig, Segmentation};
 use tracing::info;
 
 use super::ocnn::{ObjectPlan, Ocnn, OcnnConfig, object_probabilities_to_pixels};
 use super::stack::ImageStack;
 use crate::error::TrainError;
 use crate::inference::ClassProbabilities;
-use crate::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier};
+use crate::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier, SavedPixelModel};
 
 /// Settings of [`joint_deep_learning`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,6 +47,13 @@ pub struct JdlConfig {
     pub max_pixels_per_class: usize,
     /// Seed of that subsample.
     pub seed: u64,
+    /// Cross-fitting of the land-use feedback. With `k >= 2` the LU probabilities the LC MLP
+    /// is *trained* on come, for the pixels of LU training objects, from OCNNs fitted without
+    /// them: the training objects are split into `k` folds by [`JdlInputs::lu_groups`] (e.g.
+    /// their polygon), and each fold is predicted by an OCNN trained on the others
+    /// (out-of-fold). Prediction always uses the OCNN trained on all objects. Costs `k` extra
+    /// OCNN fits per iteration. 0 or 1: in-sample feedback (Zhang et al. 2019).
+    pub cross_fit_folds: usize,
 }
 
 impl Default for JdlConfig {
@@ -55,6 +66,7 @@ impl Default for JdlConfig {
             scales: Vec::new(),
             max_pixels_per_class: 3000,
             seed: 5,
+            cross_fit_folds: 0,
         }
     }
 }
@@ -72,6 +84,9 @@ pub struct JdlInputs<'a> {
     pub lc_train: &'a [(usize, u32)],
     /// LU training objects and classes.
     pub lu_train: &'a [(u32, u32)],
+    /// Group of each LU training object (e.g. its labelled polygon) for the cross-fitting
+    /// folds; objects of one group share a fold. Empty: every object is its own group.
+    pub lu_groups: &'a [u32],
     /// Number of LC classes.
     pub n_lc: usize,
     /// Number of LU classes.
@@ -119,6 +134,8 @@ pub struct JdlOutput {
     pub iterations: Vec<JdlIteration>,
     /// Whether the tolerance was reached before the iteration cap.
     pub converged: bool,
+    /// The iterations' models, for prediction on other imagery.
+    pub model: JdlModel,
 }
 
 /// Mean and maximum over pixels of the largest per-class absolute difference of two
@@ -179,19 +196,24 @@ pub fn subsample(train: &[(usize, u32)], cap: usize, seed: u64) -> Result<Vec<(u
     Ok(picked.into_iter().map(|i| train[i]).collect())
 }
 
-/// Trains the LC MLP on `bands + extra` features and predicts every pixel.
-fn lc_step(inputs: &JdlInputs, config: &JdlConfig, train: &[(usize, u32)], extra: &[f32]) -> Result<Vec<f32>, TrainError> {
+/// Trains the LC MLP on `bands + extra` features.
+fn fit_lc(inputs: &JdlInputs, config: &JdlConfig, train: &[(usize, u32)], extra: &[f32]) -> Result<MlpPixelClassifier, TrainError> {
     let (x, nf) = features(inputs.image, extra, train.iter().map(|&(p, _)| p));
     let y: Vec<u32> = train.iter().map(|&(_, c)| c).collect();
     let mut mlp = MlpPixelClassifier::new(config.mlp.clone());
     mlp.fit(&x, nf, &y)?;
-    let n = inputs.image.pixels();
-    let k = inputs.n_lc;
+    Ok(mlp)
+}
+
+/// LC probabilities (`k x pixels`, band-major) of every pixel of `image` from the MLP on
+/// `bands + extra` features.
+fn predict_lc(mlp: &MlpPixelClassifier, image: &ImageStack, extra: &[f32], k: usize) -> Result<Vec<f32>, TrainError> {
+    let n = image.pixels();
     let mut out = vec![0f32; k * n];
     const CHUNK: usize = 65_536;
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
-        let (x, nf) = features(inputs.image, extra, start..end);
+        let (x, nf) = features(image, extra, start..end);
         let p = mlp.predict_proba(&x, nf)?;
         if p.n_classes != k {
             return Err(TrainError::Data(format!(
@@ -206,6 +228,141 @@ fn lc_step(inputs: &JdlInputs, config: &JdlConfig, train: &[(usize, u32)], extra
         }
     }
     Ok(out)
+}
+
+/// One JDL iteration's trained models.
+#[derive(Debug)]
+pub struct JdlStage {
+    /// The LC MLP (features: bands, then the previous iteration's LU probabilities).
+    pub mlp: MlpPixelClassifier,
+    /// The LU OCNN (channels: bands, then this iteration's LC probabilities).
+    pub ocnn: Ocnn,
+}
+
+/// The trained models of a JDL / SS-JDL run, one [`JdlStage`] per iteration: applying them
+/// in order to new imagery (with its own segmentation) replays the Markov chain of training.
+#[derive(Debug)]
+pub struct JdlModel {
+    /// Patch placement the object plans were made with (SS-JDL changes only the CNNs' patch
+    /// sides per iteration, not the plans).
+    pub placement: PatchPlacementConfig,
+    /// Number of LC classes.
+    pub n_lc: usize,
+    /// Number of LU classes.
+    pub n_lu: usize,
+    /// The iterations' models, first to last.
+    pub stages: Vec<JdlStage>,
+}
+
+/// `jdl.json` of a saved [`JdlModel`].
+const JDL_META: &str = "jdl.json";
+
+#[derive(Serialize, Deserialize)]
+struct SavedJdl {
+    placement: PatchPlacementConfig,
+    n_lc: usize,
+    n_lu: usize,
+    stages: usize,
+}
+
+impl JdlModel {
+    /// LC probabilities (`n_lc x pixels`) and LU probabilities per object and per pixel
+    /// (`n_lu x pixels`) of `image` (standardised like the training image) with the objects
+    /// of `segmentation`.
+    pub fn predict(
+        &self,
+        image: &ImageStack,
+        segmentation: &Segmentation,
+    ) -> Result<(Vec<f32>, ClassProbabilities, Vec<f32>), TrainError> {
+        if segmentation.labels.len() != image.pixels() {
+            return Err(TrainError::Data(format!(
+                "segmentation of {} pixels for an image of {}",
+                segmentation.labels.len(),
+                image.pixels()
+            )));
+        }
+        let plans = super::ocnn::plan_objects(segmentation, &self.placement)?;
+        let mut lu: Vec<f32> = Vec::new();
+        let mut out = None;
+        for stage in &self.stages {
+            let lc = predict_lc(&stage.mlp, image, &lu, self.n_lc)?;
+            let stack = image.with_bands(&lc)?;
+            let objects = stage.ocnn.predict_objects(&stack, &plans)?;
+            lu = object_probabilities_to_pixels(segmentation, &objects);
+            out = Some((lc, objects));
+        }
+        let (lc, objects) = out.ok_or_else(|| TrainError::Data("JDL model without iterations".into()))?;
+        Ok((lc, objects, lu))
+    }
+
+    /// Writes the models into `dir` (created): `jdl.json` and, per iteration `i`,
+    /// `iter-<i>/mlp` ([`PixelClassifier::save`]) and `iter-<i>/ocnn` ([`Ocnn::save`]).
+    pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        for (i, st) in self.stages.iter().enumerate() {
+            st.mlp.save(&dir.join(format!("iter-{i}")).join("mlp"))?;
+            st.ocnn.save(&dir.join(format!("iter-{i}")).join("ocnn"))?;
+        }
+        let saved = SavedJdl { placement: self.placement.clone(), n_lc: self.n_lc, n_lu: self.n_lu, stages: self.stages.len() };
+        super::patch_cnn::write_meta(&dir.join(JDL_META), &saved)
+    }
+
+    /// Reads models written by [`JdlModel::save`].
+    pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        let meta = dir.join(JDL_META);
+        let saved: SavedJdl = super::patch_cnn::read_meta(&meta, "JDL model")?;
+        if saved.stages == 0 {
+            return Err(TrainError::checkpoint(&meta, "JDL model without iterations"));
+        }
+        let mut stages = Vec::with_capacity(saved.stages);
+        for i in 0..saved.stages {
+            let it = dir.join(format!("iter-{i}"));
+            let mlp = match SavedPixelModel::load(&it.join("mlp"))? {
+                SavedPixelModel::Mlp(m) => m,
+                _ => return Err(TrainError::checkpoint(it.join("mlp"), "the JDL land-cover model is not an MLP")),
+            };
+            let ocnn = Ocnn::load(&it.join("ocnn"))?;
+            if ocnn.n_classes() != saved.n_lu {
+                return Err(TrainError::checkpoint(it.join("ocnn"), "land-use class count differs from jdl.json"));
+            }
+            stages.push(JdlStage { mlp, ocnn });
+        }
+        Ok(Self { placement: saved.placement, n_lc: saved.n_lc, n_lu: saved.n_lu, stages })
+    }
+}
+
+/// Out-of-fold LU probabilities (per pixel) of the LU training objects; other objects keep
+/// `full`. Folds are formed from whole groups (see [`JdlConfig::cross_fit_folds`]).
+fn out_of_fold_lu(
+    inputs: &JdlInputs,
+    cfg: &OcnnConfig,
+    stack: &ImageStack,
+    full: &ClassProbabilities,
+    folds: usize,
+    seed: u64,
+) -> Result<Vec<f32>, TrainError> {
+    let group = |j: usize| inputs.lu_groups.get(j).copied().unwrap_or(j as u32);
+    let mut groups: Vec<u32> = (0..inputs.lu_train.len()).map(group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    let fold_of = |j: usize| groups.iter().position(|&g| g == group(j)).unwrap_or(0) % folds;
+    let k = inputs.n_lu;
+    let mut values = full.values.clone();
+    for f in 0..folds {
+        let (held, rest): (Vec<_>, Vec<_>) = (0..inputs.lu_train.len()).partition(|&j| fold_of(j) == f);
+        if held.is_empty() || rest.is_empty() {
+            continue;
+        }
+        let rest: Vec<(u32, u32)> = rest.iter().map(|&j| inputs.lu_train[j]).collect();
+        let model = Ocnn::fit(cfg, stack, inputs.plans, &rest, k, inputs.excluded)?;
+        let plans: Vec<ObjectPlan> = held.iter().map(|&j| inputs.plans[inputs.lu_train[j].0 as usize].clone()).collect();
+        let p = model.predict_objects(stack, &plans)?;
+        for (i, &j) in held.iter().enumerate() {
+            let o = inputs.lu_train[j].0 as usize;
+            values[o * k..(o + 1) * k].copy_from_slice(p.row(i));
+        }
+    }
+    Ok(object_probabilities_to_pixels(inputs.segmentation, &ClassProbabilities { n_classes: k, values }))
 }
 
 /// Runs JDL (or SS-JDL when `config.scales` is set); `on_iteration` sees each log line.
@@ -224,13 +381,18 @@ pub fn joint_deep_learning(
         return Err(TrainError::Config(format!("SS-JDL scale {s} is below the CNN's minimum patch size")));
     }
     let train = subsample(inputs.lc_train, config.max_pixels_per_class, config.seed)?;
+    let mut stages = Vec::new();
     let (mut lc_prev, mut lu_prev): (Option<Vec<f32>>, Option<Vec<f32>>) = (None, None);
+    // Cross-fitted LU feedback for the MLP's training pixels (None: use `lu_prev`).
+    let mut lu_fit: Option<Vec<f32>> = None;
     let mut lu_objects = None;
     let mut iterations = Vec::new();
     let mut converged = false;
     for it in 0..config.max_iterations {
         let t = Instant::now();
-        let lc = lc_step(inputs, config, &train, lu_prev.as_deref().unwrap_or(&[]))?;
+        let extra = lu_prev.as_deref().unwrap_or(&[]);
+        let mlp = fit_lc(inputs, config, &train, lu_fit.as_deref().unwrap_or(extra))?;
+        let lc = predict_lc(&mlp, inputs.image, extra, inputs.n_lc)?;
         let mut ocnn_cfg = config.ocnn.clone();
         if let Some(&s) = config.scales.get(it).or(config.scales.last()) {
             ocnn_cfg.placement.large_patch = s;
@@ -240,6 +402,9 @@ pub fn joint_deep_learning(
         let ocnn = Ocnn::fit(&ocnn_cfg, &stack, inputs.plans, inputs.lu_train, inputs.n_lu, inputs.excluded)?;
         let objects = ocnn.predict_objects(&stack, inputs.plans)?;
         let lu = object_probabilities_to_pixels(inputs.segmentation, &objects);
+        if config.cross_fit_folds >= 2 && it + 1 < config.max_iterations {
+            lu_fit = Some(out_of_fold_lu(inputs, &ocnn_cfg, &stack, &objects, config.cross_fit_folds, config.seed + it as u64)?);
+        }
         let lc_delta = lc_prev.as_ref().map(|p| change(&lc, p, inputs.n_lc));
         let lu_delta = lu_prev.as_ref().map(|p| change(&lu, p, inputs.n_lu));
         let record = JdlIteration {
@@ -267,6 +432,7 @@ pub fn joint_deep_learning(
         lc_prev = Some(lc);
         lu_prev = Some(lu);
         lu_objects = Some(objects);
+        stages.push(JdlStage { mlp, ocnn });
         if done {
             converged = true;
             break;
@@ -278,6 +444,7 @@ pub fn joint_deep_learning(
         lu_objects: lu_objects.unwrap_or(ClassProbabilities { n_classes: inputs.n_lu, values: Vec::new() }),
         iterations,
         converged,
+        model: JdlModel { placement: config.ocnn.placement.clone(), n_lc: inputs.n_lc, n_lu: inputs.n_lu, stages },
     })
 }
 

@@ -12,7 +12,7 @@ pub mod ocnn;
 pub mod patch_cnn;
 pub mod stack;
 
-pub use jdl::{JdlConfig, JdlInputs, JdlIteration, JdlOutput, joint_deep_learning, map_accuracy, map_argmax};
+pub use jdl::{JdlConfig, JdlInputs, JdlIteration, JdlModel, JdlOutput, JdlStage, joint_deep_learning, map_accuracy, map_argmax};
 pub use ocnn::{ObjectPlan, Ocnn, OcnnConfig, object_majority, object_probabilities_to_pixels, plan_objects};
 pub use patch_cnn::{PatchClassifier, PatchCnnSettings};
 pub use stack::{ImageStack, MaskIntegral};

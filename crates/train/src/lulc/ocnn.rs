@@ -5,6 +5,8 @@
 //! elongated one — and the patch predictions of an object are combined by soft voting (mean
 //! probability).
 
+use std::path::Path;
+
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -123,6 +125,17 @@ pub fn object_probabilities_to_pixels(seg: &Segmentation, proba: &ClassProbabili
     out
 }
 
+/// `ocnn.json` of a saved [`Ocnn`].
+const OCNN_META: &str = "ocnn.json";
+
+#[derive(Serialize, Deserialize)]
+struct SavedOcnn {
+    config: OcnnConfig,
+    n_classes: usize,
+    /// Whether `small/` holds a small-patch CNN.
+    small: bool,
+}
+
 /// A trained OCNN: a large-patch CNN for compact objects and a small-patch CNN for
 /// elongated ones.
 #[derive(Debug)]
@@ -197,6 +210,35 @@ impl Ocnn {
     /// The settings it was trained with.
     pub fn config(&self) -> &OcnnConfig {
         &self.config
+    }
+
+    /// Number of input bands of the CNNs.
+    pub fn channels(&self) -> usize {
+        self.large.channels()
+    }
+
+    /// Writes the trained OCNN into `dir` (created): `ocnn.json` (settings, class count)
+    /// and the CNNs in `large/` and, when trained, `small/` ([`PatchClassifier::save`]).
+    pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        self.large.save(&dir.join("large"))?;
+        if let Some(small) = &self.small {
+            small.save(&dir.join("small"))?;
+        }
+        let saved = SavedOcnn { config: self.config.clone(), n_classes: self.n_classes, small: self.small.is_some() };
+        super::patch_cnn::write_meta(&dir.join(OCNN_META), &saved)
+    }
+
+    /// Reads an OCNN written by [`Ocnn::save`].
+    pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        let saved: SavedOcnn = super::patch_cnn::read_meta(&dir.join(OCNN_META), "OCNN")?;
+        let large = PatchClassifier::load(&dir.join("large"))?;
+        let small = if saved.small { Some(PatchClassifier::load(&dir.join("small"))?) } else { None };
+        for m in std::iter::once(&large).chain(small.as_ref()) {
+            if m.n_classes() != saved.n_classes {
+                return Err(TrainError::checkpoint(dir, format!("a CNN has {} classes, ocnn.json {}", m.n_classes(), saved.n_classes)));
+            }
+        }
+        Ok(Self { config: saved.config, large, small, n_classes: saved.n_classes })
     }
 
     /// Probabilities of every object in `plans` (mean over its patches; uniform for objects

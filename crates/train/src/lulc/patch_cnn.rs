@@ -1,6 +1,9 @@
 //! A [`PatchCnn`] that classifies the centre pixel of square windows cut from an
 //! [`ImageStack`]: training on labelled centres, prediction for any centres.
 
+use std::path::Path;
+
+use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use terradl_models::{PatchCnn, PatchCnnConfig};
@@ -46,6 +49,32 @@ impl Default for PatchCnnSettings {
 
 /// Samples predicted per forward pass.
 const PREDICT_BATCH: usize = 1024;
+
+/// Weights file of a saved [`PatchClassifier`].
+const WEIGHTS_FILE: &str = "patch_cnn.bpk";
+/// Settings, shape and history of a saved [`PatchClassifier`].
+const META_FILE: &str = "patch_cnn.json";
+
+/// Writes `value` as pretty JSON to `path` (temporary file + rename).
+pub(crate) fn write_meta(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| TrainError::checkpoint(path, e))?;
+    crate::pixel::store::write_atomic(path, &bytes)
+}
+
+/// Reads the JSON file `path` of a saved `what`.
+pub(crate) fn read_meta<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, TrainError> {
+    let bytes = std::fs::read(path).map_err(|e| TrainError::checkpoint(path, format!("no saved {what}: {e}")))?;
+    serde_json::from_slice(&bytes).map_err(|e| TrainError::checkpoint(path, format!("corrupt model file: {e}")))
+}
+
+/// `patch_cnn.json`: everything but the weights.
+#[derive(Serialize, Deserialize)]
+struct SavedPatch {
+    settings: PatchCnnSettings,
+    channels: usize,
+    n_classes: usize,
+    history: History,
+}
 
 /// The 8 symmetries of the square applied to a `[c, s, s]` patch, appended to `out`.
 fn dihedral_into(patch: &[f32], c: usize, s: usize, k: usize, out: &mut Vec<f32>) {
@@ -156,6 +185,56 @@ impl PatchClassifier {
             values.extend(predict_proba(model, &x, &shape, PREDICT_BATCH)?.values);
         }
         Ok(ClassProbabilities { n_classes: self.n_classes, values })
+    }
+
+    /// Number of input bands of the trained model (0 before fit).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Number of classes of the trained model (0 before fit).
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Writes the trained model into `dir` (created): `patch_cnn.json` (settings, band and
+    /// class counts, history) and `patch_cnn.bpk` (burn weights), each through a temporary
+    /// file and a rename.
+    pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
+        let Some(model) = &self.model else {
+            return Err(TrainError::Data("patch CNN saved before fit".into()));
+        };
+        std::fs::create_dir_all(dir).map_err(|e| TrainError::checkpoint(dir, e))?;
+        let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp{}", std::process::id()));
+        model.clone().save_file(&tmp).map_err(|e| TrainError::checkpoint(&tmp, e))?;
+        let weights = dir.join(WEIGHTS_FILE);
+        std::fs::rename(&tmp, &weights).map_err(|e| TrainError::checkpoint(&weights, e))?;
+        let saved = SavedPatch {
+            settings: self.settings.clone(),
+            channels: self.channels,
+            n_classes: self.n_classes,
+            history: self.history.clone(),
+        };
+        write_meta(&dir.join(META_FILE), &saved)
+    }
+
+    /// Reads a model written by [`PatchClassifier::save`].
+    pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        let saved: SavedPatch = read_meta(&dir.join(META_FILE), "patch CNN")?;
+        let weights = dir.join(WEIGHTS_FILE);
+        let model = PatchCnnConfig::new(saved.channels, saved.n_classes)
+            .with_filters(saved.settings.filters.clone())
+            .with_dropout(saved.settings.dropout)
+            .init(&Device::default())
+            .try_load_file(&weights)
+            .map_err(|e| TrainError::checkpoint(&weights, e))?;
+        Ok(Self {
+            settings: saved.settings,
+            model: Some(model),
+            channels: saved.channels,
+            n_classes: saved.n_classes,
+            history: saved.history,
+        })
     }
 }
 

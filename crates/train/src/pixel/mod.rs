@@ -3,7 +3,7 @@
 
 mod forest;
 mod mlp;
-mod store;
+pub(crate) mod store;
 mod svm;
 
 pub use forest::{RandomForest, RandomForestConfig};
