@@ -104,6 +104,11 @@ fn passes<'a>(loaded: &'a Loaded, mode: UncertaintyMode, seed: u64) -> anyhow::R
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<()> {
+    if crate::pipeline::lulc_predict::is_lulc_run(&args.model) {
+        let (model, raster, output) = (&args.model, &args.raster, &args.output);
+        let (shard, uncertainty) = (args.shard, args.uncertainty);
+        return crate::pipeline::lulc_predict::run(&crate::pipeline::lulc_predict::PredictRequest { model, raster, output, shard, uncertainty });
+    }
     let shard = match args.shard {
         Some(s) => Some(s),
         None => shard_from_env()?,
