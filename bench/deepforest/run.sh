@@ -8,6 +8,7 @@
 # precision 0.781, recall 0.705 at IoU 0.4.
 #
 # Usage: bench/deepforest/run.sh [SECONDS]   (default 600 per model)
+#        env BENCH_SIDES=terradl|deepforest (one half), TERRADL_BIN=path (no release build)
 # Output: bench/out/deepforest.csv (+ logs, predictions and load.log in bench/out/deepforest/)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,8 +24,12 @@ SIDES="${BENCH_SIDES:-terradl deepforest}"
 has() { case " $SIDES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 load() { echo "$(date -u +%FT%TZ) $1 nproc $(nproc) loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.log"; }
 
-cargo build --release --workspace --bins
-BIN="${CARGO_TARGET_DIR:-target}/release/terradl"
+# TERRADL_BIN=path uses that binary instead of building the release one.
+BIN="${TERRADL_BIN:-}"
+if [ -z "$BIN" ]; then
+  cargo build --release --workspace --bins
+  BIN="${CARGO_TARGET_DIR:-target}/release/terradl"
+fi
 [ -f "$DATA/OSBS_029.xml" ] || "$BIN" fetch-data
 
 if has deepforest && [ ! -x "$VENV/bin/python" ]; then

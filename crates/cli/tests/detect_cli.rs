@@ -5,12 +5,21 @@
 //! GeoTIFF and on the PNG of the same pixels, and `evaluate-detections`.
 //! Skipped with a message when the sample data is not cached.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use common::{fresh_dir, s};
 use terradl_geo::sample_data::sample_path;
 use terradl_geo::vector::{AttrValue, read_vector};
+
+/// Training steps of the shared model (a step budget, not seconds, so the model does
+/// not depend on machine load).
+const STEPS: &str = "60";
+/// Decode threshold: briefly trained CenterNet peaks stay below 0.2.
+const SCORE: &str = "0.1";
 
 fn terradl(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_terradl")).args(args).output().expect("run terradl");
@@ -31,15 +40,32 @@ fn model() -> Option<&'static PathBuf> {
                     return None;
                 }
             };
-            let dir = std::env::temp_dir().join(format!("terradl-detect-cli-{}", std::process::id()));
-            let d = dir.join("model");
-            terradl(&[
-                "train-detector", "--train", xml.to_str()?, "--out", d.to_str()?, "--seconds", "25",
-                "--chip", "128", "--batch", "4", "--widths", "8,16,32,48", "--head", "16",
+            let d = fresh_dir("detect-cli").join("model");
+            let log = terradl(&[
+                "train-detector", "--train", s(&xml), "--out", s(&d), "--steps", STEPS, "--seconds", "100000",
+                "--chip", "128", "--batch", "8", "--seed", "7",
             ]);
+            eprintln!("{log}");
             Some(d)
         })
         .as_ref()
+}
+
+fn detect(model: &Path, image: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["detect", "--model", s(model), s(image), "--output", s(out), "--score", SCORE];
+    args.extend_from_slice(extra);
+    terradl(&args);
+}
+
+/// Figures at IoU 0.4 from `evaluate-detections --json`: (true positives, recall).
+fn evaluate(pred: &Path, truth: &Path, extra: &[&str]) -> (u64, f64) {
+    let json = pred.with_extension("eval.json");
+    let mut args = vec!["evaluate-detections", s(pred), s(truth), "--json", s(&json)];
+    args.extend_from_slice(extra);
+    eprintln!("{}", terradl(&args));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let t = v["thresholds"].as_array().unwrap().iter().find(|t| (t["iou"].as_f64().unwrap() - 0.4).abs() < 1e-9).unwrap();
+    (t["true_positives"].as_u64().unwrap(), t["recall"].as_f64().unwrap())
 }
 
 fn boxes(path: &Path) -> Vec<([f64; 4], f64)> {
@@ -61,73 +87,101 @@ fn boxes(path: &Path) -> Vec<([f64; 4], f64)> {
         .collect()
 }
 
+/// The pixel box `pb` mapped to world coordinates (min x, min y, max x, max y).
+fn world_box(gt: &terradl_geo::GeoTransform, pb: &[f64; 4]) -> [f64; 4] {
+    let (x0, y0) = gt.pixel_to_world(pb[0], pb[1]);
+    let (x1, y1) = gt.pixel_to_world(pb[2], pb[3]);
+    [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]
+}
+
+/// IoU of two (min x, min y, max x, max y) boxes.
+fn iou(a: &[f64; 4], b: &[f64; 4]) -> f64 {
+    let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let i = iw * ih;
+    i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
+}
+
+/// Best IoU, in world coordinates, of a known crown (pixel box) with any detection.
+fn best_world_iou(world: &[([f64; 4], f64)], gt: &terradl_geo::GeoTransform, crown_px: &[f64; 4]) -> f64 {
+    let a = world_box(gt, crown_px);
+    world.iter().map(|(b, _)| iou(&a, b)).fold(0.0, f64::max)
+}
+
 #[test]
-#[ignore = "not yet run to completion (shared target dir hit incremental link errors); run with --ignored"]
 fn geotiff_detections_are_in_world_coordinates() {
     let Some(model) = model() else { return };
     let tif = sample_path("deepforest", "OSBS_029.tif").unwrap();
     let png = sample_path("deepforest", "OSBS_029.png").unwrap();
-    let reader = terradl_geo::geotiff::GeoTiffReader::open(&tif).unwrap();
-    let gt = reader.info().transform;
+    let xml = sample_path("deepforest", "OSBS_029.xml").unwrap();
     let dir = model.parent().unwrap();
-    let (out_tif, out_png) = (dir.join("tif.geojson"), dir.join("png.geojson"));
-    terradl(&["detect", "--model", model.to_str().unwrap(), tif.to_str().unwrap(), "--output", out_tif.to_str().unwrap()]);
-    terradl(&["detect", "--model", model.to_str().unwrap(), png.to_str().unwrap(), "--output", out_png.to_str().unwrap()]);
-    let (w, p) = (boxes(&out_tif), boxes(&out_png));
+    let mut raster = terradl_geo::geotiff::read_geotiff(&tif).unwrap();
+    let gt = raster.transform;
+    assert_eq!(raster.crs.epsg, Some(32617), "OSBS_029.tif is in UTM 17N");
+    assert!((gt.0[0] - 404_211.9).abs() < 0.05 && (gt.0[3] - 3_285_142.9).abs() < 0.05, "{gt:?}");
+    // The real tile declares nodata 255 (its all-white pixels are filled with the mean
+    // before detection); for a pixel-for-pixel comparison with the PNG, a copy without it.
+    assert_eq!(raster.nodata, Some(255.0));
+    raster.nodata = None;
+    let plain = dir.join("osbs029-no-nodata.tif");
+    terradl_geo::geotiff::write_geotiff(&plain, &raster, &Default::default()).unwrap();
+
+    let (out_tif, out_plain, out_png) = (dir.join("tif.geojson"), dir.join("plain.geojson"), dir.join("png.geojson"));
+    detect(model, &tif, &out_tif, &[]);
+    detect(model, &plain, &out_plain, &[]);
+    detect(model, &png, &out_png, &[]);
+    let (w, wp, p) = (boxes(&out_tif), boxes(&out_plain), boxes(&out_png));
     assert!(!p.is_empty(), "no crowns found");
-    assert_eq!(w.len(), p.len());
-    // Same pixels: each world box is the transform of the pixel box.
-    for ((wb, _), (pb, _)) in w.iter().zip(&p) {
-        let (x0, y0) = gt.pixel_to_world(pb[0], pb[1]);
-        let (x1, y1) = gt.pixel_to_world(pb[2], pb[3]);
-        let e = [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)];
-        for k in 0..4 {
-            assert!((wb[k] - e[k]).abs() < 1e-6, "{wb:?} vs {e:?}");
-        }
+    // Same pixels: each world box is the transform of the pixel box, same scores.
+    assert_eq!(wp.len(), p.len());
+    for ((wb, ws), (pb, ps)) in wp.iter().zip(&p) {
+        let e = world_box(&gt, pb);
+        assert!((0..4).all(|k| (wb[k] - e[k]).abs() < 1e-6), "{wb:?} vs {e:?}");
+        assert_eq!(ws, ps);
+    }
+    // World coordinates really are UTM metres inside the tile's 40 m x 40 m footprint.
+    for (b, _) in &w {
+        assert!(b[0] >= 404_211.8 && b[2] <= 404_252.0 && b[1] >= 3_285_102.8 && b[3] <= 3_285_143.0, "{b:?}");
     }
     // A known crown: annotation (166, 253, 225, 304) mapped through the transform must
-    // match a detected world box within a pixel-scale tolerance.
-    let (ax0, ay0) = gt.pixel_to_world(166.0, 253.0);
-    let (ax1, ay1) = gt.pixel_to_world(225.0, 304.0);
-    let a = [ax0.min(ax1), ay0.min(ay1), ax0.max(ax1), ay0.max(ay1)];
-    let res = gt.0[1].abs();
-    let best = w
-        .iter()
-        .map(|(b, _)| (0..4).map(|k| (b[k] - a[k]).abs()).fold(0.0, f64::max))
-        .fold(f64::MAX, f64::min);
-    assert!(best < 6.0 * res, "closest detection to the known crown is {:.2} px off", best / res);
-    // And the evaluation command reads the world-coordinate file back to pixels.
-    let xml = sample_path("deepforest", "OSBS_029.xml").unwrap();
-    let text = terradl(&["evaluate-detections", out_tif.to_str().unwrap(), xml.to_str().unwrap(), "--raster", tif.to_str().unwrap()]);
-    assert!(text.contains("mAP"), "{text}");
+    // match a detected world box of the real GeoTIFF (measured IoU 0.72 after 60 steps).
+    // (A one-metre georeferencing error, 10 px, would already cost ~0.3 of IoU.)
+    let crown = [166.0, 253.0, 225.0, 304.0];
+    let best = best_world_iou(&w, &gt, &crown);
+    eprintln!("{} crowns (real tif), {} (PNG); known crown matched at world IoU {best:.3}", w.len(), p.len());
+    assert!(best >= 0.6, "best world-coordinate IoU with the known crown is {best:.3}");
+    // The evaluation reads world-coordinate files back to pixels through the raster:
+    // the same matches as the pixel-coordinate PNG run, and crowns found on the tile the
+    // model was trained on.
+    let (tp_w, r_w) = evaluate(&out_plain, &xml, &["--raster", s(&plain)]);
+    let (tp_p, r_p) = evaluate(&out_png, &xml, &[]);
+    assert_eq!((tp_w, r_w), (tp_p, r_p), "world vs pixel evaluation");
+    let (_, r_real) = evaluate(&out_tif, &xml, &["--raster", s(&tif)]);
+    assert!(r_real >= 0.3 && r_p >= 0.3, "recall@0.4 on the training tile {r_real} (tif) {r_p} (png)");
 }
 
 #[test]
-#[ignore = "not yet run to completion (shared target dir hit incremental link errors); run with --ignored"]
 fn crowns_on_tile_seams_are_reported_once() {
     let Some(model) = model() else { return };
     let png = sample_path("deepforest", "OSBS_029.png").unwrap();
     let dir = model.parent().unwrap();
     let (whole, tiled) = (dir.join("whole.geojson"), dir.join("tiled.geojson"));
-    let m = model.to_str().unwrap();
-    terradl(&["detect", "--model", m, png.to_str().unwrap(), "--output", whole.to_str().unwrap(), "--tile", "512"]);
-    terradl(&["detect", "--model", m, png.to_str().unwrap(), "--output", tiled.to_str().unwrap(), "--tile", "96", "--overlap", "64"]);
+    detect(model, &png, &whole, &["--tile", "512"]);
+    detect(model, &png, &tiled, &["--tile", "96", "--overlap", "64"]);
     let (w, t) = (boxes(&whole), boxes(&tiled));
-    let iou = |a: &[f64; 4], b: &[f64; 4]| {
-        let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-        let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-        let i = iw * ih;
-        i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
-    };
     let seams = [96.0, 192.0, 288.0, 384.0];
     let straddles = |b: &[f64; 4]| seams.iter().any(|&s| (b[0] < s && b[2] > s) || (b[1] < s && b[3] > s));
-    let mut checked = 0;
+    let (mut checked, mut found) = (0, 0);
     for (b, _) in w.iter().filter(|(b, _)| straddles(b)) {
         let copies = t.iter().filter(|(c, _)| iou(b, c) > 0.5).count();
         assert!(copies <= 1, "crown {b:?} on a seam appears {copies} times");
         checked += 1;
+        found += copies;
     }
-    assert!(checked > 0, "no crown straddles a seam");
+    eprintln!("{} whole-image and {} tiled crowns; {found} of {checked} seam crowns found once", w.len(), t.len());
+    assert!(checked >= 5, "only {checked} crowns straddle a seam");
+    // ... and not lost either: tiles with 64 px of context see (nearly) what the whole image does.
+    assert!(found as f64 >= 0.8 * checked as f64, "{found} of {checked} seam crowns found in the tiled run");
     // No two tiled detections overlap enough to be duplicates.
     for (i, (a, _)) in t.iter().enumerate() {
         for (b, _) in &t[i + 1..] {

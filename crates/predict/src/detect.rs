@@ -181,7 +181,13 @@ pub fn detect_scene_with_progress(
         let core = tile.core;
         let (ox, oy) = (tile.outer.col as f32, tile.outer.row as f32);
         for b in detect_tile(model, &raster, &cfg.decode, device) {
-            let b = b.shifted(ox, oy);
+            // Clipped to the scene before the NMS, so the reported (clipped) boxes are
+            // the ones whose overlap the NMS bounded.
+            let mut b = b.shifted(ox, oy);
+            b.xmin = b.xmin.clamp(0.0, cols as f32);
+            b.ymin = b.ymin.clamp(0.0, rows as f32);
+            b.xmax = b.xmax.clamp(0.0, cols as f32);
+            b.ymax = b.ymax.clamp(0.0, rows as f32);
             let (cx, cy) = ((b.xmin + b.xmax) * 0.5, (b.ymin + b.ymax) * 0.5);
             let in_core = cx >= core.col as f32
                 && cx < (core.col + core.cols) as f32

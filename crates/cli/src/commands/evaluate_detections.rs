@@ -136,7 +136,12 @@ pub fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<Detection
     if args.iou.is_empty() || args.iou.iter().any(|t| !(*t > 0.0 && *t <= 1.0)) {
         bail!("--iou thresholds must lie in (0, 1], got {:?}", args.iou);
     }
-    let layer = read_vector(&args.predictions).with_context(|| format!("cannot read predictions {}", args.predictions.display()))?;
+    let layer = match read_vector(&args.predictions) {
+        Ok(layer) => layer,
+        // A detector that found nothing writes a valid, empty collection: recall 0, not an error.
+        Err(terradl_geo::GeoError::EmptyVector { .. }) => VectorLayer { features: Vec::new(), crs: None },
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read predictions {}", args.predictions.display()))),
+    };
     let truth = read_truth(&args.truth, args.image.as_deref())?;
     let gt = prediction_transform(args, &layer, &truth)?;
     let mut predictions = Vec::with_capacity(layer.features.len());
