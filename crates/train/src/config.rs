@@ -123,6 +123,46 @@ pub struct TrainConfig {
     pub lr_schedule: LrSchedule,
 }
 
+/// Reads a [`TrainConfig`] from a table that names only some of its fields (the rest take
+/// [`TrainConfig::new`]'s defaults), for `#[serde(deserialize_with = ...)]` on pipeline
+/// configs: burn's derived `Deserialize` requires every field. Unknown fields are an error.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Model {
+///     #[serde(deserialize_with = "terradl_train::config::deserialize_partial")]
+///     train: terradl_train::TrainConfig,
+/// }
+/// let m: Model = toml::from_str("[train]\nepochs = 3").unwrap();
+/// assert_eq!((m.train.epochs, m.train.batch_size), (3, 64));
+/// ```
+pub fn deserialize_partial<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<TrainConfig, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Partial {
+        epochs: Option<usize>,
+        batch_size: Option<usize>,
+        learning_rate: Option<f64>,
+        weight_decay: Option<f32>,
+        seed: Option<u64>,
+        patience: Option<usize>,
+        class_weights: Option<ClassWeighting>,
+        lr_schedule: Option<LrSchedule>,
+    }
+    let p = Partial::deserialize(deserializer)?;
+    let d = TrainConfig::new();
+    Ok(TrainConfig {
+        epochs: p.epochs.unwrap_or(d.epochs),
+        batch_size: p.batch_size.unwrap_or(d.batch_size),
+        learning_rate: p.learning_rate.unwrap_or(d.learning_rate),
+        weight_decay: p.weight_decay.unwrap_or(d.weight_decay),
+        seed: p.seed.unwrap_or(d.seed),
+        patience: p.patience.unwrap_or(d.patience),
+        class_weights: p.class_weights.unwrap_or(d.class_weights),
+        lr_schedule: p.lr_schedule.unwrap_or(d.lr_schedule),
+    })
+}
+
 impl TrainConfig {
     /// Checks ranges before training.
     pub fn validate(&self) -> Result<(), TrainError> {
@@ -149,6 +189,22 @@ impl TrainConfig {
 
 #[cfg(test)]
 mod tests {
+    #[derive(serde::Deserialize)]
+    struct WithTrain {
+        #[serde(deserialize_with = "super::deserialize_partial")]
+        train: super::TrainConfig,
+    }
+
+    #[test]
+    fn partial_train_table_takes_defaults_and_rejects_unknown_fields() {
+        let w: WithTrain = toml::from_str("[train]\nepochs = 3\nlearning_rate = 0.01").unwrap();
+        let d = super::TrainConfig::new();
+        assert_eq!((w.train.epochs, w.train.learning_rate), (3, 0.01));
+        assert_eq!((w.train.batch_size, w.train.seed, w.train.patience), (d.batch_size, d.seed, d.patience));
+        let err = toml::from_str::<WithTrain>("[train]\nepoch = 3").err().expect("typo must fail").to_string();
+        assert!(err.contains("epoch"), "{err}");
+    }
+
     use super::*;
 
     #[test]

@@ -30,7 +30,9 @@ pub struct PatchCnnSettings {
     pub val_fraction: f64,
     /// Add the 7 other flips/rotations of every training patch (8x the samples).
     pub augment: bool,
-    /// Training hyper-parameters.
+    /// Training hyper-parameters (a table may name only some; see
+    /// [`deserialize_partial`](crate::config::deserialize_partial)).
+    #[serde(deserialize_with = "crate::config::deserialize_partial")]
     pub train: TrainConfig,
 }
 

@@ -23,7 +23,9 @@ pub struct MlpPixelConfig {
     pub hidden: Vec<usize>,
     /// Dropout probability.
     pub dropout: f64,
-    /// Training hyper-parameters.
+    /// Training hyper-parameters (a table may name only some; see
+    /// [`deserialize_partial`](crate::config::deserialize_partial)).
+    #[serde(deserialize_with = "crate::config::deserialize_partial")]
     pub train: TrainConfig,
     /// Fraction of the samples held out for validation / early stopping (0 disables).
     pub val_fraction: f64,
