@@ -44,6 +44,21 @@ fn main() {
             let _ = conv.forward(x).sum().backward();
         });
     }
+    let bn = burn::nn::BatchNormConfig::new(32).init(&dev);
+    let pool = burn::nn::pool::MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+    let act = || Tensor::<4>::random([64, 32, 15, 15], Distribution::Default, &dev).require_grad();
+    time("batch norm [64,32,15,15] fwd+bwd", 30, || {
+        let _ = bn.forward(act()).sum().backward();
+    });
+    time("max-pool 2x2 [64,32,15,15] fwd+bwd", 30, || {
+        let _ = pool.forward(act()).sum().backward();
+    });
+    time("relu [64,32,15,15] fwd+bwd", 30, || {
+        let _ = burn::tensor::activation::relu(act()).sum().backward();
+    });
+    time("random input + sum + backward only", 30, || {
+        let _ = act().sum().backward();
+    });
     let cnn = PatchCnnConfig::new(3, 4).init(&dev);
     time("patch CNN [64,3,15,15] fwd+bwd", 30, || {
         let x = Tensor::<4>::random([64, 3, 15, 15], Distribution::Default, &dev);
