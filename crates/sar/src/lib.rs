@@ -9,6 +9,7 @@
 //! - [`dualpol`]: Sentinel-1 VV/VH ratios and indices.
 //! - [`polsar`]: quad-pol scattering vectors, C3/T3 matrices with multilook,
 //!   Pauli, Cloude–Pottier H/A/alpha and Freeman–Durden decompositions.
+//! - [`io`]: reading real PolSAR covariance matrices (gzip'd numpy pickles).
 //!
 //! ```
 //! use terradl_sar::db::{power_to_db, db_to_power};
@@ -21,6 +22,7 @@ pub mod db;
 pub mod dualpol;
 pub mod error;
 pub mod grid;
+pub mod io;
 pub mod polsar;
 pub mod speckle;
 

@@ -42,7 +42,15 @@ impl PolarimetricBands {
             .iter()
             .map(|p| if p.is_finite() { p.covariance() } else { super::Hermitian3 { m: [[nan; 3]; 3] } })
             .collect();
-        let looks = multilook(&c3, shape, window)?;
+        Self::from_covariance(&c3, shape, window)
+    }
+
+    /// Multilook per-pixel covariance matrices C3 (lexicographic basis, e.g.
+    /// read from real data with [`crate::io::CovarianceStack`]) over an odd
+    /// `window` (1 = no averaging) and decompose every pixel. Matrices that
+    /// are not finite are nodata.
+    pub fn from_covariance(c3: &[super::Hermitian3], shape: GridShape, window: usize) -> Result<Self> {
+        let looks = multilook(c3, shape, window)?;
         let mut out = PolarimetricBands::default();
         for c in &looks {
             let t3 = c.c3_to_t3();
