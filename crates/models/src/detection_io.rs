@@ -2,7 +2,7 @@
 //! [`DetectorConfig`], including normalisation statistics) and
 //! `<dir>/detector.bpk` (weights, burnpack format).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::config::Config;
 use burn::module::Module;
@@ -15,15 +15,16 @@ use crate::error::ModelError;
 pub const DETECTOR_CONFIG_FILE: &str = "detector.json";
 pub const DETECTOR_WEIGHTS_FILE: &str = "detector.bpk";
 
-fn paths(dir: &Path) -> (PathBuf, PathBuf) {
-    (dir.join(DETECTOR_CONFIG_FILE), dir.join(DETECTOR_WEIGHTS_FILE))
-}
-
-/// Write the configuration and weights of a detector into `dir` (created if needed).
-pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-    let dir = dir.as_ref();
+/// Write `config` to `<dir>/<config_file>` and `model`'s weights to `<dir>/<weights_file>`
+/// (burnpack), creating `dir` if needed. Shared by the detector and the U-Net.
+pub(crate) fn save_config_and_weights<M: Module, C: Config>(
+    model: &M,
+    config: &C,
+    dir: &Path,
+    (config_file, weights_file): (&str, &str),
+) -> Result<(), ModelError> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::Config(format!("cannot create {}: {e}", dir.display())))?;
-    let (cfg_path, weights) = paths(dir);
+    let (cfg_path, weights) = (dir.join(config_file), dir.join(weights_file));
     config
         .save(&cfg_path)
         .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", cfg_path.display())))?;
@@ -33,16 +34,29 @@ pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: im
         .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
 }
 
-/// Load a detector saved by [`save_detector`] onto `device`.
-pub fn load_detector(dir: impl AsRef<Path>, device: &Device) -> Result<(CenterNetDetector, DetectorConfig), ModelError> {
-    let (cfg_path, weights) = paths(dir.as_ref());
-    let config = DetectorConfig::load(&cfg_path)
-        .map_err(|e| ModelError::Config(format!("cannot read {}: {e}", cfg_path.display())))?;
-    let model = config
-        .init(device)?
+/// Read what [`save_config_and_weights`] wrote: the config, a model built from it by `init`,
+/// then its weights.
+pub(crate) fn load_config_and_weights<M: Module, C: Config>(
+    dir: &Path,
+    (config_file, weights_file): (&str, &str),
+    init: impl FnOnce(&C) -> Result<M, ModelError>,
+) -> Result<(M, C), ModelError> {
+    let (cfg_path, weights) = (dir.join(config_file), dir.join(weights_file));
+    let config = C::load(&cfg_path).map_err(|e| ModelError::Config(format!("cannot read {}: {e}", cfg_path.display())))?;
+    let model = init(&config)?
         .try_load_file(&weights)
         .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
     Ok((model, config))
+}
+
+/// Write the configuration and weights of a detector into `dir` (created if needed).
+pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
+    save_config_and_weights(model, config, dir.as_ref(), (DETECTOR_CONFIG_FILE, DETECTOR_WEIGHTS_FILE))
+}
+
+/// Load a detector saved by [`save_detector`] onto `device`.
+pub fn load_detector(dir: impl AsRef<Path>, device: &Device) -> Result<(CenterNetDetector, DetectorConfig), ModelError> {
+    load_config_and_weights(dir.as_ref(), (DETECTOR_CONFIG_FILE, DETECTOR_WEIGHTS_FILE), |c: &DetectorConfig| c.init(device))
 }
 
 #[cfg(test)]

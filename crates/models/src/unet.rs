@@ -22,7 +22,7 @@ use burn::tensor::module::{interpolate, max_pool2d};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::detector_conv::MatmulConv;
 use crate::error::ModelError;
@@ -198,34 +198,14 @@ pub const UNET_CONFIG_FILE: &str = "unet.json";
 /// Weights file (burnpack) inside a U-Net model directory.
 pub const UNET_WEIGHTS_FILE: &str = "unet.bpk";
 
-fn unet_paths(dir: &Path) -> (PathBuf, PathBuf) {
-    (dir.join(UNET_CONFIG_FILE), dir.join(UNET_WEIGHTS_FILE))
-}
-
 /// Write a U-Net's configuration (incl. normalisation) and weights into `dir` (created if needed).
 pub fn save_unet(model: &UNet, config: &UNetConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-    let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|e| ModelError::Config(format!("cannot create {}: {e}", dir.display())))?;
-    let (cfg_path, weights) = unet_paths(dir);
-    config
-        .save(&cfg_path)
-        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", cfg_path.display())))?;
-    model
-        .clone()
-        .save_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
+    crate::detection_io::save_config_and_weights(model, config, dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE))
 }
 
 /// Load a U-Net saved by [`save_unet`] onto `device`.
 pub fn load_unet(dir: impl AsRef<Path>, device: &Device) -> Result<(UNet, UNetConfig), ModelError> {
-    let (cfg_path, weights) = unet_paths(dir.as_ref());
-    let config =
-        UNetConfig::load(&cfg_path).map_err(|e| ModelError::Config(format!("cannot read {}: {e}", cfg_path.display())))?;
-    let model = config
-        .init(device)?
-        .try_load_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
-    Ok((model, config))
+    crate::detection_io::load_config_and_weights(dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE), |c: &UNetConfig| c.init(device))
 }
 
 #[cfg(test)]
