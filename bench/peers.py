@@ -205,7 +205,8 @@ def cmd_forest(a):
     acc = 0.0
     for r in range(a.repeats):
         rf = RandomForestClassifier(
-            n_estimators=a.trees, max_depth=a.max_depth, max_features=None, bootstrap=True,
+            n_estimators=a.trees, max_depth=a.max_depth,
+            max_features=None if a.max_features == "all" else a.max_features, bootstrap=True,
             min_samples_leaf=1, n_jobs=a.threads, random_state=42 + r,
         )
         t = time.perf_counter()
@@ -217,7 +218,7 @@ def cmd_forest(a):
         acc = float((pred[: len(yte)] == yte).mean())
     print(json.dumps({
         "bench": "rf", "impl": f"scikit-learn {sklearn.__version__}", "threads": a.threads,
-        "trees": a.trees, "max_depth": a.max_depth, "max_features": "all",
+        "trees": a.trees, "max_depth": a.max_depth, "max_features": a.max_features,
         "n_train": len(ytr), "n_predict": len(big), "fit_s": best_fit, "predict_s": best_pred,
         "predict_rows_per_s": len(big) / best_pred, "test_accuracy": acc,
     }))
@@ -289,6 +290,8 @@ def main():
     f.add_argument("--max-depth", type=int, default=None)
     f.add_argument("--repeats", type=int, default=3)
     f.add_argument("--predict-copies", type=int, default=10)
+    f.add_argument("--max-features", choices=["all", "sqrt"], default="all",
+                   help="features per split (terradl: TERRADL_RF_MAX_FEATURES)")
     q = sub.add_parser("predict")
     q.add_argument("input")
     q.add_argument("out_dir")

@@ -1,12 +1,13 @@
 //! One interface over per-pixel classifiers — random forest, SVM, MLP — so pipelines can switch
 //! models by configuration.
 
+mod cart;
 mod forest;
 mod mlp;
 pub(crate) mod store;
 mod svm;
 
-pub use forest::{RandomForest, RandomForestConfig};
+pub use forest::{MaxFeatures, RandomForest, RandomForestConfig};
 pub use mlp::{MlpPixelClassifier, MlpPixelConfig};
 pub use store::{KIND_FILE, SavedKind, SavedPixelModel};
 pub use svm::{Svm, SvmConfig, SvmKernel};

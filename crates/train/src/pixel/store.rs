@@ -1,7 +1,7 @@
 //! Saving and loading trained pixel classifiers.
 //!
 //! A model directory holds `model.json` (`{"kind": ...}`) plus the kind's files:
-//! - `random_forest`: `forest.json` (the trees, via smartcore's serde support);
+//! - `random_forest`: `forest.json` (settings and the flat CART trees; checked on load);
 //! - `svm`: `svm.json` (support vectors, weights and biases);
 //! - `mlp`: `mlp.json` (settings, feature and class counts, normalisation statistics) and
 //!   `mlp.bpk` (burn weights).
