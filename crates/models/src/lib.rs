@@ -11,6 +11,7 @@ pub mod detector_conv;
 pub mod temporal_conv;
 pub mod detector;
 pub mod error;
+pub mod fused;
 pub mod ltae;
 pub mod mlp;
 pub mod patch_cnn;

@@ -4,7 +4,6 @@ use burn::config::Config;
 use burn::module::Module;
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::classifier::{Classifier, DropoutMode, apply_dropout};
@@ -50,10 +49,13 @@ impl ConvBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.norm.forward(self.conv.forward(x)));
+        let x = crate::fused::batch_norm_relu(&self.norm, self.conv.forward(x));
         let [_, _, h, w] = x.dims();
         if h >= 2 && w >= 2 {
-            self.pool.forward(x)
+            match crate::fused::max_pool_2x2_train(x) {
+                Ok(y) => y,
+                Err(x) => self.pool.forward(x),
+            }
         } else {
             x
         }

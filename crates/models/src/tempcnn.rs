@@ -6,7 +6,6 @@ use crate::temporal_conv::MatmulConv1d;
 use burn::nn::{
     BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig,
 };
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::classifier::{Classifier, DropoutMode, apply_dropout, unflatten_series};
@@ -96,12 +95,12 @@ impl TempCnn {
         // Conv1d wants channels first: [B, C, T].
         let mut x = x.swap_dims(1, 2);
         for block in &self.convs {
-            x = relu(block.norm.forward(block.conv.forward(x)));
+            x = crate::fused::batch_norm_relu(&block.norm, block.conv.forward(x));
             x = apply_dropout(&self.dropout, x, mode);
         }
         let [b, c, t] = x.dims();
         let x = x.reshape([b, c * t]);
-        let x = relu(self.dense_norm.forward(self.dense.forward(x)));
+        let x = crate::fused::batch_norm_relu(&self.dense_norm, self.dense.forward(x));
         self.head.forward(apply_dropout(&self.dropout, x, mode))
     }
 }

@@ -29,8 +29,19 @@ impl MatmulConv1d {
         }
     }
 
-    /// `[B, c_in, T] -> [B, c_out, T]`.
+    /// `[B, c_in, T] -> [B, c_out, T]`. On the Flex CPU backend this runs the fused kernel
+    /// [`crate::fused::conv_same`] with a `1 x k` kernel.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let [b, c, t] = x.dims();
+        let c_out = self.weight.dims()[0];
+        match crate::fused::conv_same(x.reshape([b, c, 1, t]), self.weight.val(), self.bias.val(), 1, self.kernel) {
+            Ok(y) => y.reshape([b, c_out, t]),
+            Err((x, _, _)) => self.forward_composed(x.reshape([b, c, t])),
+        }
+    }
+
+    /// [`forward`](Self::forward) from burn tensor operations, for other backends.
+    pub fn forward_composed(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, c, t] = x.dims();
         let p = self.kernel / 2;
         let padded = x.unsqueeze_dim::<4>(2).pad([(0, 0), (p, p)], PadMode::Constant(0.0));

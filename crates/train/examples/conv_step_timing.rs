@@ -8,7 +8,7 @@ use std::time::Instant;
 use burn::tensor::{Device, Distribution, Tensor};
 use terradl_models::detector::DetectorConfig;
 use terradl_models::detector_conv::MatmulConv;
-use terradl_models::{PatchCnnConfig, TempCnnConfig};
+use terradl_models::{LstmClassifierConfig, PatchCnnConfig, TempCnnConfig};
 
 /// Process CPU seconds so far (user + system, from /proc/self/stat; 0 elsewhere): robust to
 /// other processes on a shared machine, unlike wall-clock time.
@@ -36,10 +36,19 @@ fn time(name: &str, reps: usize, f: impl Fn()) {
 }
 
 fn main() {
+    // `BURN_DEVICE=ndarray` or `flex` picks the backend (flex is the default).
     let dev = Device::default().autodiff();
+    println!("device: {dev:?}");
     for (name, c_in, c_out, hw) in [("conv1 3->32 15x15", 3, 32, 15), ("conv2 32->64 7x7", 32, 64, 7), ("conv3 64->128 3x3", 64, 128, 3)] {
         let conv = MatmulConv::new(c_in, c_out, 3, 1, &dev);
         time(&format!("MatmulConv {name} b64 fwd+bwd"), 30, || {
+            let x = Tensor::<4>::random([64, c_in, hw, hw], Distribution::Default, &dev).require_grad();
+            let _ = conv.forward(x).sum().backward();
+        });
+        let conv = burn::nn::conv::Conv2dConfig::new([c_in, c_out], [3, 3])
+            .with_padding(burn::nn::PaddingConfig2d::Same)
+            .init(&dev);
+        time(&format!("burn Conv2d {name} b64 fwd+bwd"), 30, || {
             let x = Tensor::<4>::random([64, c_in, hw, hw], Distribution::Default, &dev).require_grad();
             let _ = conv.forward(x).sum().backward();
         });
@@ -68,6 +77,11 @@ fn main() {
     time("TempCNN [64, 7x10] fwd+bwd", 30, || {
         let x = Tensor::<3>::random([64, 7, 10], Distribution::Default, &dev);
         let _ = tcnn.forward(x).sum().backward();
+    });
+    let lstm = LstmClassifierConfig::new(10, 4).init(&dev);
+    time("LSTM 2x128 [64, 7x10] fwd+bwd", 30, || {
+        let x = Tensor::<3>::random([64, 7, 10], Distribution::Default, &dev);
+        let _ = lstm.forward(x).sum().backward();
     });
     let det = DetectorConfig::new().init(&dev).expect("default detector config");
     time("detector [8,3,128,128] fwd+bwd", 3, || {

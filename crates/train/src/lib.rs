@@ -14,6 +14,7 @@
 //! - [`search`]: random search and successive halving over learning rate, batch size,
 //!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
+pub mod allocator;
 pub mod checkpoint;
 pub mod config;
 pub mod dataset;

@@ -1,0 +1,223 @@
+//! Batch normalisation with batch statistics followed by ReLU, as one autodiff node.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::Flex;
+use burn::nn::BatchNorm;
+use burn::tensor::{Tensor, TensorData};
+use rayon::prelude::*;
+
+use super::{Flexed, flex_tensor, flexed, inner, tracked_out, values};
+
+/// `relu(norm.forward(x))`: the fused kernel in training on Flex (see
+/// [`batch_norm_relu_train`]), burn's operations everywhere else.
+pub fn batch_norm_relu<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
+    batch_norm_relu_train(norm, x).unwrap_or_else(|x| burn::tensor::activation::relu(norm.forward(x)))
+}
+
+/// `relu(batch_norm(x))` in training mode: normalises each channel (axis 1) of `x`
+/// `[B, C, ...]` with the batch's mean and biased variance, scales by `gamma`, shifts by
+/// `beta`, clamps at zero, and updates the layer's running statistics as burn's
+/// [`BatchNorm`] does (`running = (1 - momentum) * running + momentum * batch`).
+///
+/// Runs the fused kernel for `f32` Flex autodiff tensors of a layer in training mode and
+/// hands `x` back otherwise (inference, frozen layer or another backend), leaving the
+/// caller to use `relu(norm.forward(x))`.
+pub fn batch_norm_relu_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Result<Tensor<D>, Tensor<D>> {
+    if !(x.device().is_autodiff() && norm.training.is_enabled()) {
+        return Err(x);
+    }
+    let shape = x.dims();
+    let device = x.device();
+    let (b, c) = (shape[0], shape[1]);
+    let s = shape[2..].iter().product::<usize>();
+    let ([x, gamma, beta], ctx) =
+        match flexed([x.into_dispatch(), norm.gamma.val().into_dispatch(), norm.beta.val().into_dispatch()]) {
+            Ok(Flexed::Tracked(t, ctx)) => (t, ctx),
+            Ok(Flexed::Plain([x, ..])) => return Err(super::plain_out(x)),
+            Err([x, ..]) => return Err(Tensor::from_dispatch(x)),
+        };
+    let geom = Geometry { b, c, s, eps: norm.epsilon as f32 };
+    let (xi, gi, bi) = (inner(&x), inner(&gamma), inner(&beta));
+    let xv = values(&xi);
+    let stats = statistics(&geom, &xv);
+    let g = values(&gi).into_owned();
+    let y = normalise_relu(&geom, &xv, &stats, &g, &values(&bi));
+    let y = flex_tensor(y, &shape);
+    let prep = BnRelu.prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful();
+    let out = match prep {
+        OpsKind::Tracked(prep) => {
+            let state = BnState { geom, x: xi.clone(), y: y.clone(), mean: stats.mean.clone(), inv_std: stats.inv_std.clone(), gamma: g };
+            prep.finish(state, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    };
+    // Running statistics, exactly as burn's BatchNorm::forward_train updates them.
+    let m = norm.momentum;
+    let batch = |v: &[f32]| Tensor::<1>::from_data(TensorData::new(v.to_vec(), [c]), &device);
+    let running_mean = norm.running_mean.value_sync().to_device(&device);
+    let running_var = norm.running_var.value_sync().to_device(&device);
+    let running_mean = running_mean.mul_scalar(1.0 - m).add(batch(&stats.mean).mul_scalar(m));
+    let running_var = running_var.mul_scalar(1.0 - m).add(batch(&stats.var).mul_scalar(m));
+    norm.running_mean.update(running_mean.detach());
+    norm.running_var.update(running_var.detach());
+    Ok(tracked_out(out, ctx))
+}
+
+/// Layout `[b, c, s]` of the normalised tensor and the variance offset.
+#[derive(Clone, Copy, Debug)]
+struct Geometry {
+    b: usize,
+    c: usize,
+    s: usize,
+    eps: f32,
+}
+
+/// Per-channel batch statistics.
+struct Statistics {
+    mean: Vec<f32>,
+    var: Vec<f32>,
+    inv_std: Vec<f32>,
+}
+
+/// Two-pass (centred) mean and biased variance of each channel.
+fn statistics(g: &Geometry, x: &[f32]) -> Statistics {
+    let m = (g.b * g.s) as f64;
+    let per: Vec<(f32, f32)> = (0..g.c)
+        .into_par_iter()
+        .map(|ci| {
+            let chunks = (0..g.b).map(|bi| &x[(bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s]);
+            let mean = chunks.clone().map(|v| v.iter().map(|&a| a as f64).sum::<f64>()).sum::<f64>() / m;
+            let var = chunks.map(|v| v.iter().map(|&a| (a as f64 - mean).powi(2)).sum::<f64>()).sum::<f64>() / m;
+            (mean as f32, var as f32)
+        })
+        .collect();
+    let mean: Vec<f32> = per.iter().map(|p| p.0).collect();
+    let var: Vec<f32> = per.iter().map(|p| p.1).collect();
+    let inv_std = var.iter().map(|v| 1.0 / (v + g.eps).sqrt()).collect();
+    Statistics { mean, var, inv_std }
+}
+
+fn normalise_relu(g: &Geometry, x: &[f32], st: &Statistics, gamma: &[f32], beta: &[f32]) -> Vec<f32> {
+    let mut y = vec![0f32; x.len()];
+    let block = g.c * g.s;
+    y.par_chunks_mut(block).zip(x.par_chunks(block)).for_each(|(yb, xb)| {
+        for ci in 0..g.c {
+            let a = gamma[ci] * st.inv_std[ci];
+            let shift = beta[ci] - st.mean[ci] * a;
+            let range = ci * g.s..(ci + 1) * g.s;
+            yb[range.clone()].iter_mut().zip(&xb[range]).for_each(|(o, &v)| *o = (a * v + shift).max(0.0));
+        }
+    });
+    y
+}
+
+#[derive(Debug)]
+struct BnRelu;
+
+#[derive(Clone, Debug)]
+struct BnState {
+    geom: Geometry,
+    x: FlexTensor,
+    y: FlexTensor,
+    mean: Vec<f32>,
+    inv_std: Vec<f32>,
+    gamma: Vec<f32>,
+}
+
+impl Backward<Flex, 3> for BnRelu {
+    type State = BnState;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let grad = grads.consume::<Flex>(&ops.node);
+        let BnState { geom: g, x, y, mean, inv_std, gamma } = ops.state;
+        let (dy, x, y) = (values(&grad), values(&x), values(&y));
+        // Per channel: sum of the ReLU-masked gradient and of its product with x_hat.
+        let sums: Vec<(f64, f64)> = (0..g.c)
+            .into_par_iter()
+            .map(|ci| {
+                let (mut sg, mut sgx) = (0f64, 0f64);
+                for bi in 0..g.b {
+                    let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
+                    for ((&d, &o), &v) in dy[r.clone()].iter().zip(&y[r.clone()]).zip(&x[r]) {
+                        if o > 0.0 {
+                            sg += d as f64;
+                            sgx += d as f64 * ((v - mean[ci]) * inv_std[ci]) as f64;
+                        }
+                    }
+                }
+                (sg, sgx)
+            })
+            .collect();
+        if let Some(node) = node_gamma {
+            grads.register::<Flex>(node.id, flex_tensor(sums.iter().map(|s| s.1 as f32).collect(), &[g.c]));
+        }
+        if let Some(node) = node_beta {
+            grads.register::<Flex>(node.id, flex_tensor(sums.iter().map(|s| s.0 as f32).collect(), &[g.c]));
+        }
+        if let Some(node) = node_x {
+            let m = (g.b * g.s) as f32;
+            let mut dx = vec![0f32; x.len()];
+            let block = g.c * g.s;
+            dx.par_chunks_mut(block).enumerate().for_each(|(bi, out)| {
+                for ci in 0..g.c {
+                    let (mg, mgx) = (sums[ci].0 as f32 / m, sums[ci].1 as f32 / m);
+                    let (inv, scale) = (inv_std[ci], gamma[ci] * inv_std[ci]);
+                    let base = (bi * g.c + ci) * g.s;
+                    for j in 0..g.s {
+                        let i = base + j;
+                        let d = if y[i] > 0.0 { dy[i] } else { 0.0 };
+                        let xhat = (x[i] - mean[ci]) * inv;
+                        out[ci * g.s + j] = scale * (d - mg - xhat * mgx);
+                    }
+                }
+            });
+            grads.register::<Flex>(node.id, flex_tensor(dx, &super::dims(&grad)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::nn::BatchNormConfig;
+    use burn::tensor::activation::relu;
+    use burn::tensor::{Device, Distribution, Tensor};
+
+    fn close<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
+        super::super::testing::assert_close(a, b, 2e-4, what);
+    }
+
+    /// Output, gradients and running statistics equal burn's BatchNorm followed by ReLU.
+    #[test]
+    fn equals_burn_batch_norm_then_relu() {
+        let dev = Device::flex().autodiff();
+        for shape in [vec![4, 3, 5, 2], vec![6, 3, 1, 1]] {
+            let fused = BatchNormConfig::new(3).init(&dev);
+            let reference = BatchNormConfig::new(3).init(&dev);
+            let x = Tensor::<4>::random([shape[0], shape[1], shape[2], shape[3]], Distribution::Normal(0.5, 2.0), &dev).require_grad();
+            let y = super::batch_norm_relu_train(&fused, x.clone()).ok().expect("flex path");
+            let r = relu(reference.forward(x.clone()));
+            let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
+            close(y.clone(), r.clone(), "forward");
+            let g1 = (y * probe.clone()).sum().backward();
+            let g2 = (r * probe).sum().backward();
+            close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "dx");
+            close(fused.gamma.grad(&g1).unwrap(), reference.gamma.grad(&g2).unwrap(), "dgamma");
+            close(fused.beta.grad(&g1).unwrap(), reference.beta.grad(&g2).unwrap(), "dbeta");
+            close(fused.running_mean.value(), reference.running_mean.value(), "running mean");
+            close(fused.running_var.value(), reference.running_var.value(), "running var");
+        }
+    }
+
+    /// Inference (no autodiff) is left to the caller.
+    #[test]
+    fn inference_is_handed_back() {
+        let dev = Device::flex();
+        let norm = BatchNormConfig::new(2).init(&dev);
+        assert!(super::batch_norm_relu_train(&norm, Tensor::<3>::zeros([2, 2, 3], &dev)).is_err());
+    }
+}
