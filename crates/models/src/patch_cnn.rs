@@ -168,6 +168,26 @@ mod tests {
         assert_eq!(direct, flat);
     }
 
+    /// A training step as `fit` runs it (batch from data, backward, AdamW step, next batch)
+    /// takes the fused kernels on the default (Flex) device in both steps.
+    #[test]
+    fn training_steps_use_the_fused_kernels() {
+        use burn::optim::{AdamWConfig, GradientsParams};
+        let ad = Device::default().autodiff();
+        let mut model = PatchCnnConfig::new(3, 4).init(&ad);
+        let mut optimizer = AdamWConfig::new().init();
+        for _ in 0..2 {
+            let before = crate::fused::tracked_calls();
+            let data: Vec<f32> = (0..4 * 3 * 15 * 15).map(|i| (i % 7) as f32).collect();
+            let x = Tensor::<2>::from_data(burn::tensor::TensorData::new(data, [4, 3 * 15 * 15]), &ad);
+            let loss = model.logits(x, &[3, 15, 15], DropoutMode::Standard).sum();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(1e-3, model, grads);
+            // conv, BN+ReLU and pool per block; at least the three convolutions.
+            assert!(crate::fused::tracked_calls() >= before + 3 * 3);
+        }
+    }
+
     #[test]
     fn rejects_small_or_mismatched_patches() {
         let model = PatchCnnConfig::new(4, 5).init(&Device::default());

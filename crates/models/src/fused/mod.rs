@@ -28,7 +28,17 @@ use burn::backend::{
     Autodiff, AutodiffBackend, BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind, Flex,
     GradientCheckpointingStrategy,
 };
+use burn::backend::TensorMetadata;
 use burn::tensor::{DType, Shape, Tensor, TensorData};
+
+/// Number of fused kernel calls that recorded an autodiff node (training on Flex).
+static TRACKED_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many fused kernel calls so far ran in training mode on Flex (process-wide): lets a
+/// test check that a training loop really takes the fused path.
+pub fn tracked_calls() -> usize {
+    TRACKED_CALLS.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Float tensor of the autodiff Flex backend.
 pub(crate) type AdTensor = FloatTensor<Autodiff<Flex, NoCheckpointing>>;
@@ -67,6 +77,10 @@ fn is_f32_flex(kind: &DispatchTensorKind, ctx: DispatchAutodiffContext) -> bool 
 pub(crate) fn flexed<const N: usize>(tensors: [DispatchTensor; N]) -> Result<Flexed<N>, [DispatchTensor; N]> {
     let ctx = tensors.iter().fold(DispatchAutodiffContext::Disabled, |c, t| if t.autodiff == TRACKED { TRACKED } else { c });
     if !tensors.iter().all(|t| is_f32_flex(&t.kind, ctx) && (t.autodiff == ctx || t.autodiff == DispatchAutodiffContext::Disabled)) {
+        if std::env::var_os("TERRADL_FUSED_DEBUG").is_some() {
+            let kinds: Vec<String> = tensors.iter().map(|t| format!("{:?} {:?}", t.kind.dtype(), t.autodiff)).collect();
+            eprintln!("fused kernel not used: {kinds:?} {:?}", tensors.iter().map(|t| std::mem::discriminant(&t.kind)).collect::<Vec<_>>());
+        }
         return Err(tensors);
     }
     if ctx == DispatchAutodiffContext::Disabled {
@@ -75,6 +89,7 @@ pub(crate) fn flexed<const N: usize>(tensors: [DispatchTensor; N]) -> Result<Fle
             _ => unreachable!("checked above"),
         })));
     }
+    TRACKED_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(Flexed::Tracked(
         tensors.map(|t| match t.kind {
             DispatchTensorKind::Autodiff(inner) => match *inner {
