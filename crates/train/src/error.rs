@@ -25,7 +25,7 @@ pub enum TrainError {
         /// What went wrong.
         message: String,
     },
-    /// A classical (smartcore) model failed.
+    /// A classical model failed (the smartcore SVM, or a forest used before fit).
     #[error("classical model: {0}")]
     Classical(String),
     /// A tensor could not be read back.
