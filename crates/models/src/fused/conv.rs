@@ -50,8 +50,8 @@ impl Geometry {
 /// an odd `kh x kw` kernel; `weight` `[c_out, kh * kw * c_in]` (offset-major,
 /// channel-minor), `bias` `[c_out]`.
 ///
-/// On `f32` Flex tensors this is the fused kernel of this module; elsewhere it returns
-/// `None` and the caller uses its burn-operation path.
+/// On `f32` Flex tensors this is the fused kernel of this module; elsewhere it hands the
+/// three tensors back and the caller uses its burn-operation path.
 pub fn conv_same(x: Tensor<4>, weight: Tensor<2>, bias: Tensor<1>, kh: usize, kw: usize) -> Result<Tensor<4>, (Tensor<4>, Tensor<2>, Tensor<1>)> {
     let [b, c_in, h, w] = x.dims();
     let c_out = weight.dims()[0];

@@ -5,7 +5,7 @@
 //! shifted slices and `cat`, batch norm by reductions and broadcasts, ReLU, max-pool). On
 //! the CPU that overhead, not arithmetic, dominated a patch-CNN training step
 //! (docs/BENCHMARKS.md). Here each of [`conv_same`], [`batch_norm_relu`] and
-//! [`max_pool_2x2`] is one autodiff node with a direct kernel forward and backward (rayon
+//! [`max_pool_2x2_train`] is one autodiff node with a direct kernel forward and backward (rayon
 //! over channels or planes, burn-flex's GEMM for the matrix products).
 //!
 //! The kernels run when the tensors live on burn's Flex CPU device (plain or autodiff
@@ -19,7 +19,7 @@ mod pool;
 
 pub use conv::conv_same;
 pub use norm::{batch_norm_relu, batch_norm_relu_train};
-pub use pool::{max_pool_2x2, max_pool_2x2_train};
+pub use pool::max_pool_2x2_train;
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::flex::FlexTensor;
@@ -28,7 +28,6 @@ use burn::backend::{
     Autodiff, AutodiffBackend, BackendTensor, DispatchAutodiffContext, DispatchTensor, DispatchTensorKind, Flex,
     GradientCheckpointingStrategy,
 };
-use burn::backend::TensorMetadata;
 use burn::tensor::{DType, Shape, Tensor, TensorData};
 
 /// Number of fused kernel calls that recorded an autodiff node (training on Flex).
@@ -77,10 +76,6 @@ fn is_f32_flex(kind: &DispatchTensorKind, ctx: DispatchAutodiffContext) -> bool 
 pub(crate) fn flexed<const N: usize>(tensors: [DispatchTensor; N]) -> Result<Flexed<N>, [DispatchTensor; N]> {
     let ctx = tensors.iter().fold(DispatchAutodiffContext::Disabled, |c, t| if t.autodiff == TRACKED { TRACKED } else { c });
     if !tensors.iter().all(|t| is_f32_flex(&t.kind, ctx) && (t.autodiff == ctx || t.autodiff == DispatchAutodiffContext::Disabled)) {
-        if std::env::var_os("TERRADL_FUSED_DEBUG").is_some() {
-            let kinds: Vec<String> = tensors.iter().map(|t| format!("{:?} {:?}", t.kind.dtype(), t.autodiff)).collect();
-            eprintln!("fused kernel not used: {kinds:?} {:?}", tensors.iter().map(|t| std::mem::discriminant(&t.kind)).collect::<Vec<_>>());
-        }
         return Err(tensors);
     }
     if ctx == DispatchAutodiffContext::Disabled {

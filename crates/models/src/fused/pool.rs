@@ -16,13 +16,8 @@ use super::{Flexed, flex_tensor, flexed, inner, tracked_out, values};
 /// column is dropped, as burn's `MaxPool2d` with stride 2 does). The gradient flows to the
 /// first maximum of each window.
 ///
-/// Training on Flex runs the fused kernel; any other tensor takes burn's `max_pool2d`.
-pub fn max_pool_2x2(x: Tensor<4>) -> Tensor<4> {
-    max_pool_2x2_train(x).unwrap_or_else(|x| burn::nn::pool::MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init().forward(x))
-}
-
-/// The fused kernel of [`max_pool_2x2`] for `f32` Flex autodiff tensors; hands `x` back
-/// for any other tensor.
+/// Runs the fused kernel for `f32` Flex autodiff tensors (training) and hands `x` back for
+/// any other tensor, for the caller's `MaxPool2d`.
 pub fn max_pool_2x2_train(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
     let [b, c, h, w] = x.dims();
     let ([x], ctx) = match flexed([x.into_dispatch()]) {
