@@ -53,25 +53,29 @@ pub trait Classifier: Module + 'static {
 
 /// Applies `dropout` in the requested mode.
 ///
-/// In [`DropoutMode::Standard`] this is [`Dropout::forward`]; in
-/// [`DropoutMode::Stochastic`] a Bernoulli mask with keep probability `1 - p` is sampled and
-/// kept values are scaled by `1 / (1 - p)`, exactly as burn does during training.
+/// In [`DropoutMode::Standard`] it acts when [`Dropout::forward`] would (a layer in training
+/// on an autodiff device); in [`DropoutMode::Stochastic`] always. Acting means a Bernoulli
+/// mask with keep probability `1 - p` and kept values scaled by `1 / (1 - p)`, as burn does
+/// during training: [`fused::dropout`](crate::fused::dropout) on Flex, burn's operations
+/// elsewhere.
 pub fn apply_dropout<const D: usize>(
     dropout: &Dropout,
     x: Tensor<D>,
     mode: DropoutMode,
 ) -> Tensor<D> {
-    match mode {
-        DropoutMode::Standard => dropout.forward(x),
-        DropoutMode::Stochastic => {
-            if dropout.prob <= 0.0 {
-                return x;
-            }
-            let keep = 1.0 - dropout.prob;
-            let mask = x.random_like(Distribution::Bernoulli(keep));
-            (x * mask) * (1.0 / keep)
-        }
+    let active = match mode {
+        // burn's own condition in `Dropout::forward`.
+        DropoutMode::Standard => dropout.training.is_enabled() && x.device().is_autodiff(),
+        DropoutMode::Stochastic => true,
+    };
+    if !active || dropout.prob <= 0.0 {
+        return x;
     }
+    crate::fused::dropout(x, dropout.prob).unwrap_or_else(|x| {
+        let keep = 1.0 - dropout.prob;
+        let mask = x.random_like(Distribution::Bernoulli(keep));
+        (x * mask) * (1.0 / keep)
+    })
 }
 
 /// Unflattens `[B, T * C]` into a `[B, T, C]` series for the temporal models.

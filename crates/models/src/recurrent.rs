@@ -53,7 +53,9 @@ pub struct LstmClassifierConfig {
 
 /// Series `[B, T, C]` -> stacked LSTM/GRU -> last or mean hidden state -> dropout -> linear.
 ///
-/// Works for any number of time steps.
+/// Works for any number of time steps. On the Flex CPU device each LSTM layer runs as one
+/// fused node ([`fused::lstm_forward`](crate::fused::lstm_forward)) on burn's own `Lstm`
+/// parameters, so saved models load either way.
 #[derive(Module, Debug)]
 pub struct LstmClassifier {
     lstm: Vec<Lstm>,
@@ -108,7 +110,7 @@ impl LstmClassifier {
         let mut x = x;
         for i in 0..n_layers {
             x = match self.lstm.get(i) {
-                Some(lstm) => lstm.forward(x, None).0,
+                Some(lstm) => crate::fused::lstm_forward(lstm, x),
                 None => self.gru[i].forward(x, None),
             };
             if i + 1 < n_layers {
@@ -167,5 +169,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// AdamW steps on the default (Flex) device run both LSTM layers through the fused
+    /// kernel, and the loss falls on a learnable series (class = sign of the mean).
+    #[test]
+    fn training_steps_use_the_fused_lstm_and_learn() {
+        use burn::optim::{AdamWConfig, GradientsParams};
+        let ad = Device::default().autodiff();
+        let mut model = LstmClassifierConfig::new(2, 2).with_hidden(16).with_dropout(0.1).init(&ad);
+        let mut optimizer = AdamWConfig::new().init();
+        let (b, t) = (32, 6);
+        let data: Vec<f32> = (0..b * t * 2).map(|i| ((i * 37 % 11) as f32 - 5.0) / 5.0 + if (i / (t * 2)) % 2 == 0 { 0.6 } else { -0.6 }).collect();
+        let labels: Vec<i64> = (0..b).map(|i| (i % 2) as i64).collect();
+        let x = Tensor::<3>::from_data(burn::tensor::TensorData::new(data, [b, t, 2]), &ad);
+        let y = Tensor::<1, burn::tensor::Int>::from_data(burn::tensor::TensorData::new(labels, [b]), &ad);
+        let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&ad);
+        let mut losses = Vec::new();
+        for _ in 0..40 {
+            let before = crate::fused::tracked_calls();
+            let loss = loss_fn.forward(model.forward(x.clone()), y.clone());
+            let value: f32 = loss.clone().into_scalar();
+            losses.push(value);
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optimizer.step(1e-2, model, grads);
+            assert!(crate::fused::tracked_calls() >= before + 2, "two fused LSTM layers a step");
+        }
+        assert!(losses[39] < 0.5 * losses[0], "loss {} -> {}", losses[0], losses[39]);
     }
 }

@@ -4,9 +4,11 @@
 //! of which allocates its output and walks memory again in the backward pass (im2col by
 //! shifted slices and `cat`, batch norm by reductions and broadcasts, ReLU, max-pool). On
 //! the CPU that overhead, not arithmetic, dominated a patch-CNN training step
-//! (docs/BENCHMARKS.md). Here each of [`conv_same`], [`batch_norm_relu`] and
-//! [`max_pool_2x2_train`] is one autodiff node with a direct kernel forward and backward (rayon
-//! over channels or planes, burn-flex's GEMM for the matrix products).
+//! (docs/BENCHMARKS.md). Here each of [`conv_same`], [`batch_norm_relu`],
+//! [`max_pool_2x2_train`], [`dropout`] and [`lstm_sequence`] (a whole LSTM layer over a
+//! sequence) is one
+//! autodiff node with a direct kernel forward and backward (rayon over channels, planes or
+//! batch rows, gemm for the matrix products).
 //!
 //! The kernels run when the tensors live on burn's Flex CPU device (plain or autodiff
 //! without gradient checkpointing) and hold `f32`; everywhere else (GPU backends, ndarray,
@@ -14,10 +16,16 @@
 //! agree up to float rounding and every backend still trains.
 
 mod conv;
+mod dropout;
+mod gemm;
+mod lstm;
+mod math;
 mod norm;
 mod pool;
 
 pub use conv::conv_same;
+pub use dropout::dropout;
+pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
 pub use norm::{batch_norm_relu, batch_norm_relu_train};
 pub use pool::max_pool_2x2_train;
 
