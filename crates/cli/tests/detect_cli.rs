@@ -143,13 +143,31 @@ fn geotiff_detections_are_in_world_coordinates() {
     for (b, _) in &w {
         assert!(b[0] >= 404_211.8 && b[2] <= 404_252.0 && b[1] >= 3_285_102.8 && b[3] <= 3_285_143.0, "{b:?}");
     }
-    // A known crown: annotation (166, 253, 225, 304) mapped through the transform must
-    // match a detected world box of the real GeoTIFF (measured IoU 0.72 after 60 steps).
-    // (A one-metre georeferencing error, 10 px, would already cost ~0.3 of IoU.)
-    let crown = [166.0, 253.0, 225.0, 304.0];
-    let best = best_world_iou(&w, &gt, &crown);
-    eprintln!("{} crowns (real tif), {} (PNG); known crown matched at world IoU {best:.3}", w.len(), p.len());
-    assert!(best >= 0.6, "best world-coordinate IoU with the known crown is {best:.3}");
+    // Every annotated crown, mapped to world coordinates through the tile's transform,
+    // meets the detections best when the transform is taken as it is: moving it by one
+    // metre (10 px, a fifth of a crown) in any direction lowers the mean best IoU. This
+    // checks georeferencing against the annotation, whatever the short-trained model's
+    // exact boxes are (measured: 0.53 in place, 0.39-0.48 moved).
+    let crowns: Vec<[f64; 4]> = terradl_data::detection::read_voc(&xml)
+        .unwrap()
+        .boxes
+        .iter()
+        .map(|b| [b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64])
+        .collect();
+    let mean_best = |dx: f64, dy: f64| {
+        let mut g = gt;
+        g.0[0] += dx;
+        g.0[3] += dy;
+        crowns.iter().map(|c| best_world_iou(&w, &g, c)).sum::<f64>() / crowns.len() as f64
+    };
+    let at_zero = mean_best(0.0, 0.0);
+    eprintln!("{} crowns (real tif), {} (PNG); mean best world IoU over {} annotations {at_zero:.3}", w.len(), p.len(), crowns.len());
+    for (dx, dy) in [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)] {
+        let shifted = mean_best(dx, dy);
+        eprintln!("  transform moved by ({dx}, {dy}) m: mean best IoU {shifted:.3}");
+        assert!(shifted < at_zero - 0.02, "moving the transform by ({dx}, {dy}) m matches better: {shifted:.3} vs {at_zero:.3}");
+    }
+    assert!(at_zero >= 0.4, "mean best world-coordinate IoU with the annotated crowns is {at_zero:.3}");
     // The evaluation reads world-coordinate files back to pixels through the raster:
     // the same matches as the pixel-coordinate PNG run, and crowns found on the tile the
     // model was trained on.

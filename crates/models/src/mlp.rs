@@ -63,9 +63,9 @@ impl Mlp {
     pub fn forward_mode(&self, x: Tensor<2>, mode: DropoutMode) -> Tensor<2> {
         let mut x = x;
         for layer in &self.hidden {
-            x = apply_dropout(&self.dropout, relu(layer.forward(x)), mode);
+            x = apply_dropout(&self.dropout, relu(crate::fused::linear(layer, x)), mode);
         }
-        self.head.forward(x)
+        crate::fused::linear(&self.head, x)
     }
 }
 

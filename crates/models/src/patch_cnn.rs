@@ -109,7 +109,7 @@ impl PatchCnn {
         // Global average pool: [B, C, H, W] -> [B, C].
         let [b, c, h, w] = x.dims();
         let x = x.reshape([b, c, h * w]).mean_dim(2).reshape([b, c]);
-        self.head.forward(apply_dropout(&self.dropout, x, mode))
+        crate::fused::linear(&self.head, apply_dropout(&self.dropout, x, mode))
     }
 }
 

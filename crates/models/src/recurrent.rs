@@ -123,8 +123,7 @@ impl LstmClassifier {
         } else {
             x.narrow(1, t - 1, 1).reshape([b, h])
         };
-        self.head
-            .forward(apply_dropout(&self.dropout, pooled, mode))
+        crate::fused::linear(&self.head, apply_dropout(&self.dropout, pooled, mode))
     }
 }
 

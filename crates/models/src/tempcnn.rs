@@ -100,8 +100,8 @@ impl TempCnn {
         }
         let [b, c, t] = x.dims();
         let x = x.reshape([b, c * t]);
-        let x = crate::fused::batch_norm_relu(&self.dense_norm, self.dense.forward(x));
-        self.head.forward(apply_dropout(&self.dropout, x, mode))
+        let x = crate::fused::batch_norm_relu(&self.dense_norm, crate::fused::linear(&self.dense, x));
+        crate::fused::linear(&self.head, apply_dropout(&self.dropout, x, mode))
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::Device;
 use terradl_models::{Classifier, DropoutMode};
 use tracing::info;
@@ -15,6 +15,7 @@ use crate::config::TrainConfig;
 use crate::dataset::TensorDataset;
 use crate::error::TrainError;
 use crate::history::{EpochRecord, History};
+use crate::optimizer::FusedAdamWConfig;
 
 /// Where and how a run executes, beside the hyper-parameters.
 #[derive(Clone, Debug)]
@@ -157,7 +158,7 @@ where
     check_data(&model, train, val)?;
     let n_classes = model.num_classes();
 
-    let mut optimizer = AdamWConfig::new()
+    let mut optimizer = FusedAdamWConfig::new()
         .with_weight_decay(config.weight_decay)
         .init();
     let mut best = model.valid();

@@ -31,6 +31,7 @@ pub mod importance;
 pub mod inference;
 pub mod lulc;
 pub mod normalization;
+pub mod optimizer;
 pub mod pixel;
 pub mod search;
 pub mod temporal;

@@ -10,11 +10,11 @@ use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::FloatTensorOps;
 use burn::backend::Flex;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
+use super::gemm::{View, gemm};
 use super::{Flexed, SharedMut, flex_tensor, flexed, inner, plain_out, tracked_out, values};
 
 /// Geometry of one convolution call.
@@ -77,12 +77,12 @@ pub fn conv_same(x: Tensor<4>, weight: Tensor<2>, bias: Tensor<1>, kh: usize, kw
 
 /// Output `[B, c_out, H, W]` and the im2col matrix `[K, B*H*W]` it was computed from.
 fn forward(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> (FlexTensor, FlexTensor) {
-    let cols = flex_tensor(im2col(g, &values(x)), &[g.k(), g.n()]);
+    let cols = im2col(g, &values(x));
+    let (hw, n, k) = (g.hw(), g.n(), g.k());
     // [c_out, K] x [K, N] -> [c_out, N]
-    let y = Flex::float_matmul(weight.clone(), cols.clone());
-    let y = values(&y);
+    let mut y = vec![0f32; g.c_out * n];
+    gemm(g.c_out, n, k, &mut y, (n, 1), false, View::rows(&values(weight), k), View::rows(&cols, n));
     let bias = values(bias);
-    let (hw, n) = (g.hw(), g.n());
     // [c_out, B, HW] -> [B, c_out, HW], adding the bias.
     let mut out = vec![0f32; g.b * g.c_out * hw];
     out.par_chunks_mut(g.c_out * hw).enumerate().for_each(|(bi, plane)| {
@@ -92,6 +92,7 @@ fn forward(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor)
             plane[co * hw..(co + 1) * hw].iter_mut().zip(src).for_each(|(o, v)| *o = v + bc);
         }
     });
+    let cols = flex_tensor(cols, &[k, n]);
     (flex_tensor(out, &[g.b, g.c_out, g.h, g.w]), cols)
 }
 
@@ -155,16 +156,18 @@ impl Backward<Flex, 3> for ConvSame {
             let db: Vec<f32> = dyt.par_chunks(n).map(|row| row.iter().sum()).collect();
             grads.register::<Flex>(node.id, flex_tensor(db, &[g.c_out]));
         }
-        let dyt = flex_tensor(dyt, &[g.c_out, n]);
+        let (cols, weight, k) = (values(&cols), values(&weight), g.k());
         if let Some(node) = node_w {
-            // [c_out, N] x [N, K]
-            let dw = Flex::float_matmul(dyt.clone(), Flex::float_swap_dims(cols, 0, 1));
-            grads.register::<Flex>(node.id, dw);
+            // [c_out, N] x [N, K], the transpose of the saved columns read in place.
+            let mut dw = vec![0f32; g.c_out * k];
+            gemm(g.c_out, k, n, &mut dw, (k, 1), false, View::rows(&dyt, n), View::transposed(&cols, n));
+            grads.register::<Flex>(node.id, flex_tensor(dw, &[g.c_out, k]));
         }
         if let Some(node) = node_x {
             // [K, c_out] x [c_out, N] -> [K, N], then scattered back onto the input.
-            let dcols = Flex::float_matmul(Flex::float_swap_dims(weight, 0, 1), dyt);
-            let dx = col2im(&g, &values(&dcols));
+            let mut dcols = vec![0f32; k * n];
+            gemm(k, n, g.c_out, &mut dcols, (n, 1), false, View::transposed(&weight, k), View::rows(&dyt, n));
+            let dx = col2im(&g, &dcols);
             grads.register::<Flex>(node.id, flex_tensor(dx, &[g.b, g.c_in, g.h, g.w]));
         }
     }

@@ -15,16 +15,20 @@
 //! other float types) the callers fall back to the equivalent burn operations, so results
 //! agree up to float rounding and every backend still trains.
 
+mod adamw;
 mod conv;
 mod dropout;
 mod gemm;
+mod linear;
 mod lstm;
 mod math;
 mod norm;
 mod pool;
 
+pub use adamw::{AdamWStep, AdamWTensors, adamw_update};
 pub use conv::conv_same;
 pub use dropout::dropout;
+pub use linear::linear;
 pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
 pub use norm::{batch_norm_relu, batch_norm_relu_train};
 pub use pool::max_pool_2x2_train;
@@ -56,6 +60,16 @@ pub(crate) enum Flexed<const N: usize> {
     Plain([FlexTensor; N]),
     /// Autodiff Flex tensors (training), and the context to wrap outputs in.
     Tracked([AdTensor; N], DispatchAutodiffContext),
+}
+
+impl<const N: usize> Flexed<N> {
+    /// The plain tensors, or the tracked ones wrapped back for burn's API.
+    pub(crate) fn into_vec<const D: usize>(self) -> Result<Vec<FlexTensor>, Vec<Tensor<D>>> {
+        match self {
+            Flexed::Plain(ts) => Ok(ts.into()),
+            Flexed::Tracked(ts, ctx) => Err(ts.into_iter().map(|t| tracked_out(t, ctx)).collect()),
+        }
+    }
 }
 
 const TRACKED: DispatchAutodiffContext = DispatchAutodiffContext::Enabled(GradientCheckpointingStrategy::Disabled);
