@@ -85,60 +85,68 @@ pub fn adamw_update<const D: usize>(
         Err(ts) => give_back(ts.into_iter().map(Tensor::from_dispatch).collect()),
         Ok(Err(ts)) => give_back(ts),
         Ok(Ok(ts)) if ts.iter().all(|t| dims(t) == shape) => {
-            let moments = (!first).then(|| (&ts[2], &ts[3]));
-            Ok(outputs(update(step, &ts[0], &ts[1], moments), &shape))
+            let mut ts = ts.into_iter();
+            let (p, g) = (ts.next().expect("param"), ts.next().expect("grad"));
+            let (p, m1, m2) = update(step, p, &g, ts.next().zip(ts.next()));
+            Ok(AdamWTensors { param: plain_out(p), moment_1: plain_out(m1), moment_2: plain_out(m2) })
         }
         Ok(Ok(ts)) => give_back(ts.into_iter().map(plain_out).collect()),
     }
 }
 
-fn outputs<const D: usize>((p, m1, m2): (Vec<f32>, Vec<f32>, Vec<f32>), shape: &[usize; D]) -> AdamWTensors<D> {
-    AdamWTensors {
-        param: plain_out(flex_tensor(p, shape)),
-        moment_1: plain_out(flex_tensor(m1, shape)),
-        moment_2: plain_out(flex_tensor(m2, shape)),
-    }
+/// `t` itself when it owns its contiguous values alone (updated in place), else a copy.
+fn writable(t: FlexTensor, n: usize) -> FlexTensor {
+    let alone = t.is_unique() && t.layout().contiguous_offsets() == Some((0, n)) && t.storage::<f32>().len() == n;
+    if alone { t } else { flex_tensor(values(&t).into_owned(), &dims(&t)) }
 }
 
-/// New parameter and moments, in burn's operation order.
-fn update(s: &AdamWStep, p: &FlexTensor, g: &FlexTensor, moments: Option<(&FlexTensor, &FlexTensor)>) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let (p, g) = (values(p), values(g));
-    let moments = moments.map(|(a, b)| (values(a), values(b)));
-    let n = p.len();
+/// New parameter and moments, in burn's operation order, written over `p` and the
+/// moments where this call owns them.
+fn update(s: &AdamWStep, p: FlexTensor, g: &FlexTensor, moments: Option<(FlexTensor, FlexTensor)>) -> (FlexTensor, FlexTensor, FlexTensor) {
+    let g = values(g);
+    let n = g.len();
+    let shape = dims(&p);
+    let mut p = writable(p, n);
+    let (mut m1, mut m2) = match moments {
+        Some((a, b)) => (writable(a, n), writable(b, n)),
+        // Zero moments: `0 * beta + x` is `x` exactly, burn's first step.
+        None => (flex_tensor(vec![0f32; n], &shape), flex_tensor(vec![0f32; n], &shape)),
+    };
     let (f1, f2) = (1.0 - s.beta_1, 1.0 - s.beta_2);
     let t = s.time as i32;
     let (c1, c2) = (1f32 - s.beta_1.powi(t), 1f32 - s.beta_2.powi(t));
     // burn: tensor * (1 - lr * wd) - delta * lr, with the scalars as f32.
     let keep = (1.0 - s.lr * s.weight_decay as f64) as f32;
     let lr = s.lr as f32;
-    let (mut po, mut m1o, mut m2o) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
-    let chunk = |start: usize, po: &mut [f32], m1o: &mut [f32], m2o: &mut [f32]| {
-        let end = start + po.len();
-        let (pc, gc) = (&p[start..end], &g[start..end]);
+    // Reciprocals instead of burn's two divisions: within an ulp of its result.
+    let (r1, r2) = (1.0 / c1, 1.0 / c2);
+    let chunk = |start: usize, pc: &mut [f32], m1c: &mut [f32], m2c: &mut [f32]| {
+        let gc = &g[start..start + pc.len()];
         super::math::simd(|| {
-            for i in 0..po.len() {
+            for i in 0..pc.len() {
                 let gi = gc[i];
-                let (m1, m2) = match &moments {
-                    Some((a, b)) => (a[start + i] * s.beta_1 + gi * f1, b[start + i] * s.beta_2 + gi * gi * f2),
-                    None => (gi * f1, gi * gi * f2),
-                };
-                let delta = (m1 / c1) / ((m2 / c2).sqrt() + s.epsilon);
-                m1o[i] = m1;
-                m2o[i] = m2;
-                po[i] = pc[i] * keep - delta * lr;
+                let a = m1c[i] * s.beta_1 + gi * f1;
+                let b = m2c[i] * s.beta_2 + gi * gi * f2;
+                let delta = (a * r1) / ((b * r2).sqrt() + s.epsilon);
+                m1c[i] = a;
+                m2c[i] = b;
+                pc[i] = pc[i] * keep - delta * lr;
             }
         })
     };
-    if n <= CHUNK {
-        chunk(0, &mut po, &mut m1o, &mut m2o);
-    } else {
-        po.par_chunks_mut(CHUNK)
-            .zip(m1o.par_chunks_mut(CHUNK))
-            .zip(m2o.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(k, ((a, b), c))| chunk(k * CHUNK, a, b, c));
+    {
+        let (pv, m1v, m2v) = (p.storage_mut::<f32>(), m1.storage_mut::<f32>(), m2.storage_mut::<f32>());
+        if n <= CHUNK {
+            chunk(0, pv, m1v, m2v);
+        } else {
+            pv.par_chunks_mut(CHUNK)
+                .zip(m1v.par_chunks_mut(CHUNK))
+                .zip(m2v.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(k, ((a, b), c))| chunk(k * CHUNK, a, b, c));
+        }
     }
-    (po, m1o, m2o)
+    (p, m1, m2)
 }
 
 #[cfg(test)]
@@ -164,7 +172,12 @@ mod tests {
                 let (r, st) = burn_opt.step(lr, reference, g.clone(), state);
                 (reference, state) = (r, st);
                 let step = AdamWStep { lr, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-5, weight_decay: 0.01, time };
+                // A value shared elsewhere is copied, never written over.
+                let shared = (time == 2).then(|| (p.clone(), super::super::testing::values(p.clone())));
                 let out = adamw_update(&step, p, g, moments).ok().expect("flex path");
+                if let Some((t, before)) = shared {
+                    assert_eq!(super::super::testing::values(t), before, "shared input changed");
+                }
                 p = out.param;
                 moments = Some((out.moment_1, out.moment_2));
                 super::super::testing::assert_close(p.clone(), reference.clone(), 1e-5, "param");

@@ -26,12 +26,14 @@ impl<'a> View<'a> {
     }
 }
 
-/// Work (multiply-adds) above which a product is split over rayon's threads (unless the
-/// call already runs inside a rayon task).
+/// Work (multiply-adds) above which [`gemm`] splits a product over rayon's threads.
 const PARALLEL_WORK: usize = 1 << 20;
 
 /// `dst = lhs * rhs`, or `dst += lhs * rhs` when `accumulate`; `lhs` is `m x k`, `rhs`
 /// `k x n`, and `dst` `m x n` with element `(i, j)` at `i * dst_strides.0 + j * dst_strides.1`.
+/// Large products are split over rayon's threads (also from inside a rayon task, e.g. a
+/// training loop run on the pool); see [`gemm_serial`] for calls that already run one per
+/// thread.
 ///
 /// gemm packs the operand that runs along the destination's contiguous axis; with a
 /// column-major `dst` (`dst_strides.0 == 1`) and few rows, that is the small `lhs`, and a
@@ -41,6 +43,18 @@ const PARALLEL_WORK: usize = 1 << 20;
 /// When a view is too short for its shape.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn gemm(m: usize, n: usize, k: usize, dst: &mut [f32], dst_strides: (usize, usize), accumulate: bool, lhs: View, rhs: View) {
+    let parallel = m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1;
+    gemm_with(parallel, m, n, k, dst, dst_strides, accumulate, lhs, rhs)
+}
+
+/// [`gemm`] on the calling thread only, for products computed one per rayon task.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_serial(m: usize, n: usize, k: usize, dst: &mut [f32], dst_strides: (usize, usize), accumulate: bool, lhs: View, rhs: View) {
+    gemm_with(false, m, n, k, dst, dst_strides, accumulate, lhs, rhs)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gemm_with(parallel: bool, m: usize, n: usize, k: usize, dst: &mut [f32], dst_strides: (usize, usize), accumulate: bool, lhs: View, rhs: View) {
     let (dst_rs, dst_cs) = dst_strides;
     let out = View { data: dst, row_stride: dst_rs, col_stride: dst_cs };
     assert!(out.fits(m, n) && lhs.fits(m, k) && rhs.fits(k, n), "gemm: view too short for {m}x{k} * {k}x{n}");
@@ -53,13 +67,7 @@ pub(crate) fn gemm(m: usize, n: usize, k: usize, dst: &mut [f32], dst_strides: (
         }
         return;
     }
-    // Inside a rayon task the caller already runs in parallel: stay on this thread.
-    let nested = rayon::current_thread_index().is_some();
-    let parallelism = if m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1 && !nested {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
+    let parallelism = if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
     // SAFETY: the asserts above keep every element gemm touches inside its slice, and `dst`
     // is borrowed mutably, so it cannot alias `lhs` or `rhs`.
     unsafe {

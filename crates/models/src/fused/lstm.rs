@@ -23,7 +23,7 @@ use burn::nn::Lstm;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
-use super::gemm::{View, gemm};
+use super::gemm::{View, gemm_serial};
 use super::math;
 use super::{Flexed, flex_tensor, flexed, inner, plain_out, tracked_out, values};
 
@@ -208,7 +208,7 @@ fn forward_block(g: &Geometry, b0: usize, n: usize, x: &[f32], wx: &[f32], wh: &
     // Input projection of every step at once: acts = bias + x W_x, a column-major [K, 4H].
     let mut acts = vec![0f32; h4 * k];
     acts.chunks_mut(k).zip(bias).for_each(|(row, b)| row.fill(*b));
-    gemm(k, h4, c, &mut acts, (1, k), true, View::transposed(&x, k), View::rows(wx, h4));
+    gemm_serial(k, h4, c, &mut acts, (1, k), true, View::transposed(&x, k), View::rows(wx, h4));
     let mut cells = vec![0f32; h * k];
     let mut tanh_cells = vec![0f32; h * k];
     let mut y = vec![0f32; h * k];
@@ -216,7 +216,7 @@ fn forward_block(g: &Geometry, b0: usize, n: usize, x: &[f32], wx: &[f32], wh: &
         let at = s * n;
         if s > 0 {
             // acts[s] += h_{s-1} W_h
-            gemm(n, h4, h, &mut acts[at..], (1, k), true, View::transposed(&y[at - n..], k), View::rows(wh, h4));
+            gemm_serial(n, h4, h, &mut acts[at..], (1, k), true, View::transposed(&y[at - n..], k), View::rows(wh, h4));
         }
         math::simd(|| {
             for q in 0..h4 {
@@ -309,19 +309,19 @@ fn backward_block(g: &Geometry, blk: &Block, dy: &[f32], wx: &[f32], wh: &[f32])
         });
         if s > 0 {
             // dh_{s-1} = da[s] W_h^T, a column-major [n, H].
-            gemm(n, h, h4, &mut dh_next, (1, n), false, View::transposed(&da[at..], k), View::transposed(wh, h4));
+            gemm_serial(n, h, h4, &mut dh_next, (1, n), false, View::transposed(&da[at..], k), View::transposed(wh, h4));
         }
     }
     let db = da.chunks(k).map(|row| row.iter().sum()).collect();
     // dW_h = sum over steps s >= 1 of h_{s-1}^T da[s]: the hidden states one step (n
     // columns) behind the gate gradients.
     let mut dwh = vec![0f32; h * h4];
-    gemm(h, h4, k - n, &mut dwh, (h4, 1), false, View::rows(&blk.y, k), View::transposed(&da[n..], k));
+    gemm_serial(h, h4, k - n, &mut dwh, (h4, 1), false, View::rows(&blk.y, k), View::transposed(&da[n..], k));
     let mut dwx = vec![0f32; c * h4];
-    gemm(c, h4, k, &mut dwx, (h4, 1), false, View::rows(&blk.x, k), View::transposed(&da, k));
+    gemm_serial(c, h4, k, &mut dwx, (h4, 1), false, View::rows(&blk.x, k), View::transposed(&da, k));
     // dx = da W_x^T, column-major [K, C].
     let mut dx = vec![0f32; c * k];
-    gemm(k, c, h4, &mut dx, (1, k), false, View::transposed(&da, k), View::transposed(wx, h4));
+    gemm_serial(k, c, h4, &mut dx, (1, k), false, View::transposed(&da, k), View::transposed(wx, h4));
     BlockGrads { dwx, dwh, db, dx }
 }
 
