@@ -7,7 +7,7 @@
 #   (d) peak memory of our streaming prediction on 1x, 4x and 16x the real scene.
 # Writes bench/out/results.jsonl and bench/out/results.csv and prints the ratios.
 # Env: THREADS (default: all cores), REPEATS (default 2: the sides alternate, best kept),
-#      PREDICT_REPEATS (default REPEATS), EPOCHS (default 4, first is warm-up), SERIES (Sentinel-2 series, default 8192),
+#      PREDICT_REPEATS (default REPEATS), EPOCHS (default 6, first is warm-up), SERIES (Sentinel-2 series, default 8192),
 #      SKIP_LARGE=1 (only the 1x raster), PYTHON (python for the venv, default python3).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ venv="$root/bench/.venv"
 threads="${THREADS:-$(nproc)}"
 repeats="${REPEATS:-2}"
 predict_repeats="${PREDICT_REPEATS:-$repeats}"
-epochs="${EPOCHS:-4}"
+epochs="${EPOCHS:-6}"
 series="${SERIES:-8192}"
 mkdir -p "$out"
 
