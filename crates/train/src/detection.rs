@@ -188,10 +188,14 @@ pub fn train_detector(
         let boxes: Vec<&[_]> = chips.iter().map(|c| c.boxes.as_slice()).collect();
         let targets = encode_targets(&boxes, cfg.chip_size, cfg.chip_size, classes, &class_of);
         let x = chips_to_tensor(&chips, &train_device);
-        let out = model.forward(x);
-        let loss = detection_loss(&out, &targets, DetectionLossWeights::default());
-        let grads = GradientsParams::from_grads(loss.total.backward(), &model);
-        model = optim.step(lr, model, grads);
+        // The step on a rayon worker (see `crate::pool::on_pool`).
+        let (trained, loss) = crate::pool::on_pool(|| {
+            let out = model.forward(x);
+            let loss = detection_loss(&out, &targets, DetectionLossWeights::default());
+            let grads = GradientsParams::from_grads(loss.total.backward(), &model);
+            (optim.step(lr, model, grads), loss)
+        });
+        model = trained;
         step += 1;
         let scalar = |t: Tensor<1>| -> f32 { t.into_scalar() };
         let mut log = DetectionStepLog {

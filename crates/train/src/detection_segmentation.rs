@@ -169,10 +169,15 @@ pub fn train_unet_scale_sequence(
             let chips = sampler.batch(cfg.batch_size, &mut rng);
             let chip_masks: Vec<&[u8]> = chips.iter().map(|c| c.mask.as_slice()).collect();
             let (target, weight_sum) = weighted_targets(&chip_masks, size, fg_weight, &train_device);
-            let logits = model.forward(chips_to_tensor(&chips, &train_device));
-            let loss = (log_softmax(logits, 1) * target).sum().neg() / weight_sum.max(1.0);
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
+            // The step on a rayon worker (see `crate::pool::on_pool`).
+            let x = chips_to_tensor(&chips, &train_device);
+            let (trained, loss) = crate::pool::on_pool(|| {
+                let logits = model.forward(x);
+                let loss = (log_softmax(logits, 1) * target).sum().neg() / weight_sum.max(1.0);
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                (optim.step(lr, model, grads), loss)
+            });
+            model = trained;
             let loss: f32 = loss.into_scalar();
             history.push(SegmentationStepLog { stage, patch_size: size, step, learning_rate: lr, loss });
             if step % 20 == 0 {

@@ -211,10 +211,9 @@ where
         if batches.len() > 1 && batches.last().is_some_and(|b| b.len() == 1) {
             batches.pop();
         }
-        // The steps run on a rayon worker: the kernels' parallel loops then split work
-        // with the other workers directly instead of handing each loop over from this
-        // thread and waiting (measurable on small models, whose steps are many short loops).
-        let (trained, loss_sum, seen) = rayon::scope(|_| -> Result<(M, f64, usize), TrainError> {
+        // On a rayon worker, the kernels' parallel loops split work with the other workers
+        // directly instead of each being handed over from this thread (see `on_pool`).
+        let (trained, loss_sum, seen) = crate::pool::on_pool(|| -> Result<(M, f64, usize), TrainError> {
             let mut model = model;
             let (mut loss_sum, mut seen) = (0f64, 0usize);
             for idx in &batches {

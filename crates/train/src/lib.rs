@@ -33,6 +33,7 @@ pub mod lulc;
 pub mod normalization;
 pub mod optimizer;
 pub mod pixel;
+pub mod pool;
 pub mod search;
 pub mod temporal;
 
