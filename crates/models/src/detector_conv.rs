@@ -49,19 +49,16 @@ impl MatmulConv {
     }
 
     /// `[B, c_in, H, W] -> [B, c_out, H / stride, W / stride]` (H, W even for stride 2).
-    /// Stride 1 on the Flex CPU backend runs the fused kernel [`crate::fused::conv_same`].
+    /// On the Flex CPU backend this runs the fused kernel [`crate::fused::conv_strided`].
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        if self.stride != 1 {
-            return self.forward_composed(x);
-        }
-        match crate::fused::conv_same(x, self.weight.val(), self.bias.val(), self.kernel, self.kernel) {
+        match crate::fused::conv_strided(x, self.weight.val(), self.bias.val(), self.kernel, self.kernel, self.stride) {
             Ok(y) => y,
             Err((x, _, _)) => self.forward_composed(x),
         }
     }
 
     /// [`forward`](Self::forward) from burn tensor operations (slices, `cat`, matmul): the
-    /// path of backends without the fused kernel, and of stride 2.
+    /// path of backends without the fused kernel.
     pub fn forward_composed(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, _, h, w] = x.dims();
         let (oh, ow) = (h / self.stride, w / self.stride);

@@ -26,7 +26,7 @@ mod norm;
 mod pool;
 
 pub use adamw::{AdamWStep, AdamWTensors, adamw_update};
-pub use conv::conv_same;
+pub use conv::{conv_same, conv_strided};
 pub use dropout::dropout;
 pub use linear::linear;
 pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
