@@ -90,9 +90,11 @@ fn statistics(g: &Geometry, x: &[f32]) -> Statistics {
         .into_par_iter()
         .map(|ci| {
             let chunks = (0..g.b).map(|bi| &x[(bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s]);
-            let mean = chunks.clone().map(|v| v.iter().map(|&a| a as f64).sum::<f64>()).sum::<f64>() / m;
-            let var = chunks.map(|v| v.iter().map(|&a| (a as f64 - mean).powi(2)).sum::<f64>()).sum::<f64>() / m;
-            (mean as f32, var as f32)
+            // Each row in f32 lanes, rows added in f64.
+            let mean = chunks.clone().map(|v| super::math::simd(|| lane_sum(v, |a| a)) as f64).sum::<f64>() / m;
+            let mf = mean as f32;
+            let var = chunks.map(|v| super::math::simd(|| lane_sum(v, |a| (a - mf) * (a - mf))) as f64).sum::<f64>() / m;
+            (mf, var as f32)
         })
         .collect();
     let mean: Vec<f32> = per.iter().map(|p| p.0).collect();
@@ -136,19 +138,17 @@ impl Backward<Flex, 3> for BnRelu {
         let grad = grads.consume::<Flex>(&ops.node);
         let BnState { geom: g, x, y, mean, inv_std, gamma } = ops.state;
         let (dy, x, y) = (values(&grad), values(&x), values(&y));
-        // Per channel: sum of the ReLU-masked gradient and of its product with x_hat.
+        // Per channel: sum of the ReLU-masked gradient and of its product with x_hat
+        // (x - mean, scaled by inv_std below); rows in f32 lanes, rows added in f64.
         let sums: Vec<(f64, f64)> = (0..g.c)
             .into_par_iter()
             .map(|ci| {
                 let (mut sg, mut sgx) = (0f64, 0f64);
                 for bi in 0..g.b {
                     let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
-                    for ((&d, &o), &v) in dy[r.clone()].iter().zip(&y[r.clone()]).zip(&x[r]) {
-                        if o > 0.0 {
-                            sg += d as f64;
-                            sgx += d as f64 * ((v - mean[ci]) * inv_std[ci]) as f64;
-                        }
-                    }
+                    let (a, b) = super::math::simd(|| masked_sums(&dy[r.clone()], &y[r.clone()], &x[r], mean[ci]));
+                    sg += a as f64;
+                    sgx += b as f64 * inv_std[ci] as f64;
                 }
                 (sg, sgx)
             })
@@ -163,22 +163,60 @@ impl Backward<Flex, 3> for BnRelu {
             let m = (g.b * g.s) as f32;
             let mut dx = vec![0f32; x.len()];
             let block = g.c * g.s;
-            dx.par_chunks_mut(block).enumerate().for_each(|(bi, out)| {
+            dx.par_chunks_mut(block).enumerate().for_each(|(bi, out)| super::math::simd(|| {
                 for ci in 0..g.c {
                     let (mg, mgx) = (sums[ci].0 as f32 / m, sums[ci].1 as f32 / m);
                     let (inv, scale) = (inv_std[ci], gamma[ci] * inv_std[ci]);
-                    let base = (bi * g.c + ci) * g.s;
-                    for j in 0..g.s {
-                        let i = base + j;
-                        let d = if y[i] > 0.0 { dy[i] } else { 0.0 };
-                        let xhat = (x[i] - mean[ci]) * inv;
-                        out[ci * g.s + j] = scale * (d - mg - xhat * mgx);
+                    let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
+                    let mu = mean[ci];
+                    let rows = y[r.clone()].iter().zip(&dy[r.clone()]).zip(&x[r]);
+                    for (o, ((&yv, &d), &xv)) in out[ci * g.s..(ci + 1) * g.s].iter_mut().zip(rows) {
+                        let d = if yv > 0.0 { d } else { 0.0 };
+                        *o = scale * (d - mg - (xv - mu) * inv * mgx);
                     }
                 }
-            });
+            }));
             grads.register::<Flex>(node.id, flex_tensor(dx, &super::dims(&grad)));
         }
     }
+}
+
+/// The sum of `f(v)` over `v`, in eight independent lanes so the loop vectorises.
+#[inline(always)]
+fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    const L: usize = 8;
+    let mut acc = [0f32; L];
+    let n = v.len() / L * L;
+    for c in v[..n].chunks_exact(L) {
+        for l in 0..L {
+            acc[l] += f(c[l]);
+        }
+    }
+    acc.iter().sum::<f32>() + v[n..].iter().map(|&a| f(a)).sum::<f32>()
+}
+
+/// `(sum of d, sum of d * (x - mean))` over the elements whose ReLU output `y` is positive,
+/// in eight independent lanes so the loop vectorises.
+#[inline(always)]
+fn masked_sums(dy: &[f32], y: &[f32], x: &[f32], mean: f32) -> (f32, f32) {
+    const L: usize = 8;
+    let (mut sg, mut sgx) = ([0f32; L], [0f32; L]);
+    let n = dy.len() / L * L;
+    for ((d, o), v) in dy[..n].chunks_exact(L).zip(y[..n].chunks_exact(L)).zip(x[..n].chunks_exact(L)) {
+        for l in 0..L {
+            let dl = if o[l] > 0.0 { d[l] } else { 0.0 };
+            sg[l] += dl;
+            sgx[l] += dl * (v[l] - mean);
+        }
+    }
+    let (mut a, mut b) = (sg.iter().sum::<f32>(), sgx.iter().sum::<f32>());
+    for i in n..dy.len() {
+        if y[i] > 0.0 {
+            a += dy[i];
+            b += dy[i] * (x[i] - mean);
+        }
+    }
+    (a, b)
 }
 
 #[cfg(test)]
