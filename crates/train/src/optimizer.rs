@@ -29,28 +29,23 @@ pub struct FusedAdamWConfig {
 /// AdamW (decoupled weight decay) whose update is one fused pass per parameter on Flex.
 #[derive(Clone)]
 pub struct FusedAdamW {
-    config: FusedAdamWConfigValues,
+    /// The configured coefficients; `lr` and `time` are filled in at each step.
+    coefficients: AdamWStep,
     /// burn's optimizer with the same settings, for tensors the fused kernel does not take.
     fallback: AdamW,
-}
-
-#[derive(Clone, Copy)]
-struct FusedAdamWConfigValues {
-    beta_1: f32,
-    beta_2: f32,
-    epsilon: f32,
-    weight_decay: f32,
 }
 
 impl FusedAdamWConfig {
     /// The optimizer.
     pub fn build(&self) -> FusedAdamW {
         FusedAdamW {
-            config: FusedAdamWConfigValues {
+            coefficients: AdamWStep {
+                lr: 0.0,
                 beta_1: self.beta_1,
                 beta_2: self.beta_2,
                 epsilon: self.epsilon,
                 weight_decay: self.weight_decay,
+                time: 0,
             },
             fallback: AdamWConfig::new()
                 .with_beta_1(self.beta_1)
@@ -77,9 +72,8 @@ impl Optimizer for FusedAdamW {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let c = self.config;
         let time = state.as_ref().map_or(1, |s| s.momentum.time + 1);
-        let step = AdamWStep { lr, beta_1: c.beta_1, beta_2: c.beta_2, epsilon: c.epsilon, weight_decay: c.weight_decay, time };
+        let step = AdamWStep { lr, time, ..self.coefficients };
         // A state carrying AMSGrad's extra moment came from another optimizer: burn's path.
         if state.as_ref().is_some_and(|s| s.momentum.max_moment_2.is_some()) {
             return self.fallback.step(lr, tensor, grad, state);

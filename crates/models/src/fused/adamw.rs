@@ -4,8 +4,8 @@
 //! (moment updates, bias corrections, square root, division, decay), each allocating and
 //! walking its output again; for the small models of a training step that was a tenth of
 //! the step. Here one loop reads the parameter, its gradient and both moments once and
-//! writes the three new tensors, with the same formula and operation order as burn's
-//! `AdamW` (no AMSGrad, no cautious decay).
+//! writes the three new tensors, with burn's `AdamW` formula (no AMSGrad, no cautious
+//! decay; the bias corrections multiply by reciprocals, within an ulp of burn's divisions).
 
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Tensor;
@@ -33,7 +33,7 @@ pub struct AdamWStep {
     pub time: usize,
 }
 
-/// Parameter, gradient and moments of one update: the three tensors a step writes.
+/// The updated parameter and moments: the three tensors a step writes.
 pub struct AdamWTensors<const D: usize> {
     pub param: Tensor<D>,
     pub moment_1: Tensor<D>,

@@ -107,8 +107,8 @@ const SPLIT_K_MIN_OUTPUT: usize = 4096;
 /// `[c_out, B*H*W] x [B*H*W, K]`): gemm only splits the output over threads and packs the
 /// whole reduction serially; here the reduction is cut into parts, one serial product per
 /// rayon task into its own buffer, and the parts are added in order (deterministic for a
-/// given thread count). Measured (`cargo run --release -p terradl-models --example gemm_split_k`,
-/// 2 threads): 32 x 131072 x 288, 121 -> 47 ms; 64 x 3136 x 288, 1.0-1.4 -> 0.55 ms.
+/// given thread count). Measured (`RAYON_NUM_THREADS=2 cargo run --release -p terradl-models
+/// --example gemm_split_k`): 32 x 131072 x 288, 98 -> 44 ms; 64 x 3136 x 288, 0.81 -> 0.51 ms.
 #[allow(clippy::too_many_arguments)]
 fn split_k(m: usize, n: usize, k: usize, dst: &mut [f32], (dst_rs, dst_cs): (usize, usize), accumulate: bool, lhs: View, rhs: View) {
     use rayon::prelude::*;

@@ -19,13 +19,14 @@ use super::{Flexed, flex_tensor, flexed, inner, plain_out, tracked_out, values};
 pub fn linear(layer: &Linear, x: Tensor<2>) -> Tensor<2> {
     let Some(bias) = &layer.bias else { return layer.forward(x) };
     let [b, d_in] = x.dims();
-    let [w_in, d_out] = layer.weight.val().dims();
+    let weight = layer.weight.val();
+    let [w_in, d_out] = weight.dims();
     if w_in != d_in {
         // burn's forward reports the shape mismatch.
         return layer.forward(x);
     }
     let g = Geometry { b, d_in, d_out };
-    match flexed([x.into_dispatch(), layer.weight.val().into_dispatch(), bias.val().into_dispatch()]) {
+    match flexed([x.into_dispatch(), weight.into_dispatch(), bias.val().into_dispatch()]) {
         Err([x, ..]) => layer.forward(Tensor::from_dispatch(x)),
         Ok(Flexed::Plain([x, w, bias])) => plain_out(forward(&g, &x, &w, &bias)),
         Ok(Flexed::Tracked([x, w, bias], ctx)) => {

@@ -4,11 +4,11 @@
 //! of which allocates its output and walks memory again in the backward pass (im2col by
 //! shifted slices and `cat`, batch norm by reductions and broadcasts, ReLU, max-pool). On
 //! the CPU that overhead, not arithmetic, dominated a patch-CNN training step
-//! (docs/BENCHMARKS.md). Here each of [`conv_same`], [`batch_norm_relu`],
-//! [`max_pool_2x2_train`], [`dropout`] and [`lstm_sequence`] (a whole LSTM layer over a
-//! sequence) is one
-//! autodiff node with a direct kernel forward and backward (rayon over channels, planes or
-//! batch rows, gemm for the matrix products).
+//! (docs/BENCHMARKS.md). Here each of [`conv_strided`] / [`conv_same`], [`linear`],
+//! [`batch_norm_relu`], [`max_pool_2x2_train`], [`dropout`] and [`lstm_sequence`] (a whole
+//! LSTM layer over a sequence) is one autodiff node with a direct kernel forward and
+//! backward (rayon over channels, planes or batch rows, gemm for the matrix products), and
+//! [`adamw_update`] is the optimizer's per-parameter update in one pass.
 //!
 //! The kernels run when the tensors live on burn's Flex CPU device (plain or autodiff
 //! without gradient checkpointing) and hold `f32`; everywhere else (GPU backends, ndarray,
