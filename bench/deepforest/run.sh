@@ -15,7 +15,8 @@ cd "$(dirname "$0")/../.."
 SECONDS_BUDGET="${1:-600}"
 OUT=bench/out/deepforest
 VENV=bench/out/deepforest-venv
-DATA="${TERRADL_DATA_DIR:-data/cache}/deepforest"
+export TERRADL_DATA_DIR="${TERRADL_DATA_DIR:-$PWD/data/cache}"
+DATA="$TERRADL_DATA_DIR/deepforest"
 mkdir -p "$OUT"
 
 # BENCH_SIDES="terradl deepforest" (default) runs both; one name runs that half only

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_geo::vector::read_geojson;
 use terradl_geo::Window;
 

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{fresh_dir, s};
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_geo::vector::{AttrValue, read_vector};
 
 /// Training steps of the shared model (a step budget, not seconds, so the model does

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{fresh_dir, s};
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_geo::vector::{AttrValue, read_vector};
 
 /// Steps per scale-sequence stage (two stages).

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use terradl_geo::geotiff::{read_geotiff, write_geotiff, GeoTiffReader, WriteOptions};
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_geo::vector::{pixel_box_to_world, write_geojson, Feature, VectorLayer};
 use terradl_geo::{DType, Raster};
 

@@ -18,6 +18,9 @@ pub enum DataError {
     /// An error from the geo layer (GeoTIFF, vectors, rasterisation).
     #[error(transparent)]
     Geo(#[from] terradl_geo::GeoError),
+    /// A sample file is missing from the cache (or the cache cannot be found).
+    #[error(transparent)]
+    Samples(#[from] terradl_samples::SamplesError),
     /// A request that cannot be satisfied (bad fold count, empty class, shape mismatch, ...).
     #[error("{0}")]
     Invalid(String),

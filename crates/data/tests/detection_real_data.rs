@@ -4,7 +4,7 @@
 use terradl_data::detection::{
     ChipSampler, ChipSamplerConfig, DetectionImage, ellipse_mask, read_annotation_csv, read_voc, split_by_image,
 };
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 
 fn cached(file: &str) -> Option<std::path::PathBuf> {
     match sample_path("deepforest", file) {

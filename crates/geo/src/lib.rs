@@ -13,7 +13,6 @@ pub mod error;
 pub mod geotiff;
 pub mod raster;
 pub mod rasterize;
-pub mod sample_data;
 pub mod tile_grid;
 pub mod transform;
 pub mod vector;

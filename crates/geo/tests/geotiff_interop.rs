@@ -195,6 +195,24 @@ fn files_we_write_are_read_identically_by_gdal() {
 }
 
 #[test]
+fn band_names_are_gdal_band_descriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("named.tif");
+    let mut r = fixture(3, 20, 30, DType::F32);
+    r.transform = GeoTransform::north_up(300_000.0, 4_000_000.0, 5.0, 5.0);
+    r.crs = Crs::projected(32618);
+    let names: Vec<String> = ["entropy", "anisotropy", "alpha <deg> & more"].map(String::from).to_vec();
+    write_geotiff(&path, &r, &WriteOptions { band_names: names.clone(), ..WriteOptions::default() }).unwrap();
+    let view = &gdal_read(&[&path])[0];
+    assert_eq!(view.descriptions, names.iter().cloned().map(Some).collect::<Vec<_>>());
+    assert_same_values(&view.values(), &r.data, "named bands");
+    assert_eq!(GeoTiffReader::open(&path).unwrap().info().band_names, names);
+    // A name list that does not match the band count is refused.
+    let wrong = WriteOptions { band_names: vec!["only one".into()], ..WriteOptions::default() };
+    assert!(write_geotiff(dir.path().join("bad.tif"), &r, &wrong).is_err());
+}
+
+#[test]
 fn streaming_tiled_writer_output_matches_in_gdal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.tif");

@@ -3,7 +3,7 @@
 
 use geo_types::Geometry;
 use std::path::PathBuf;
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_geo::vector::{read_vector, write_geojson, AttrValue, VectorLayer};
 use terradl_geo::{Crs, GeoError};
 

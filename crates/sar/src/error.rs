@@ -26,6 +26,30 @@ pub enum SarError {
         b: &'static str,
         len_b: usize,
     },
+    /// The operation needs quad-pol data but the image is dual-pol.
+    #[error("{operation} needs a quad-pol input (HH, HV, VH, VV or a C3 matrix); this input is dual-pol (VV, VH)")]
+    NeedsQuadPol {
+        /// The operation's name.
+        operation: &'static str,
+    },
+    /// A band count that matches no polarimetric layout.
+    #[error(
+        "cannot read {found} band(s) as polarimetric SAR: expected 2 (dual-pol VV, VH power), \
+         8 (quad-pol HH, HV, VH, VV as real/imaginary pairs) or 9 (covariance C3: C11, C12_real, \
+         C12_imag, C13_real, C13_imag, C22, C23_real, C23_imag, C33)"
+    )]
+    BandLayout {
+        /// Number of bands of the input.
+        found: usize,
+    },
+    /// The input's bands are named, but not one the layout needs.
+    #[error("the input has no {channel} band (its bands are named {names:?})")]
+    MissingChannel {
+        /// The channel looked for, e.g. `VH` or `C12_imag`.
+        channel: &'static str,
+        /// The input's band names.
+        names: Vec<String>,
+    },
 }
 
 /// Result alias for the SAR crate.

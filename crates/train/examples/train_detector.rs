@@ -14,7 +14,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use terradl_assess::detection::{BBox, DetectionImage as EvalImage, ScoredBox as EvalBox, evaluate};
 use terradl_data::detection::DetectionImage;
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_models::detection_decode::DecodeConfig;
 use terradl_models::detection_io::save_detector;
 use terradl_models::detector::{CenterNetDetector, DetectorConfig};

@@ -9,7 +9,7 @@
 use burn::tensor::Device;
 use terradl_assess::detection::{BBox, DetectionImage as EvalImage, DetectionMetrics, ScoredBox as EvalBox, evaluate};
 use terradl_data::detection::{DetectionImage, extract_chip};
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 use terradl_models::detection_decode::DecodeConfig;
 use terradl_models::detector::{CenterNetDetector, DetectorConfig};
 use terradl_predict::detect::{DetectConfig, detect_scene};

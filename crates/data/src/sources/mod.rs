@@ -22,5 +22,5 @@ use std::path::PathBuf;
 
 /// Path of a fetched sample file, or an error telling the user to fetch it.
 pub(crate) fn sample(package: &str, file: &str) -> Result<PathBuf> {
-    Ok(terradl_geo::sample_data::sample_path(package, file)?)
+    Ok(terradl_samples::sample_path(package, file)?)
 }

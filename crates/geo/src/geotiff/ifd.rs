@@ -37,6 +37,7 @@ pub(crate) mod tag {
     pub const MODEL_TRANSFORMATION: u16 = 34264;
     pub const GEO_KEY_DIRECTORY: u16 = 34735;
     pub const GEO_ASCII_PARAMS: u16 = 34737;
+    pub const GDAL_METADATA: u16 = 42112;
     pub const GDAL_NODATA: u16 = 42113;
 }
 

@@ -112,6 +112,10 @@ pub struct RasterInfo {
     pub planar: bool,
     /// Palette of a single-band `u8` file with a colour table.
     pub colormap: Option<ColorMap>,
+    /// Band names (GDAL band descriptions), one per band (empty where a band
+    /// has none); empty when the file names no band.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub band_names: Vec<String>,
 }
 
 impl RasterInfo {

@@ -5,7 +5,7 @@
 //!   parallel). u8/u16/i16/f32, 1..N bands, chunky or planar, striped or
 //!   tiled, none/LZW/Deflate/ZSTD/PackBits, predictors 2 and 3, BigTIFF.
 //! - [`write_geotiff`]: a whole [`Raster`](crate::Raster), striped or tiled,
-//!   with georeferencing, EPSG GeoKeys, GDAL_NODATA and an optional palette.
+//!   with georeferencing, EPSG GeoKeys, GDAL_NODATA, band names and an optional palette.
 //! - [`TiledGeoTiffWriter`]: streaming tiled output larger than memory.
 //! - [`CogWriter`]: Cloud Optimized GeoTIFF (overviews, IFDs before the data).
 //!
@@ -15,6 +15,7 @@
 mod codec;
 mod cog;
 mod colormap;
+mod gdal_metadata;
 mod geokeys;
 mod georef;
 mod ifd;

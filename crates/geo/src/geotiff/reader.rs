@@ -2,6 +2,7 @@
 //! that decode only the tiles/strips a window touches.
 
 use super::codec::{self, ChunkShape};
+use super::gdal_metadata::decode_band_names;
 use super::geokeys::GeoKeys;
 use super::georef::TransformTags;
 use super::ifd::{read_exact_at, tag, Ifd};
@@ -335,6 +336,7 @@ fn parse(ifd: &Ifd, path: &Path) -> Result<(RasterInfo, ChunkLayout)> {
         .map(|v| if dtype == DType::F32 { v as f32 as f64 } else { v });
     let colormap = (photometric == 3).then(|| ifd.uints(tag::COLOR_MAP)).flatten().and_then(|v| ColorMap::from_tiff_tag(&v));
 
+    let band_names = ifd.ascii(tag::GDAL_METADATA).map(|xml| decode_band_names(xml, bands)).unwrap_or_default();
     let info = RasterInfo {
         cols,
         rows,
@@ -349,6 +351,7 @@ fn parse(ifd: &Ifd, path: &Path) -> Result<(RasterInfo, ChunkLayout)> {
         bigtiff: ifd.bigtiff,
         planar,
         colormap,
+        band_names,
     };
     let layout = ChunkLayout { width, height, across, down, tiled, offsets, byte_counts, big_endian: ifd.big_endian };
     Ok((info, layout))

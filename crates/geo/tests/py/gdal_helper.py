@@ -44,6 +44,7 @@ def describe(path):
             "block": list(ds.block_shapes[0]),
             "compress": ds.profile.get("compress"),
             "interleave": ds.profile.get("interleave"),
+            "descriptions": list(ds.descriptions),
         }
 
 

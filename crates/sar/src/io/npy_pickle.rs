@@ -9,7 +9,7 @@
 //! `BUILD (version, shape, dtype, is_fortran, raw bytes)`. Only C-ordered
 //! little-endian `complex128` (`<c16`) and `complex64` (`<c8`) are accepted.
 
-use crate::GridShape;
+use crate::{GridShape, PolarimetricImage};
 use crate::polsar::{Complex64, Hermitian3};
 use std::collections::HashMap;
 use std::io::Read;
@@ -148,6 +148,16 @@ impl CovarianceStack {
         let c11 = (0..self.len()).map(|p| self.get(p, 0, 0).re as f32).collect();
         let c22 = (0..self.len()).map(|p| self.get(p, 1, 1).re as f32).collect();
         Ok((c11, c22))
+    }
+
+    /// The image as [`PolarimetricImage`]: 3x3 matrices are quad-pol C3,
+    /// 2x2 dual-pol `[VV, VH]` C2 (its diagonal powers); other sizes are an error.
+    pub fn to_image(&self) -> Result<PolarimetricImage, PickleError> {
+        if self.dim == 2 {
+            let (vv, vh) = self.dual_pol_powers()?;
+            return Ok(PolarimetricImage::DualPol { shape: self.shape, vv, vh });
+        }
+        Ok(PolarimetricImage::QuadPol { shape: self.shape, c3: self.to_hermitian3()? })
     }
 
     fn require_dim(&self, d: usize) -> Result<(), PickleError> {

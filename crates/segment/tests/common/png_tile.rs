@@ -10,14 +10,10 @@ pub struct Tile {
     pub cols: usize,
 }
 
-/// Path of a cached deepforest sample file (`$TERRADL_DATA_DIR` or the
-/// checkout's `data/cache`), or `None` when it has not been fetched.
+/// Path of a cached deepforest sample file (see `terradl_samples::cache_dir`),
+/// or `None` when it has not been fetched.
 pub fn deepforest_file(name: &str) -> Option<PathBuf> {
-    let cache = std::env::var_os("TERRADL_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/cache"));
-    let p = cache.join("deepforest").join(name);
-    p.is_file().then_some(p)
+    terradl_samples::sample_path("deepforest", name).ok()
 }
 
 /// Decode an 8-bit RGB/RGBA/grey PNG; alpha is dropped.
