@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use common::{fresh_dir, s};
 use terradl_samples::sample_path;
 use terradl_geo::vector::{AttrValue, read_vector};
+use terradl_geo::{BBox, GeoTransform, Pixel, PixelBox, World, WorldBox};
 
 /// Training steps of the shared model (a step budget, not seconds, so the model does
 /// not depend on machine load).
@@ -68,15 +69,17 @@ fn evaluate(pred: &Path, truth: &Path, extra: &[&str]) -> (u64, f64) {
     (t["true_positives"].as_u64().unwrap(), t["recall"].as_f64().unwrap())
 }
 
-fn boxes(path: &Path) -> Vec<([f64; 4], f64)> {
+/// The bounding boxes and scores of a detections file, in the space its coordinates
+/// are in (`Pixel` for a PNG run, `World` for a GeoTIFF run).
+fn boxes<S>(path: &Path) -> Vec<(BBox<S>, f64)> {
     let layer = read_vector(path).unwrap();
     layer
         .features
         .iter()
         .map(|f| {
-            let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+            let mut b = BBox::empty();
             terradl_geo::vector::coords::for_each_coord(&f.geometry, &mut |c| {
-                b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
+                b = b.union(&BBox::new(c.x, c.y, c.x, c.y));
             });
             let score = match f.properties.get("score") {
                 Some(AttrValue::Number(x)) => *x,
@@ -87,25 +90,10 @@ fn boxes(path: &Path) -> Vec<([f64; 4], f64)> {
         .collect()
 }
 
-/// The pixel box `pb` mapped to world coordinates (min x, min y, max x, max y).
-fn world_box(gt: &terradl_geo::GeoTransform, pb: &[f64; 4]) -> [f64; 4] {
-    let (x0, y0) = gt.pixel_to_world(pb[0], pb[1]);
-    let (x1, y1) = gt.pixel_to_world(pb[2], pb[3]);
-    [x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]
-}
-
-/// IoU of two (min x, min y, max x, max y) boxes.
-fn iou(a: &[f64; 4], b: &[f64; 4]) -> f64 {
-    let iw = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let ih = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let i = iw * ih;
-    i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i)
-}
-
 /// Best IoU, in world coordinates, of a known crown (pixel box) with any detection.
-fn best_world_iou(world: &[([f64; 4], f64)], gt: &terradl_geo::GeoTransform, crown_px: &[f64; 4]) -> f64 {
-    let a = world_box(gt, crown_px);
-    world.iter().map(|(b, _)| iou(&a, b)).fold(0.0, f64::max)
+fn best_world_iou(world: &[(WorldBox, f64)], gt: &GeoTransform, crown_px: &PixelBox) -> f64 {
+    let a = crown_px.to_world(gt);
+    world.iter().map(|(b, _)| a.iou(b)).fold(0.0, f64::max)
 }
 
 #[test]
@@ -130,30 +118,26 @@ fn geotiff_detections_are_in_world_coordinates() {
     detect(model, &tif, &out_tif, &[]);
     detect(model, &plain, &out_plain, &[]);
     detect(model, &png, &out_png, &[]);
-    let (w, wp, p) = (boxes(&out_tif), boxes(&out_plain), boxes(&out_png));
+    let (w, wp, p) = (boxes::<World>(&out_tif), boxes::<World>(&out_plain), boxes::<Pixel>(&out_png));
     assert!(!p.is_empty(), "no crowns found");
     // Same pixels: each world box is the transform of the pixel box, same scores.
     assert_eq!(wp.len(), p.len());
     for ((wb, ws), (pb, ps)) in wp.iter().zip(&p) {
-        let e = world_box(&gt, pb);
-        assert!((0..4).all(|k| (wb[k] - e[k]).abs() < 1e-6), "{wb:?} vs {e:?}");
+        let e = pb.to_world(&gt);
+        let corners = |b: &WorldBox| [b.xmin, b.ymin, b.xmax, b.ymax];
+        assert!(corners(wb).iter().zip(corners(&e)).all(|(a, b)| (a - b).abs() < 1e-6), "{wb:?} vs {e:?}");
         assert_eq!(ws, ps);
     }
     // World coordinates really are UTM metres inside the tile's 40 m x 40 m footprint.
     for (b, _) in &w {
-        assert!(b[0] >= 404_211.8 && b[2] <= 404_252.0 && b[1] >= 3_285_102.8 && b[3] <= 3_285_143.0, "{b:?}");
+        assert!(b.xmin >= 404_211.8 && b.xmax <= 404_252.0 && b.ymin >= 3_285_102.8 && b.ymax <= 3_285_143.0, "{b:?}");
     }
     // Every annotated crown, mapped to world coordinates through the tile's transform,
     // meets the detections best when the transform is taken as it is: moving it by one
     // metre (10 px, a fifth of a crown) in any direction lowers the mean best IoU. This
     // checks georeferencing against the annotation, whatever the short-trained model's
     // exact boxes are (measured: 0.53 in place, 0.39-0.48 moved).
-    let crowns: Vec<[f64; 4]> = terradl_data::detection::read_voc(&xml)
-        .unwrap()
-        .boxes
-        .iter()
-        .map(|b| [b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64])
-        .collect();
+    let crowns: Vec<PixelBox> = terradl_data::detection::read_voc(&xml).unwrap().boxes.iter().map(|b| b.bbox).collect();
     let mean_best = |dx: f64, dy: f64| {
         let mut g = gt;
         g.0[0] += dx;
@@ -186,12 +170,12 @@ fn crowns_on_tile_seams_are_reported_once() {
     let (whole, tiled) = (dir.join("whole.geojson"), dir.join("tiled.geojson"));
     detect(model, &png, &whole, &["--tile", "512"]);
     detect(model, &png, &tiled, &["--tile", "96", "--overlap", "64"]);
-    let (w, t) = (boxes(&whole), boxes(&tiled));
+    let (w, t) = (boxes::<Pixel>(&whole), boxes::<Pixel>(&tiled));
     let seams = [96.0, 192.0, 288.0, 384.0];
-    let straddles = |b: &[f64; 4]| seams.iter().any(|&s| (b[0] < s && b[2] > s) || (b[1] < s && b[3] > s));
+    let straddles = |b: &PixelBox| seams.iter().any(|&s| (b.xmin < s && b.xmax > s) || (b.ymin < s && b.ymax > s));
     let (mut checked, mut found) = (0, 0);
     for (b, _) in w.iter().filter(|(b, _)| straddles(b)) {
-        let copies = t.iter().filter(|(c, _)| iou(b, c) > 0.5).count();
+        let copies = t.iter().filter(|(c, _)| b.iou(c) > 0.5).count();
         assert!(copies <= 1, "crown {b:?} on a seam appears {copies} times");
         checked += 1;
         found += copies;
@@ -203,7 +187,7 @@ fn crowns_on_tile_seams_are_reported_once() {
     // No two tiled detections overlap enough to be duplicates.
     for (i, (a, _)) in t.iter().enumerate() {
         for (b, _) in &t[i + 1..] {
-            assert!(iou(a, b) <= 0.4 + 1e-9, "duplicates {a:?} {b:?}");
+            assert!(a.iou(b) <= 0.4 + 1e-9, "duplicates {a:?} {b:?}");
         }
     }
 }

@@ -50,7 +50,7 @@ fn loads_images_and_samples_consistent_chips() {
     let n_boxes: usize = chips.iter().map(|c| c.boxes.len()).sum();
     assert!(n_boxes > 50, "only {n_boxes} boxes in 50 chips");
     for c in &chips {
-        for b in &c.boxes {
+        for b in c.boxes.iter().map(|a| a.bbox) {
             assert!(b.xmin >= 0.0 && b.ymin >= 0.0 && b.xmax <= 128.0 && b.ymax <= 128.0, "{b:?}");
         }
     }

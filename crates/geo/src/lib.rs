@@ -1,5 +1,6 @@
 //! Geospatial foundations for terradl: rasters, georeferencing, GeoTIFF I/O,
-//! vector labels, rasterisation and tiling.
+//! vector labels, rasterisation, tiling, and the pixel / world boxes
+//! ([`BBox`], [`Scored`]) every detection result is expressed in.
 //!
 //! ```
 //! use terradl_geo::GeoTransform;
@@ -8,6 +9,7 @@
 //! assert_eq!((x, y), (500_010.0, 4_199_980.0));
 //! ```
 
+mod boxes;
 pub mod crs;
 pub mod error;
 pub mod geotiff;
@@ -17,6 +19,7 @@ pub mod tile_grid;
 pub mod transform;
 pub mod vector;
 
+pub use boxes::{BBox, Pixel, PixelBox, Scored, World, WorldBox};
 pub use crs::Crs;
 pub use error::{GeoError, Result};
 pub use raster::{BandStats, DType, Raster, Window};

@@ -5,11 +5,10 @@
 //! of them. See [`classifier`] for how MC dropout works with burn 0.22.
 
 pub mod classifier;
-pub mod detection_decode;
-pub mod detection_io;
+mod config_weights;
+pub mod detection;
 pub mod detector_conv;
 pub mod temporal_conv;
-pub mod detector;
 pub mod error;
 pub mod fused;
 pub mod ltae;

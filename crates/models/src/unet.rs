@@ -8,7 +8,7 @@
 //! a plain double conv. Inputs are raw 0–255 values normalised with the
 //! config's mean/std; sides must be multiples of `2^(depth-1)`. Any input size
 //! works, which is what a scale-sequence schedule (small patches first, larger
-//! later; see `terradl_train::detection_segmentation`) needs.
+//! later; see `terradl_train::plant_segmenter`) needs.
 //!
 //! Every convolution is a [`MatmulConv`] (shifted slices + GEMM) rather than
 //! burn's `Conv2d`, whose CPU backward pass is ~90x slower than its forward
@@ -200,12 +200,12 @@ pub const UNET_WEIGHTS_FILE: &str = "unet.bpk";
 
 /// Write a U-Net's configuration (incl. normalisation) and weights into `dir` (created if needed).
 pub fn save_unet(model: &UNet, config: &UNetConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-    crate::detection_io::save_config_and_weights(model, config, dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE))
+    crate::config_weights::save_config_and_weights(model, config, dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE))
 }
 
 /// Load a U-Net saved by [`save_unet`] onto `device`.
 pub fn load_unet(dir: impl AsRef<Path>, device: &Device) -> Result<(UNet, UNetConfig), ModelError> {
-    crate::detection_io::load_config_and_weights(dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE), |c: &UNetConfig| c.init(device))
+    crate::config_weights::load_config_and_weights(dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE), |c: &UNetConfig| c.init(device))
 }
 
 #[cfg(test)]

@@ -6,9 +6,8 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::tile_grid::TileGrid;
-use terradl_geo::{GeoTransform, Raster, Window};
-use terradl_models::detection_decode::{DecodeConfig, ScoredBox, decode_detections};
-use terradl_models::detector::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE};
+use terradl_geo::{GeoTransform, PixelBox, Raster, Scored, Window};
+use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DecodeConfig, decode_detections};
 
 use crate::nms::scene_nms;
 
@@ -56,18 +55,6 @@ impl WindowSource for GeoTiffReader {
     }
 }
 
-/// One detected object.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Detection {
-    /// (xmin, ymin, xmax, ymax) in scene pixel coordinates (x right, y down).
-    pub bbox_px: [f64; 4],
-    /// (min x, min y, max x, max y) in the raster's CRS (pixel coordinates when the
-    /// raster has no georeferencing: identity transform).
-    pub bbox_world: [f64; 4],
-    pub score: f32,
-    pub class: usize,
-}
-
 /// Settings of [`detect_scene`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectConfig {
@@ -79,7 +66,7 @@ pub struct DetectConfig {
     /// Per-tile decoding (peak threshold, top-k, per-tile NMS).
     pub decode: DecodeConfig,
     /// IoU of the scene-wide NMS.
-    pub scene_nms_iou: f32,
+    pub scene_nms_iou: f64,
 }
 
 impl Default for DetectConfig {
@@ -132,7 +119,7 @@ pub(crate) fn tile_input(tile: &Raster, mean: [f32; 3], ph: usize, pw: usize) ->
 
 /// Run the detector on one RGB raster (any size; padded to a multiple of 16 with
 /// the model's mean), returning boxes in the raster's pixel coordinates.
-pub fn detect_tile(model: &CenterNetDetector, tile: &Raster, decode: &DecodeConfig, device: &Device) -> Vec<ScoredBox> {
+pub fn detect_tile(model: &CenterNetDetector, tile: &Raster, decode: &DecodeConfig, device: &Device) -> Vec<Scored<PixelBox>> {
     let (h, w) = (tile.rows, tile.cols);
     let (ph, pw) = (round_up(h.max(1), DETECTOR_INPUT_MULTIPLE), round_up(w.max(1), DETECTOR_INPUT_MULTIPLE));
     let data = tile_input(tile, model.input_mean(), ph, pw);
@@ -146,13 +133,15 @@ pub fn detect_tile(model: &CenterNetDetector, tile: &Raster, decode: &DecodeConf
 /// Tiles of `tile_size` (cores partition the scene) are read with `overlap`
 /// pixels of context; boxes whose centre falls in a tile's core are kept,
 /// shifted to scene pixels, and a scene-wide NMS removes duplicates across
-/// seams. Only one tile is in memory at a time.
+/// seams. Only one tile is in memory at a time. The boxes are in scene pixels
+/// (clipped to the scene), with score and class; [`PixelBox::to_world`] maps
+/// them into the raster's CRS.
 pub fn detect_scene(
     model: &CenterNetDetector,
     source: &impl WindowSource,
     cfg: &DetectConfig,
     device: &Device,
-) -> Result<Vec<Detection>, DetectError> {
+) -> Result<Vec<Scored<PixelBox>>, DetectError> {
     detect_scene_with_progress(model, source, cfg, device, &mut |_, _| {})
 }
 
@@ -163,7 +152,7 @@ pub fn detect_scene_with_progress(
     cfg: &DetectConfig,
     device: &Device,
     on_tile: &mut dyn FnMut(usize, usize),
-) -> Result<Vec<Detection>, DetectError> {
+) -> Result<Vec<Scored<PixelBox>>, DetectError> {
     let (cols, rows, bands) = source.shape();
     if cols == 0 || rows == 0 {
         return Err(DetectError::Invalid("empty raster".into()));
@@ -179,20 +168,16 @@ pub fn detect_scene_with_progress(
     for tile in grid.tiles() {
         let raster = source.read(tile.outer)?;
         let core = tile.core;
-        let (ox, oy) = (tile.outer.col as f32, tile.outer.row as f32);
-        for b in detect_tile(model, &raster, &cfg.decode, device) {
+        let (ox, oy) = (tile.outer.col as f64, tile.outer.row as f64);
+        for mut b in detect_tile(model, &raster, &cfg.decode, device) {
             // Clipped to the scene before the NMS, so the reported (clipped) boxes are
             // the ones whose overlap the NMS bounded.
-            let mut b = b.shifted(ox, oy);
-            b.xmin = b.xmin.clamp(0.0, cols as f32);
-            b.ymin = b.ymin.clamp(0.0, rows as f32);
-            b.xmax = b.xmax.clamp(0.0, cols as f32);
-            b.ymax = b.ymax.clamp(0.0, rows as f32);
-            let (cx, cy) = ((b.xmin + b.xmax) * 0.5, (b.ymin + b.ymax) * 0.5);
-            let in_core = cx >= core.col as f32
-                && cx < (core.col + core.cols) as f32
-                && cy >= core.row as f32
-                && cy < (core.row + core.rows) as f32;
+            b.bbox = clamp_to_scene(b.bbox.translated(ox, oy), cols as f64, rows as f64);
+            let (cx, cy) = b.bbox.center();
+            let in_core = cx >= core.col as f64
+                && cx < (core.col + core.cols) as f64
+                && cy >= core.row as f64
+                && cy < (core.row + core.rows) as f64;
             if in_core {
                 boxes.push(b);
             }
@@ -200,48 +185,24 @@ pub fn detect_scene_with_progress(
         tracing::debug!(tile = tile.index, of = grid.len(), found = boxes.len(), "detected tile");
         on_tile(tile.index + 1, grid.len());
     }
-    let kept = scene_nms(boxes, cfg.scene_nms_iou, 128.0);
-    let gt = source.geo_transform();
-    Ok(kept.into_iter().map(|b| to_detection(&b, &gt, cols as f64, rows as f64)).collect())
+    Ok(scene_nms(boxes, cfg.scene_nms_iou, 128.0))
 }
 
-/// Convert a pixel box (clipped to the scene) into a [`Detection`].
-fn to_detection(b: &ScoredBox, gt: &GeoTransform, cols: f64, rows: f64) -> Detection {
-    let px = [
-        (b.xmin as f64).clamp(0.0, cols),
-        (b.ymin as f64).clamp(0.0, rows),
-        (b.xmax as f64).clamp(0.0, cols),
-        (b.ymax as f64).clamp(0.0, rows),
-    ];
-    let corners = [(px[0], px[1]), (px[2], px[1]), (px[0], px[3]), (px[2], px[3])].map(|(c, r)| gt.pixel_to_world(c, r));
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for (x, y) in corners {
-        x0 = x0.min(x);
-        y0 = y0.min(y);
-        x1 = x1.max(x);
-        y1 = y1.max(y);
-    }
-    Detection { bbox_px: px, bbox_world: [x0, y0, x1, y1], score: b.score, class: b.class }
+/// Every corner of `b` moved into the scene `[0, cols] x [0, rows]`.
+fn clamp_to_scene(b: PixelBox, cols: f64, rows: f64) -> PixelBox {
+    PixelBox::new(b.xmin.clamp(0.0, cols), b.ymin.clamp(0.0, rows), b.xmax.clamp(0.0, cols), b.ymax.clamp(0.0, rows))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use terradl_geo::DType;
-    use terradl_models::detector::DetectorConfig;
+    use terradl_models::detection::DetectorConfig;
 
     #[test]
-    fn world_boxes_follow_the_transform() {
-        let gt = GeoTransform::north_up(500_000.0, 4_000_000.0, 0.1, 0.1);
-        let b = ScoredBox { xmin: 10.0, ymin: 20.0, xmax: 30.0, ymax: 50.0, score: 0.9, class: 0 };
-        let d = to_detection(&b, &gt, 400.0, 400.0);
-        let expect = [500_001.0, 3_999_995.0, 500_003.0, 3_999_998.0];
-        for (a, e) in d.bbox_world.iter().zip(expect) {
-            assert!((a - e).abs() < 1e-6, "{:?}", d.bbox_world);
-        }
-        let clipped = to_detection(&ScoredBox { xmin: -5.0, ..b }, &GeoTransform::default(), 400.0, 400.0);
-        assert_eq!(clipped.bbox_px[0], 0.0);
-        assert_eq!(clipped.bbox_world, clipped.bbox_px);
+    fn boxes_are_clamped_into_the_scene() {
+        let b = clamp_to_scene(PixelBox::new(-5.0, 20.0, 30.0, 450.0), 400.0, 400.0);
+        assert_eq!(b, PixelBox::new(0.0, 20.0, 30.0, 400.0));
     }
 
     #[test]
@@ -251,7 +212,7 @@ mod tests {
         let scene = Raster::new(3, 70, 45, DType::U8);
         let cfg = DetectConfig { tile_size: 32, overlap: 8, ..Default::default() };
         let dets = detect_scene(&model, &scene, &cfg, &device).unwrap();
-        assert!(dets.iter().all(|d| d.bbox_px[2] <= 45.0 && d.bbox_px[3] <= 70.0));
+        assert!(dets.iter().all(|d| d.bbox.xmax <= 45.0 && d.bbox.ymax <= 70.0));
         assert!(detect_scene(&model, &Raster::new(1, 8, 8, DType::U8), &cfg, &device).is_err());
         let tiny = DetectConfig { tile_size: 4, ..cfg };
         assert!(detect_scene(&model, &scene, &tiny, &device).is_err());

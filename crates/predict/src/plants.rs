@@ -9,7 +9,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use terradl_geo::tile_grid::TileGrid;
-use terradl_geo::Raster;
+use terradl_geo::{PixelBox, Raster};
 use terradl_models::unet::UNet;
 use terradl_segment::{InstanceConfig, separate_instances};
 
@@ -51,8 +51,8 @@ pub struct Plant {
     pub area_map: f64,
     /// Mean plant probability over the instance's pixels.
     pub score: f32,
-    /// (xmin, ymin, xmax, ymax) in scene pixels, clipped to the scene.
-    pub bbox_px: [f64; 4],
+    /// Bounding box in scene pixels (after `grow`), clipped to the scene.
+    pub bbox: PixelBox,
     /// Closed outline ring in scene pixels.
     pub polygon_px: Vec<(f64, f64)>,
 }
@@ -175,10 +175,9 @@ pub fn segment_plants_with(
             }
             let grow = |x: f64, y: f64| (cx + (x + ox - cx) * cfg.grow, cy + (y + oy - cy) * cfg.grow);
             let polygon_px: Vec<(f64, f64)> = i.polygon.iter().map(|&(x, y)| grow(x, y)).collect();
-            let b = i.bbox;
-            let (x0, y0) = grow(b.col_min as f64, b.row_min as f64);
-            let (x1, y1) = grow((b.col_max + 1) as f64, (b.row_max + 1) as f64);
-            let bbox_px = [x0.max(0.0), y0.max(0.0), x1.min(cols as f64), y1.min(rows as f64)];
+            let (x0, y0) = grow(i.bbox.xmin, i.bbox.ymin);
+            let (x1, y1) = grow(i.bbox.xmax, i.bbox.ymax);
+            let bbox = PixelBox::new(x0.max(0.0), y0.max(0.0), x1.min(cols as f64), y1.min(rows as f64));
             let area_px = i.area as f64 * cfg.grow * cfg.grow;
             let (s, n) = sums[i.id as usize];
             plants.push(Plant {
@@ -187,7 +186,7 @@ pub fn segment_plants_with(
                 area_px,
                 area_map: area_px * pixel_area,
                 score: (s / n.max(1) as f64) as f32,
-                bbox_px,
+                bbox,
                 polygon_px,
             });
         }
@@ -249,18 +248,18 @@ mod tests {
         let mut tiles = 0;
         let plants = segment_plants_with(&mut band0, &scene, &cfg, &mut |d, _| tiles = d).unwrap();
         assert_eq!(tiles, 6);
-        assert_eq!(plants.len(), 3, "{:?}", plants.iter().map(|p| p.bbox_px).collect::<Vec<_>>());
+        assert_eq!(plants.len(), 3, "{:?}", plants.iter().map(|p| p.bbox).collect::<Vec<_>>());
         let whole = PlantSegmentConfig { tile_size: 96, overlap: 0, ..cfg };
         let single = segment_plants_with(&mut band0, &scene, &whole, &mut |_, _| {}).unwrap();
         assert_eq!(single.len(), 3);
-        let mut a: Vec<[f64; 4]> = plants.iter().map(|p| p.bbox_px).collect();
-        let mut b: Vec<[f64; 4]> = single.iter().map(|p| p.bbox_px).collect();
-        a.sort_by(|x, y| x[0].total_cmp(&y[0]));
-        b.sort_by(|x, y| x[0].total_cmp(&y[0]));
+        let mut a: Vec<PixelBox> = plants.iter().map(|p| p.bbox).collect();
+        let mut b: Vec<PixelBox> = single.iter().map(|p| p.bbox).collect();
+        a.sort_by(|x, y| x.xmin.total_cmp(&y.xmin));
+        b.sort_by(|x, y| x.xmin.total_cmp(&y.xmin));
         assert_eq!(a, b, "tiling changed the plants");
         // the lone disc: box around (75, 20) +- 8, area ~ pi 8^2 px = 2.01 m^2 at 0.1 m pixels
-        let lone = plants.iter().find(|p| p.bbox_px[0] > 60.0).unwrap();
-        assert_eq!(lone.bbox_px, [67.0, 12.0, 84.0, 29.0]);
+        let lone = plants.iter().find(|p| p.bbox.xmin > 60.0).unwrap();
+        assert_eq!(lone.bbox, PixelBox::new(67.0, 12.0, 84.0, 29.0));
         assert!((lone.area_map - lone.pixels as f64 * 0.01).abs() < 1e-9);
         assert!((lone.area_px - std::f64::consts::PI * 64.0).abs() < 12.0, "{}", lone.area_px);
         assert!((lone.score - 1.0).abs() < 1e-6);
@@ -269,8 +268,8 @@ mod tests {
         assert_eq!(ids, vec![1, 2, 3]);
         // grow scales box and area about the centroid
         let grown = segment_plants_with(&mut band0, &scene, &PlantSegmentConfig { grow: 1.25, ..whole }, &mut |_, _| {}).unwrap();
-        let g = grown.iter().find(|p| p.bbox_px[0] > 55.0).unwrap();
-        assert!(((g.bbox_px[2] - g.bbox_px[0]) - 1.25 * 17.0).abs() < 1e-9);
+        let g = grown.iter().find(|p| p.bbox.xmin > 55.0).unwrap();
+        assert!((g.bbox.width() - 1.25 * 17.0).abs() < 1e-9);
         assert!((g.area_px - lone.area_px * 1.5625).abs() < 1e-9);
     }
 }

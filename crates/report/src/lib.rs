@@ -31,7 +31,7 @@ pub use error::{ReportError, Result};
 pub use html::{Figure, FigureImage, REPORT_FILE, ReportData, RunMetadata, render_html, write_html_report};
 pub use png_io::{decode_png, is_png, write_atomic};
 pub use quicklook::{
-    BoxStyle, ContinuousStyle, DetectionBox, Quicklook, QuicklookOptions, Stretch, class_map, continuous_map,
+    BoxStyle, ContinuousStyle, Quicklook, QuicklookOptions, Stretch, class_map, continuous_map,
     rgb_composite,
 };
 pub use run_dir::{LoadOptions, RasterReader, load_run_dir, load_run_dir_with, write_run_report};

@@ -2,9 +2,9 @@
 
 mod common;
 
-use terradl_geo::{DType, Raster};
+use terradl_geo::{DType, PixelBox, Raster, Scored};
 use terradl_report::{
-    BoxStyle, ContinuousStyle, DetectionBox, QuicklookOptions, Rgba, Stretch, class_map, continuous_map, decode_png, rgb_composite,
+    BoxStyle, ContinuousStyle, QuicklookOptions, Rgba, Stretch, class_map, continuous_map, decode_png, rgb_composite,
 };
 
 #[test]
@@ -61,18 +61,11 @@ fn large_rasters_are_downsampled_to_max_dim() {
 fn rgb_with_crown_boxes() {
     let rasters = common::rasters();
     let mut q = rgb_composite(&rasters["image.tif"], [0, 1, 2], Stretch::default(), &QuicklookOptions::titled("Crowns")).unwrap();
-    let boxes: Vec<DetectionBox> = (0..5)
-        .map(|i| DetectionBox {
-            min_col: 20.0 + 50.0 * i as f64,
-            min_row: 100.0,
-            max_col: 45.0 + 50.0 * i as f64,
-            max_row: 130.0,
-            score: Some(0.5 + 0.1 * i as f32),
-            label: None,
-        })
+    let boxes: Vec<Scored<PixelBox>> = (0..5)
+        .map(|i| Scored::new(PixelBox::new(20.0 + 50.0 * i as f64, 100.0, 45.0 + 50.0 * i as f64, 130.0), 0.5 + 0.1 * i as f64))
         .collect();
     let style = BoxStyle { color: Rgba::rgb(255, 0, 255), thickness: 2, show_labels: true };
-    assert_eq!(q.draw_boxes(&boxes, &style), 5);
+    assert_eq!(q.draw_boxes(&boxes, &[], &style), 5);
     let png = decode_png(&q.to_png().unwrap()).unwrap();
     assert_eq!(png.get(q.map.x + 20, q.map.y + 115), Some(Rgba::rgb(255, 0, 255)));
     assert_ne!(png.get(q.map.x + 32, q.map.y + 115), Some(Rgba::rgb(255, 0, 255)));

@@ -126,7 +126,6 @@ pub fn felzenszwalb(image: &ImageView, config: &FelzenszwalbConfig) -> Result<Se
     Ok(seg)
 }
 
-#[cfg(feature = "raster")]
 /// [`felzenszwalb`] on a geo [`terradl_geo::Raster`] (all bands, nodata honoured).
 pub fn felzenszwalb_raster(raster: &terradl_geo::Raster, config: &FelzenszwalbConfig) -> Result<Segmentation> {
     felzenszwalb(&ImageView::from_raster(raster)?, config)

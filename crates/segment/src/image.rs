@@ -36,8 +36,7 @@ impl<'a> ImageView<'a> {
     }
 
     /// View a geo [`terradl_geo::Raster`], honouring its nodata value.
-    #[cfg(feature = "raster")]
-    pub fn from_raster(raster: &'a terradl_geo::Raster) -> Result<Self> {
+        pub fn from_raster(raster: &'a terradl_geo::Raster) -> Result<Self> {
         Ok(Self::new(&raster.data, raster.bands, raster.rows, raster.cols)?.with_nodata(raster.nodata))
     }
 

@@ -8,9 +8,10 @@ use crate::error::{check_shape, Result, SegmentError};
 use crate::markers::{maxima_markers, MarkerConfig};
 use crate::mask::ObjectMask;
 use crate::segmentation::connected_components;
-use crate::stats::{BBox, ShapeAccumulator};
+use crate::stats::ShapeAccumulator;
 use crate::watershed::watershed;
 use serde::{Deserialize, Serialize};
+use terradl_geo::PixelBox;
 
 /// Parameters of [`separate_instances`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -39,7 +40,8 @@ pub struct Instance {
     pub id: u32,
     /// Pixels.
     pub area: usize,
-    pub bbox: BBox,
+    /// Bounding box of the instance's pixels (pixel edges).
+    pub bbox: PixelBox,
     /// Mean `(row, col)` of the pixel centres.
     pub centroid: (f64, f64),
     /// Closed outline ring in pixel coordinates `(x, y) = (col + 0.5, row + 0.5)`,
@@ -183,7 +185,7 @@ mod tests {
         let i = &inst.instances[0];
         assert_eq!(i.polygon.first(), i.polygon.last());
         let (xs, ys): (Vec<f64>, Vec<f64>) = i.polygon.iter().copied().unzip();
-        assert!(xs.iter().all(|&x| x >= i.bbox.col_min as f64 && x <= i.bbox.col_max as f64 + 1.0));
-        assert!(ys.iter().all(|&y| y >= i.bbox.row_min as f64 && y <= i.bbox.row_max as f64 + 1.0));
+        assert!(xs.iter().all(|&x| x >= i.bbox.xmin && x <= i.bbox.xmax));
+        assert!(ys.iter().all(|&y| y >= i.bbox.ymin && y <= i.bbox.ymax));
     }
 }

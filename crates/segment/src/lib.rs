@@ -34,7 +34,6 @@ pub use adjacency::{adjacency, ObjectAdjacency};
 pub use dsu::DisjointSet;
 pub use error::{Result, SegmentError};
 pub use felzenszwalb::{felzenszwalb, FelzenszwalbConfig};
-#[cfg(feature = "raster")]
 pub use felzenszwalb::felzenszwalb_raster;
 pub use image::ImageView;
 pub use instances::{separate_instances, Instance, InstanceConfig, Instances};
@@ -45,6 +44,5 @@ pub use patches::{place_patches, PatchPlacementConfig, PatchSite};
 pub use segmentation::{connected_components, Segmentation};
 pub use skeleton::Skeleton;
 pub use slic::{slic, SlicConfig, SlicGrid};
-#[cfg(feature = "raster")]
 pub use slic::slic_raster;
-pub use stats::{object_stats, BBox, ObjectStats};
+pub use stats::{object_stats, ObjectStats};

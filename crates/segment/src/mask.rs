@@ -1,6 +1,6 @@
 //! A binary mask of one object, cropped to its bounding box.
 
-use crate::stats::BBox;
+use terradl_geo::PixelBox;
 
 /// The pixels of one object inside its bounding box, in image coordinates.
 ///
@@ -31,25 +31,22 @@ impl ObjectMask {
     /// The mask of the pixels labelled `id` in a row-major label map, or
     /// `None` when no pixel carries `id`.
     pub fn from_labels(labels: &[u32], rows: usize, cols: usize, id: u32) -> Option<Self> {
-        let mut bbox: Option<BBox> = None;
+        let mut bbox: Option<PixelBox> = None;
         for (p, _) in labels.iter().enumerate().filter(|&(_, &l)| l == id) {
-            let (r, c) = (p / cols, p % cols);
-            let b = bbox.get_or_insert(BBox { row_min: r, col_min: c, row_max: r, col_max: c });
-            b.row_min = b.row_min.min(r);
-            b.col_min = b.col_min.min(c);
-            b.row_max = b.row_max.max(r);
-            b.col_max = b.col_max.max(c);
+            let pixel = PixelBox::of_pixel(p / cols, p % cols);
+            bbox = Some(bbox.map_or(pixel, |b| b.union(&pixel)));
         }
         debug_assert!(labels.len() == rows * cols);
         bbox.map(|b| Self::from_labels_in(labels, cols, id, b))
     }
 
     /// The mask of the pixels labelled `id` inside a known bounding box
-    /// (for example [`crate::ObjectStats::bbox`]).
-    pub fn from_labels_in(labels: &[u32], cols: usize, id: u32, bbox: BBox) -> Self {
-        let (h, w) = (bbox.height(), bbox.width());
-        let mask = (0..h * w).map(|i| labels[(bbox.row_min + i / w) * cols + bbox.col_min + i % w] == id).collect();
-        ObjectMask { row0: bbox.row_min, col0: bbox.col_min, rows: h, cols: w, mask }
+    /// (for example [`crate::ObjectStats::bbox`]; the pixels it overlaps).
+    pub fn from_labels_in(labels: &[u32], cols: usize, id: u32, bbox: PixelBox) -> Self {
+        let (row_range, col_range) = (bbox.row_range(), bbox.col_range());
+        let (row0, col0, h, w) = (row_range.start, col_range.start, row_range.len(), col_range.len());
+        let mask = (0..h * w).map(|i| labels[(row0 + i / w) * cols + col0 + i % w] == id).collect();
+        ObjectMask { row0, col0, rows: h, cols: w, mask }
     }
 
     /// Whether image pixel `(row, col)` belongs to the object.

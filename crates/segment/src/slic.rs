@@ -162,7 +162,6 @@ pub fn slic(image: &ImageView, config: &SlicConfig) -> Result<Segmentation> {
     Ok(seg)
 }
 
-#[cfg(feature = "raster")]
 /// [`slic`] on a geo [`terradl_geo::Raster`] (all bands, nodata honoured).
 pub fn slic_raster(raster: &terradl_geo::Raster, config: &SlicConfig) -> Result<Segmentation> {
     slic(&ImageView::from_raster(raster)?, config)

@@ -6,30 +6,7 @@ use crate::image::ImageView;
 use crate::merge::object_means;
 use crate::segmentation::Segmentation;
 use serde::{Deserialize, Serialize};
-
-/// Inclusive pixel bounding box.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BBox {
-    pub row_min: usize,
-    pub col_min: usize,
-    pub row_max: usize,
-    pub col_max: usize,
-}
-
-impl BBox {
-    /// Rows covered.
-    pub fn height(&self) -> usize {
-        self.row_max - self.row_min + 1
-    }
-    /// Columns covered.
-    pub fn width(&self) -> usize {
-        self.col_max - self.col_min + 1
-    }
-    /// Whether `(row, col)` lies inside.
-    pub fn contains(&self, row: usize, col: usize) -> bool {
-        (self.row_min..=self.row_max).contains(&row) && (self.col_min..=self.col_max).contains(&col)
-    }
-}
+use terradl_geo::PixelBox;
 
 /// Statistics of one object of a [`Segmentation`].
 ///
@@ -44,7 +21,8 @@ pub struct ObjectStats {
     pub area: usize,
     /// Mean `(row, col)` of pixel centres (pixel `(r, c)` has centre `(r, c)`).
     pub centroid: (f64, f64),
-    pub bbox: BBox,
+    /// Bounding box of the object's pixels (pixel edges: pixel `(r, c)` spans `[c, c + 1) x [r, r + 1)`).
+    pub bbox: PixelBox,
     /// Mean of every band over valid pixels (NaN where none; empty without an image).
     pub mean: Vec<f32>,
     /// Central second moments (variances / covariance per pixel, unit-square corrected).
@@ -73,7 +51,7 @@ pub(crate) struct ShapeAccumulator {
     sum_rr: f64,
     sum_cc: f64,
     sum_rc: f64,
-    pub bbox: BBox,
+    pub bbox: PixelBox,
 }
 
 impl Default for ShapeAccumulator {
@@ -85,7 +63,7 @@ impl Default for ShapeAccumulator {
             sum_rr: 0.0,
             sum_cc: 0.0,
             sum_rc: 0.0,
-            bbox: BBox { row_min: usize::MAX, col_min: usize::MAX, row_max: 0, col_max: 0 },
+            bbox: PixelBox::empty(),
         }
     }
 }
@@ -111,11 +89,7 @@ impl ShapeAccumulator {
         self.sum_rr += rf * rf;
         self.sum_cc += cf * cf;
         self.sum_rc += rf * cf;
-        let b = &mut self.bbox;
-        b.row_min = b.row_min.min(r);
-        b.col_min = b.col_min.min(c);
-        b.row_max = b.row_max.max(r);
-        b.col_max = b.col_max.max(c);
+        self.bbox = self.bbox.union(&PixelBox::of_pixel(r, c));
     }
 
     pub fn shape(&self) -> Shape {
@@ -243,7 +217,7 @@ mod tests {
         let s = stats_of(&px, 8, 14);
         assert_eq!(s.area, 20);
         assert_eq!(s.centroid, (3.5, 6.5));
-        assert_eq!(s.bbox, BBox { row_min: 3, col_min: 2, row_max: 4, col_max: 11 });
+        assert_eq!(s.bbox, PixelBox::new(2.0, 3.0, 12.0, 5.0));
         assert!(s.orientation.abs() < 1e-12);
         assert!((s.elongation - 5.0).abs() < 1e-9);
         // Variance of a unit-square-corrected run of 10 pixels: 100 / 12.

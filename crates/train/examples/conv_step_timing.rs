@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
-use terradl_models::detector::DetectorConfig;
+use terradl_models::detection::DetectorConfig;
 use terradl_models::detector_conv::MatmulConv;
 use terradl_models::{LstmClassifierConfig, PatchCnnConfig, TempCnnConfig};
 

@@ -10,7 +10,7 @@ use burn::nn::{BatchNormConfig, PaddingConfig2d};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Distribution, Tensor};
-use terradl_models::detector::DetectorConfig;
+use terradl_models::detection::DetectorConfig;
 
 fn time(name: &str, f: impl Fn()) {
     f();

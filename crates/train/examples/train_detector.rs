@@ -12,12 +12,10 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use terradl_assess::detection::{BBox, DetectionImage as EvalImage, ScoredBox as EvalBox, evaluate};
+use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
 use terradl_samples::sample_path;
-use terradl_models::detection_decode::DecodeConfig;
-use terradl_models::detection_io::save_detector;
-use terradl_models::detector::{CenterNetDetector, DetectorConfig};
+use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
 use terradl_predict::detect::{DetectConfig, detect_scene};
 use terradl_train::detection::{DetectorTrainingConfig, train_detector};
 
@@ -34,13 +32,9 @@ fn load(file: &str) -> Result<DetectionImage, Box<dyn std::error::Error>> {
 }
 
 fn eval_image(model: &CenterNetDetector, img: &DetectionImage, cfg: &DetectConfig, device: &Device) -> EvalImage {
-    let dets = detect_scene(model, &img.raster, cfg, device).unwrap_or_default();
     EvalImage {
-        predictions: dets
-            .iter()
-            .map(|d| EvalBox::new(BBox::new(d.bbox_px[0], d.bbox_px[1], d.bbox_px[2], d.bbox_px[3]), d.score as f64))
-            .collect(),
-        truths: img.boxes.iter().map(|b| BBox::new(b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64)).collect(),
+        predictions: detect_scene(model, &img.raster, cfg, device).unwrap_or_default(),
+        truths: img.boxes.iter().map(|b| b.bbox).collect(),
     }
 }
 

@@ -11,6 +11,8 @@
 //!   permutation importance.
 //! - [`lulc`]: patch CNN, object-based CNN (OCNN) and Joint Deep Learning (JDL / SS-JDL) for
 //!   land cover and land use.
+//! - [`detection`]: the CenterNet crown detector's targets, loss and training loop;
+//!   [`plant_segmenter`]: the U-Net plant segmenter trained from box labels.
 //! - [`search`]: random search and successive halving over learning rate, batch size,
 //!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
@@ -19,9 +21,6 @@ pub mod checkpoint;
 pub mod config;
 pub mod dataset;
 pub mod detection;
-pub mod detection_loss;
-pub mod detection_segmentation;
-pub mod detection_target;
 pub mod ensemble;
 pub mod error;
 pub mod fit;
@@ -33,6 +32,7 @@ pub mod lulc;
 pub mod normalization;
 pub mod optimizer;
 pub mod pixel;
+pub mod plant_segmenter;
 pub mod pool;
 pub mod search;
 pub mod temporal;

@@ -7,15 +7,14 @@
 //! One test, so a single training run uses the machine (burn's seed is global).
 
 use burn::tensor::Device;
-use terradl_assess::detection::{BBox, DetectionImage as EvalImage, DetectionMetrics, ScoredBox as EvalBox, evaluate};
+use terradl_assess::detection::{DetectionImage as EvalImage, DetectionMetrics, evaluate};
 use terradl_data::detection::{DetectionImage, extract_chip};
 use terradl_samples::sample_path;
-use terradl_models::detection_decode::DecodeConfig;
-use terradl_models::detector::{CenterNetDetector, DetectorConfig};
+use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig};
 use terradl_predict::detect::{DetectConfig, detect_scene};
-use terradl_train::detection::{DetectorTrainingConfig, channel_stats, chips_to_tensor, train_detector};
-use terradl_train::detection_loss::{DetectionLossWeights, detection_loss};
-use terradl_train::detection_target::encode_targets;
+use terradl_train::detection::{
+    DetectionLossWeights, DetectorTrainingConfig, channel_stats, chips_to_tensor, detection_loss, encode_targets, train_detector,
+};
 
 /// Optimizer steps of the test run (a step budget, not seconds, so the result does
 /// not depend on machine load).
@@ -36,13 +35,7 @@ fn load(file: &str) -> Option<DetectionImage> {
 fn held_out_metrics(model: &CenterNetDetector, img: &DetectionImage, device: &Device) -> [DetectionMetrics; 2] {
     let cfg = DetectConfig { decode: DecodeConfig { score_threshold: 0.1, ..Default::default() }, ..Default::default() };
     let dets = detect_scene(model, &img.raster, &cfg, device).unwrap();
-    let eval = EvalImage {
-        predictions: dets
-            .iter()
-            .map(|d| EvalBox::new(BBox::new(d.bbox_px[0], d.bbox_px[1], d.bbox_px[2], d.bbox_px[3]), d.score as f64))
-            .collect(),
-        truths: img.boxes.iter().map(|b| BBox::new(b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64)).collect(),
-    };
+    let eval = EvalImage { predictions: dets, truths: img.boxes.iter().map(|b| b.bbox).collect() };
     [evaluate(std::slice::from_ref(&eval), 0.4), evaluate(&[eval], 0.5)]
 }
 

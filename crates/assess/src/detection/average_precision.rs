@@ -11,12 +11,13 @@ use super::matching::{DetectionImage, match_greedy};
 /// `None` when there is no ground truth.
 ///
 /// ```
-/// use terradl_assess::detection::{average_precision, BBox, DetectionImage, ScoredBox};
-/// let gt = BBox::new(0.0, 0.0, 1.0, 1.0);
-/// let img = DetectionImage { predictions: vec![ScoredBox::new(gt, 0.9)], truths: vec![gt] };
+/// use terradl_assess::detection::{average_precision, DetectionImage};
+/// use terradl_geo::{PixelBox, Scored};
+/// let gt = PixelBox::new(0.0, 0.0, 1.0, 1.0);
+/// let img = DetectionImage { predictions: vec![Scored::new(gt, 0.9)], truths: vec![gt] };
 /// assert_eq!(average_precision(&[img], 0.5), Some(1.0));
 /// ```
-pub fn average_precision(images: &[DetectionImage], iou_threshold: f64) -> Option<f64> {
+pub fn average_precision<S>(images: &[DetectionImage<S>], iou_threshold: f64) -> Option<f64> {
     let n_truth: usize = images.iter().map(|i| i.truths.len()).sum();
     if n_truth == 0 {
         return None;
@@ -45,7 +46,7 @@ pub fn average_precision(images: &[DetectionImage], iou_threshold: f64) -> Optio
 /// Mean of [`average_precision`] over several IoU thresholds (e.g.
 /// `0.5, 0.55, ..., 0.95` for a COCO-like summary, or `[0.4, 0.5]`).
 /// `None` when there is no ground truth or no threshold.
-pub fn mean_average_precision(images: &[DetectionImage], iou_thresholds: &[f64]) -> Option<f64> {
+pub fn mean_average_precision<S>(images: &[DetectionImage<S>], iou_thresholds: &[f64]) -> Option<f64> {
     let aps: Option<Vec<f64>> = iou_thresholds.iter().map(|&t| average_precision(images, t)).collect();
     let aps = aps?;
     (!aps.is_empty()).then(|| aps.iter().sum::<f64>() / aps.len() as f64)
@@ -54,10 +55,10 @@ pub fn mean_average_precision(images: &[DetectionImage], iou_thresholds: &[f64])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detection::{BBox, ScoredBox};
+    use terradl_geo::{Pixel, PixelBox, Scored};
 
-    fn unit(x: f64) -> BBox {
-        BBox::new(x, 0.0, x + 1.0, 1.0)
+    fn unit(x: f64) -> PixelBox {
+        PixelBox::new(x, 0.0, x + 1.0, 1.0)
     }
 
     #[test]
@@ -67,9 +68,9 @@ mod tests {
         // AP = 1/3 * 1 + 1/3 * 2/3 = 5/9.
         let img = DetectionImage {
             predictions: vec![
-                ScoredBox::new(unit(0.0), 0.9),
-                ScoredBox::new(unit(50.0), 0.8),
-                ScoredBox::new(unit(10.0), 0.7),
+                Scored::new(unit(0.0), 0.9),
+                Scored::new(unit(50.0), 0.8),
+                Scored::new(unit(10.0), 0.7),
             ],
             truths: vec![unit(0.0), unit(10.0), unit(20.0)],
         };
@@ -84,13 +85,13 @@ mod tests {
     fn map_over_thresholds() {
         // One prediction with IoU 1/3 to its truth: AP = 1 at 0.3, 0 at 0.5; mAP = 0.5.
         let img = DetectionImage {
-            predictions: vec![ScoredBox::new(BBox::new(2.0, 0.0, 6.0, 4.0), 0.5)],
-            truths: vec![BBox::new(0.0, 0.0, 4.0, 4.0)],
+            predictions: vec![Scored::new(PixelBox::new(2.0, 0.0, 6.0, 4.0), 0.5)],
+            truths: vec![PixelBox::new(0.0, 0.0, 4.0, 4.0)],
         };
         assert_eq!(average_precision(std::slice::from_ref(&img), 0.3), Some(1.0));
         assert_eq!(average_precision(std::slice::from_ref(&img), 0.5), Some(0.0));
         assert_eq!(mean_average_precision(std::slice::from_ref(&img), &[0.3, 0.5]), Some(0.5));
         assert_eq!(mean_average_precision(&[img], &[]), None);
-        assert_eq!(average_precision(&[], 0.5), None);
+        assert_eq!(average_precision::<Pixel>(&[], 0.5), None);
     }
 }

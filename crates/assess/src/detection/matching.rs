@@ -1,13 +1,22 @@
 //! Greedy score-ordered matching, precision/recall/F1 and count error.
 
-use super::bbox::{BBox, ScoredBox};
 use serde::{Deserialize, Serialize};
+use terradl_geo::{BBox, Pixel, Scored};
 
-/// Predictions and ground truth of one image (or tile).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct DetectionImage {
-    pub predictions: Vec<ScoredBox>,
-    pub truths: Vec<BBox>,
+/// Predictions and ground truth of one image (or tile), both in coordinate space `S`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct DetectionImage<S = Pixel> {
+    /// Predicted boxes with their scores.
+    pub predictions: Vec<Scored<BBox<S>>>,
+    /// Ground-truth boxes.
+    pub truths: Vec<BBox<S>>,
+}
+
+impl<S> Default for DetectionImage<S> {
+    fn default() -> Self {
+        DetectionImage { predictions: Vec::new(), truths: Vec::new() }
+    }
 }
 
 /// The outcome of matching one image.
@@ -22,7 +31,7 @@ pub struct ImageMatch {
 
 /// Greedy matching at an IoU threshold (see the module docs). Ties in score
 /// keep input order; a prediction needs `IoU >= iou_threshold` to match.
-pub fn match_greedy(predictions: &[ScoredBox], truths: &[BBox], iou_threshold: f64) -> ImageMatch {
+pub fn match_greedy<S>(predictions: &[Scored<BBox<S>>], truths: &[BBox<S>], iou_threshold: f64) -> ImageMatch {
     let mut order: Vec<usize> = (0..predictions.len()).collect();
     order.sort_by(|&a, &b| predictions[b].score.total_cmp(&predictions[a].score));
     let mut taken = vec![false; truths.len()];
@@ -80,7 +89,7 @@ pub struct DetectionMetrics {
 }
 
 /// Precision, recall, F1, AP and count error over several images.
-pub fn evaluate(images: &[DetectionImage], iou_threshold: f64) -> DetectionMetrics {
+pub fn evaluate<S>(images: &[DetectionImage<S>], iou_threshold: f64) -> DetectionMetrics {
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for img in images {
         let m = match_greedy(&img.predictions, &img.truths, iou_threshold);
@@ -108,7 +117,7 @@ pub fn evaluate(images: &[DetectionImage], iou_threshold: f64) -> DetectionMetri
     }
 }
 
-fn count_error(images: &[DetectionImage]) -> Option<CountError> {
+fn count_error<S>(images: &[DetectionImage<S>]) -> Option<CountError> {
     if images.is_empty() {
         return None;
     }
@@ -127,8 +136,10 @@ fn count_error(images: &[DetectionImage]) -> Option<CountError> {
 mod tests {
     use super::*;
 
-    fn b(x0: f64, y0: f64, x1: f64, y1: f64) -> BBox {
-        BBox::new(x0, y0, x1, y1)
+    use terradl_geo::PixelBox;
+
+    fn b(x0: f64, y0: f64, x1: f64, y1: f64) -> PixelBox {
+        PixelBox::new(x0, y0, x1, y1)
     }
 
     #[test]
@@ -139,9 +150,9 @@ mod tests {
         // p2 (0.7) equals B: TP. TP = 2, FP = 1, FN = 0.
         let truths = [b(0.0, 0.0, 10.0, 10.0), b(20.0, 0.0, 30.0, 10.0)];
         let preds = [
-            ScoredBox::new(b(1.0, 0.0, 11.0, 10.0), 0.9),
-            ScoredBox::new(b(0.0, 0.0, 10.0, 10.0), 0.8),
-            ScoredBox::new(b(20.0, 0.0, 30.0, 10.0), 0.7),
+            Scored::new(b(1.0, 0.0, 11.0, 10.0), 0.9),
+            Scored::new(b(0.0, 0.0, 10.0, 10.0), 0.8),
+            Scored::new(b(20.0, 0.0, 30.0, 10.0), 0.7),
         ];
         let m = match_greedy(&preds, &truths, 0.5);
         assert_eq!(m.matched[0].map(|x| x.0), Some(0));
@@ -159,7 +170,7 @@ mod tests {
     fn threshold_is_inclusive_and_matters() {
         // IoU = 1/3 exactly (half-shifted 4x4 boxes).
         let truths = [b(0.0, 0.0, 4.0, 4.0)];
-        let preds = [ScoredBox::new(b(2.0, 0.0, 6.0, 4.0), 0.5)];
+        let preds = [Scored::new(b(2.0, 0.0, 6.0, 4.0), 0.5)];
         assert_eq!(match_greedy(&preds, &truths, 1.0 / 3.0).true_positives, 1);
         assert_eq!(match_greedy(&preds, &truths, 0.4).true_positives, 0);
     }
@@ -167,7 +178,7 @@ mod tests {
     #[test]
     fn count_error_and_empty_cases() {
         let images = [
-            DetectionImage { predictions: vec![ScoredBox::new(b(0.0, 0.0, 1.0, 1.0), 0.5); 3], truths: vec![b(0.0, 0.0, 1.0, 1.0)] },
+            DetectionImage { predictions: vec![Scored::new(b(0.0, 0.0, 1.0, 1.0), 0.5); 3], truths: vec![b(0.0, 0.0, 1.0, 1.0)] },
             DetectionImage { predictions: vec![], truths: vec![b(0.0, 0.0, 1.0, 1.0); 3] },
         ];
         // Differences +2 and -3: mean |.| = 2.5, mean signed = -0.5, relative 5/4.
@@ -176,7 +187,7 @@ mod tests {
         assert_eq!((c.mean_absolute, c.mean_signed, c.relative), (2.5, -0.5, Some(1.25)));
         // Duplicates of one truth: only one can match.
         assert_eq!((e.true_positives, e.false_positives, e.false_negatives), (1, 2, 3));
-        let none = evaluate(&[], 0.5);
+        let none = evaluate::<Pixel>(&[], 0.5);
         assert_eq!((none.precision, none.recall, none.f1, none.count_error), (None, None, None, None));
     }
 }

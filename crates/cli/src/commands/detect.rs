@@ -9,10 +9,9 @@ use std::path::{Path, PathBuf};
 use terradl_data::detection::read_png_rgb;
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{Feature, VectorLayer, pixel_box_to_world, write_geojson};
-use terradl_geo::{Crs, GeoTransform};
-use terradl_models::detection_decode::DecodeConfig;
-use terradl_models::detection_io::load_detector;
-use terradl_predict::detect::{DetectConfig, Detection, WindowSource, detect_scene_with_progress};
+use terradl_geo::{Crs, GeoTransform, PixelBox, Scored};
+use terradl_models::detection::{DecodeConfig, load_detector};
+use terradl_predict::detect::{DetectConfig, WindowSource, detect_scene_with_progress};
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
@@ -36,7 +35,7 @@ pub struct DetectArgs {
     pub score: f32,
     /// IoU above which the lower-scored of two boxes is dropped (scene-wide NMS).
     #[arg(long, default_value_t = 0.4)]
-    pub nms_iou: f32,
+    pub nms_iou: f64,
     /// Maximum detections per tile.
     #[arg(long, default_value_t = 500)]
     pub max_per_tile: usize,
@@ -82,19 +81,24 @@ fn detect_config(args: &DetectArgs) -> anyhow::Result<DetectConfig> {
     })
 }
 
-/// Detections as a GeoJSON layer: one polygon per box in the raster's CRS.
-pub fn detections_layer(dets: &[Detection], gt: &GeoTransform, crs: &Crs, labels: &[String]) -> VectorLayer {
+/// Detections (scene pixel boxes) as a GeoJSON layer: one polygon per box in the
+/// raster's CRS, with `class` and `label` for boxes that carry a class.
+pub fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs: &Crs, labels: &[String]) -> VectorLayer {
     let features = dets
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let [x0, y0, x1, y1] = d.bbox_px;
-            let label = labels.get(d.class).cloned().unwrap_or_else(|| format!("class{}", d.class));
-            Feature::new(pixel_box_to_world(gt, x0, y0, x1, y1))
+            let b = d.bbox;
+            let feature = Feature::new(pixel_box_to_world(gt, b.xmin, b.ymin, b.xmax, b.ymax))
                 .with("id", (i + 1) as f64)
-                .with("score", (d.score as f64 * 1e4).round() / 1e4)
-                .with("class", d.class as f64)
-                .with("label", label)
+                .with("score", (d.score * 1e4).round() / 1e4);
+            match d.class {
+                Some(c) => {
+                    let label = labels.get(c).cloned().unwrap_or_else(|| format!("class{c}"));
+                    feature.with("class", c as f64).with("label", label)
+                }
+                None => feature,
+            }
         })
         .collect();
     VectorLayer { features, crs: crs.epsg.map(|_| crs.clone()) }
@@ -133,12 +137,12 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
 }
 
 fn scene(
-    model: &terradl_models::detector::CenterNetDetector,
+    model: &terradl_models::detection::CenterNetDetector,
     src: &impl WindowSource,
     cfg: &DetectConfig,
     device: &Device,
     on_tile: &mut dyn FnMut(usize, usize),
-) -> anyhow::Result<(Vec<Detection>, GeoTransform, (usize, usize))> {
+) -> anyhow::Result<(Vec<Scored<PixelBox>>, GeoTransform, (usize, usize))> {
     let (cols, rows, _) = src.shape();
     let dets = detect_scene_with_progress(model, src, cfg, device, on_tile)?;
     Ok((dets, src.geo_transform(), (cols, rows)))

@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use terradl_assess::detection::{BBox, DetectionImage, ScoredBox, evaluate, mean_average_precision};
-use terradl_data::detection::{BoxAnnotation, ImageAnnotations, read_annotation_csv, read_voc};
-use terradl_geo::GeoTransform;
+use terradl_assess::detection::{DetectionImage, evaluate, mean_average_precision};
+use terradl_data::detection::{ImageAnnotations, read_annotation_csv, read_voc};
+use terradl_geo::{GeoTransform, PixelBox, Scored};
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{AttrValue, VectorLayer, pixel_bounds, read_vector};
 
@@ -127,10 +127,6 @@ fn score_of(props: &std::collections::BTreeMap<String, AttrValue>) -> f64 {
     }
 }
 
-fn to_bbox(b: &BoxAnnotation) -> BBox {
-    BBox::new(b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64)
-}
-
 /// Evaluate predictions against ground truth as described by `args`.
 pub fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<DetectionEvaluation> {
     if args.iou.is_empty() || args.iou.iter().any(|t| !(*t > 0.0 && *t <= 1.0)) {
@@ -151,9 +147,9 @@ pub fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<Detection
             continue;
         }
         let [x0, y0, x1, y1] = pixel_bounds(&gt, &f.geometry).with_context(|| format!("prediction {i} has no usable geometry"))?;
-        predictions.push(ScoredBox::new(BBox::new(x0, y0, x1, y1), score));
+        predictions.push(Scored::new(PixelBox::new(x0, y0, x1, y1), score));
     }
-    let img = DetectionImage { predictions, truths: truth.boxes.iter().map(to_bbox).collect() };
+    let img = DetectionImage { predictions, truths: truth.boxes.iter().map(|b| b.bbox).collect() };
     let images = std::slice::from_ref(&img);
     let thresholds = args
         .iou

@@ -56,17 +56,16 @@ pub fn plants_layer(plants: &[Plant], gt: &GeoTransform, crs: &Crs) -> VectorLay
                     Coord { x, y }
                 })
                 .collect();
-            let (x0, y0) = gt.pixel_to_world(p.bbox_px[0], p.bbox_px[1]);
-            let (x1, y1) = gt.pixel_to_world(p.bbox_px[2], p.bbox_px[3]);
+            let world = p.bbox.to_world(gt);
             Feature::new(Polygon::new(LineString(ring), vec![]))
                 .with("id", p.id as f64)
                 .with("area_px", r(p.area_px))
                 .with("area", r(p.area_map))
                 .with("score", r(p.score as f64))
-                .with("xmin", x0.min(x1))
-                .with("ymin", y0.min(y1))
-                .with("xmax", x0.max(x1))
-                .with("ymax", y0.max(y1))
+                .with("xmin", world.xmin)
+                .with("ymin", world.ymin)
+                .with("xmax", world.xmax)
+                .with("ymax", world.ymax)
         })
         .collect();
     VectorLayer { features, crs: crs.epsg.map(|_| crs.clone()) }

@@ -10,11 +10,9 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use terradl_assess::detection::{BBox, DetectionImage as EvalImage, ScoredBox as EvalBox, evaluate};
+use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
-use terradl_models::detection_decode::DecodeConfig;
-use terradl_models::detection_io::save_detector;
-use terradl_models::detector::{CenterNetDetector, DetectorConfig};
+use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
 use terradl_predict::detect::{DetectConfig, detect_scene};
 use terradl_train::detection::{DetectorTrainingConfig, train_detector};
 
@@ -82,12 +80,8 @@ pub fn validation_f1(model: &CenterNetDetector, images: &[DetectionImage], devic
     let evals: Vec<EvalImage> = images
         .iter()
         .map(|img| EvalImage {
-            predictions: detect_scene(model, &img.raster, &cfg, device)
-                .unwrap_or_default()
-                .iter()
-                .map(|d| EvalBox::new(BBox::new(d.bbox_px[0], d.bbox_px[1], d.bbox_px[2], d.bbox_px[3]), d.score as f64))
-                .collect(),
-            truths: img.boxes.iter().map(|b| BBox::new(b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64)).collect(),
+            predictions: detect_scene(model, &img.raster, &cfg, device).unwrap_or_default(),
+            truths: img.boxes.iter().map(|b| b.bbox).collect(),
         })
         .collect();
     evaluate(&evals, 0.4).f1.unwrap_or(0.0)

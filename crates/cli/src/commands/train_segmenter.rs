@@ -15,12 +15,13 @@ use burn::tensor::Device;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use terradl_assess::detection::{BBox, DetectionImage as EvalImage, ScoredBox as EvalBox, evaluate};
+use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::{DetectionImage, core_ellipse_mask};
 use terradl_models::unet::{UNet, UNetConfig, save_unet};
 use terradl_predict::plants::{PlantSegmentConfig, probability_scene, segment_plants};
+use terradl_geo::Scored;
 use terradl_segment::{InstanceConfig, MarkerConfig};
-use terradl_train::detection_segmentation::{SegmentationTrainingConfig, train_unet_scale_sequence};
+use terradl_train::plant_segmenter::{PlantSegmenterTrainingConfig, train_plant_segmenter};
 
 use super::train_detector::load_images;
 
@@ -163,11 +164,8 @@ pub fn validate_segmenter(
         }
         let plants = segment_plants(model, &img.raster, &cfg, device, &mut |_, _| {})?;
         evals.push(EvalImage {
-            predictions: plants
-                .iter()
-                .map(|p| EvalBox::new(BBox::new(p.bbox_px[0], p.bbox_px[1], p.bbox_px[2], p.bbox_px[3]), p.score as f64))
-                .collect(),
-            truths: img.boxes.iter().map(|b| BBox::new(b.xmin as f64, b.ymin as f64, b.xmax as f64, b.ymax as f64)).collect(),
+            predictions: plants.iter().map(|p| Scored::new(p.bbox, p.score.into())).collect(),
+            truths: img.boxes.iter().map(|b| b.bbox).collect(),
         });
     }
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
@@ -217,7 +215,7 @@ pub fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
     }
     println!("training on {} images ({n_boxes} boxes), validating on {}", train.len(), val.len());
     let unet = UNetConfig::new().with_widths(args.widths.clone()).with_residual(!args.plain);
-    let cfg = SegmentationTrainingConfig::new(unet)
+    let cfg = PlantSegmenterTrainingConfig::new(unet)
         .with_scale_sequence(args.scales.clone())
         .with_steps_per_stage(args.steps)
         .with_batch_size(args.batch)
@@ -226,7 +224,7 @@ pub fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
         .with_max_seconds(args.seconds)
         .with_seed(args.seed);
     let device = Device::default();
-    let trained = train_unet_scale_sequence(&cfg, train, &device)?;
+    let trained = train_plant_segmenter(&cfg, train, &device)?;
     save_unet(&trained.model, &trained.config, &args.out).with_context(|| format!("cannot save to {}", args.out.display()))?;
     let settings = SegmenterSettings {
         core_scale: args.core_scale,

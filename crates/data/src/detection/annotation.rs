@@ -4,46 +4,29 @@
 use super::error::{DetectionDataError, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
+use terradl_geo::PixelBox;
 
-/// An axis-aligned box in image pixel coordinates (x right, y down; `xmax`/`ymax`
-/// exclusive edges, as in VOC files written by DeepForest).
+/// One annotated object: its box in image pixel coordinates (x right, y down;
+/// `xmax`/`ymax` exclusive edges, as in VOC files written by DeepForest) and its label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxAnnotation {
-    pub xmin: f32,
-    pub ymin: f32,
-    pub xmax: f32,
-    pub ymax: f32,
+    /// The object's box.
+    pub bbox: PixelBox,
     /// Class name (`Tree`, `Alive`, `Dead`, ...).
     pub label: String,
 }
 
 impl BoxAnnotation {
-    /// A box with the given corners and label.
-    pub fn new(xmin: f32, ymin: f32, xmax: f32, ymax: f32, label: impl Into<String>) -> Self {
-        BoxAnnotation { xmin, ymin, xmax, ymax, label: label.into() }
+    /// An annotation of `bbox` as `label`.
+    pub fn new(bbox: PixelBox, label: impl Into<String>) -> Self {
+        BoxAnnotation { bbox, label: label.into() }
     }
-    /// Width in pixels.
-    pub fn width(&self) -> f32 {
-        self.xmax - self.xmin
-    }
-    /// Height in pixels.
-    pub fn height(&self) -> f32 {
-        self.ymax - self.ymin
-    }
-    /// Area in square pixels (0 for degenerate boxes).
-    pub fn area(&self) -> f32 {
-        self.width().max(0.0) * self.height().max(0.0)
-    }
-    /// Centre (x, y).
-    pub fn center(&self) -> (f32, f32) {
-        ((self.xmin + self.xmax) * 0.5, (self.ymin + self.ymax) * 0.5)
-    }
-    /// Whether the box has positive width and height and finite corners.
-    pub fn is_valid(&self) -> bool {
-        [self.xmin, self.ymin, self.xmax, self.ymax].iter().all(|v| v.is_finite())
-            && self.xmax > self.xmin
-            && self.ymax > self.ymin
-    }
+}
+
+/// A box from corners as written in an annotation file (single precision, the
+/// precision annotations are read at).
+fn annotated_box(xmin: f32, ymin: f32, xmax: f32, ymax: f32) -> PixelBox {
+    PixelBox::new(xmin.into(), ymin.into(), xmax.into(), ymax.into())
 }
 
 /// All boxes of one image.
@@ -64,7 +47,7 @@ pub struct ImageAnnotations {
 /// let a = terradl_data::detection::parse_voc(xml).unwrap();
 /// assert_eq!(a.image, "a.png");
 /// assert_eq!(a.size, Some((10, 8)));
-/// assert_eq!(a.boxes[0].width(), 4.0);
+/// assert_eq!(a.boxes[0].bbox.width(), 4.0);
 /// ```
 pub fn parse_voc(xml: &str) -> Result<ImageAnnotations> {
     parse_voc_with_context(xml, "")
@@ -114,8 +97,8 @@ fn parse_voc_with_context(xml: &str, context: &str) -> Result<ImageAnnotations> 
             let t = child_text(bb, name).ok_or_else(|| err(format!("object {i} lacks <{name}>")))?;
             t.parse::<f32>().map_err(|_| err(format!("object {i}: <{name}> is not a number: {t:?}")))
         };
-        let b = BoxAnnotation::new(coord("xmin")?, coord("ymin")?, coord("xmax")?, coord("ymax")?, label);
-        if !b.is_valid() {
+        let b = BoxAnnotation::new(annotated_box(coord("xmin")?, coord("ymin")?, coord("xmax")?, coord("ymax")?), label);
+        if !b.bbox.is_valid() {
             return Err(err(format!("object {i} has an empty or inverted box {b:?}")));
         }
         boxes.push(b);
@@ -158,8 +141,8 @@ fn parse_csv_with_context(text: &str, context: &str) -> Result<Vec<ImageAnnotati
             Some(c) => get(c)?.to_string(),
             None => "object".into(),
         };
-        let b = BoxAnnotation::new(num(cx0)?, num(cy0)?, num(cx1)?, num(cy1)?, label);
-        if !b.is_valid() {
+        let b = BoxAnnotation::new(annotated_box(num(cx0)?, num(cy0)?, num(cx1)?, num(cy1)?), label);
+        if !b.bbox.is_valid() {
             return Err(err(n + 1, format!("empty or inverted box {b:?}")));
         }
         if !by_image.contains_key(&image) {
@@ -199,7 +182,7 @@ mod tests {
         assert_eq!(anns[0].image, "b.tif");
         assert_eq!(anns[0].boxes.len(), 2);
         assert_eq!(anns[0].boxes[1].label, "Dead");
-        assert_eq!(anns[1].boxes[0], BoxAnnotation::new(0.0, 0.0, 2.0, 2.0, "Tree"));
+        assert_eq!(anns[1].boxes[0], BoxAnnotation::new(PixelBox::new(0.0, 0.0, 2.0, 2.0), "Tree"));
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! radiometric augmentation that keeps boxes consistent with pixels.
 
 use super::annotation::BoxAnnotation;
-use super::dataset::{DetectionImage, boxes_in_window};
+use super::dataset::{DetectionImage, boxes_in_window, window_box};
 use super::error::{DetectionDataError, Result};
 use rand::Rng;
+use terradl_geo::{PixelBox, Window};
 
 /// A square RGB chip (band-sequential, `3 x size x size`, values 0–255) and its
 /// boxes in chip pixel coordinates.
@@ -58,7 +59,7 @@ pub fn extract_chip(image: &DetectionImage, col: usize, row: usize, size: usize,
             pixels[dst..dst + cols].copy_from_slice(&r.data[src..src + cols]);
         }
     }
-    let boxes = boxes_in_window(&image.boxes, col as f32, row as f32, cols as f32, rows as f32, min_visible);
+    let boxes = boxes_in_window(&image.boxes, &window_box(Window::new(col, row, cols, rows)), min_visible);
     DetectionChip { size, pixels, boxes, mask: Vec::new() }
 }
 
@@ -85,9 +86,10 @@ impl DetectionChip {
         for line in self.mask.chunks_exact_mut(s) {
             line.reverse();
         }
-        let sf = s as f32;
+        let sf = s as f64;
         for b in &mut self.boxes {
-            (b.xmin, b.xmax) = (sf - b.xmax, sf - b.xmin);
+            let o = b.bbox;
+            b.bbox = PixelBox::new(sf - o.xmax, o.ymin, sf - o.xmin, o.ymax);
         }
     }
 
@@ -96,9 +98,10 @@ impl DetectionChip {
         let s = self.size;
         flip_planes_vertical(&mut self.pixels, s);
         flip_planes_vertical(&mut self.mask, s);
-        let sf = s as f32;
+        let sf = s as f64;
         for b in &mut self.boxes {
-            (b.ymin, b.ymax) = (sf - b.ymax, sf - b.ymin);
+            let o = b.bbox;
+            b.bbox = PixelBox::new(o.xmin, sf - o.ymax, o.xmax, sf - o.ymin);
         }
     }
 
@@ -107,10 +110,10 @@ impl DetectionChip {
         let s = self.size;
         self.pixels = rotate_planes_clockwise(&self.pixels, s);
         self.mask = rotate_planes_clockwise(&self.mask, s);
-        let sf = s as f32;
+        let sf = s as f64;
         for b in &mut self.boxes {
-            let (x0, y0, x1, y1) = (b.xmin, b.ymin, b.xmax, b.ymax);
-            (b.xmin, b.ymin, b.xmax, b.ymax) = (sf - y1, x0, sf - y0, x1);
+            let o = b.bbox;
+            b.bbox = PixelBox::new(sf - o.ymax, o.xmin, sf - o.ymin, o.xmax);
         }
     }
 
@@ -279,7 +282,11 @@ mod tests {
                 }
             }
         }
-        DetectionImage::new("t", r, vec![BoxAnnotation::new(1.0, 0.0, 3.0, 1.0, "t")]).unwrap()
+        DetectionImage::new("t", r, vec![ann(1.0, 0.0, 3.0, 1.0)]).unwrap()
+    }
+
+    fn ann(x0: f64, y0: f64, x1: f64, y1: f64) -> BoxAnnotation {
+        BoxAnnotation::new(PixelBox::new(x0, y0, x1, y1), "t")
     }
 
     fn px(c: &DetectionChip, b: usize, r: usize, col: usize) -> f32 {
@@ -289,11 +296,11 @@ mod tests {
     /// Sum of band-0 pixels whose centres lie inside the first box: invariant
     /// under flips and rotations when boxes move with pixels.
     fn box_sum(c: &DetectionChip) -> f32 {
-        let b = &c.boxes[0];
+        let b = &c.boxes[0].bbox;
         let mut sum = 0.0;
         for r in 0..c.size {
             for col in 0..c.size {
-                let (x, y) = (col as f32 + 0.5, r as f32 + 0.5);
+                let (x, y) = (col as f64 + 0.5, r as f64 + 0.5);
                 if x > b.xmin && x < b.xmax && y > b.ymin && y < b.ymax {
                     sum += px(c, 0, r, col);
                 }
@@ -309,15 +316,15 @@ mod tests {
         assert_eq!(v, 3.0);
         let mut c = base.clone();
         c.flip_horizontal();
-        assert_eq!(c.boxes[0], BoxAnnotation::new(1.0, 0.0, 3.0, 1.0, "t"));
+        assert_eq!(c.boxes[0], ann(1.0, 0.0, 3.0, 1.0));
         assert_eq!(px(&c, 0, 0, 0), 3.0);
         let mut c = base.clone();
         c.flip_vertical();
-        assert_eq!(c.boxes[0], BoxAnnotation::new(1.0, 3.0, 3.0, 4.0, "t"));
+        assert_eq!(c.boxes[0], ann(1.0, 3.0, 3.0, 4.0));
         assert_eq!(px(&c, 1, 3, 2), 102.0);
         let mut c = base.clone();
         c.rotate_clockwise();
-        assert_eq!(c.boxes[0], BoxAnnotation::new(3.0, 1.0, 4.0, 3.0, "t"));
+        assert_eq!(c.boxes[0], ann(3.0, 1.0, 4.0, 3.0));
         assert_eq!(px(&c, 0, 1, 3), 1.0);
         // corner values: original top-left (0) goes to top-right
         assert_eq!(px(&c, 0, 0, 3), 0.0);

@@ -4,7 +4,7 @@ use super::annotation::{BoxAnnotation, read_annotation_csv, read_voc};
 use super::error::{DetectionDataError, Result};
 use super::image::read_rgb_image;
 use std::path::Path;
-use terradl_geo::{Raster, Window};
+use terradl_geo::{PixelBox, Raster, Window};
 
 /// One labelled image: a 3-band raster (0–255) and its boxes in pixel coordinates.
 #[derive(Debug, Clone)]
@@ -70,11 +70,8 @@ impl DetectionImage {
         if raster.bands != 3 {
             return Err(DetectionDataError::Invalid(format!("detection images need 3 bands, got {}", raster.bands)));
         }
-        let (w, h) = (raster.cols as f32, raster.rows as f32);
-        let boxes = boxes
-            .into_iter()
-            .filter_map(|b| clip_box(&b, 0.0, 0.0, w, h, 0.0))
-            .collect();
+        let whole = PixelBox::new(0.0, 0.0, raster.cols as f64, raster.rows as f64);
+        let boxes = boxes.into_iter().filter_map(|b| clip_box(&b, &whole, 0.0)).collect();
         Ok(DetectionImage { name: name.into(), raster, boxes })
     }
 
@@ -85,7 +82,7 @@ impl DetectionImage {
             .raster
             .window(window)
             .map_err(|e| DetectionDataError::Invalid(e.to_string()))?;
-        let boxes = boxes_in_window(&self.boxes, window.col as f32, window.row as f32, window.cols as f32, window.rows as f32, min_visible);
+        let boxes = boxes_in_window(&self.boxes, &window_box(window), min_visible);
         Ok(DetectionImage { name: format!("{}[{},{} {}x{}]", self.name, window.col, window.row, window.cols, window.rows), raster, boxes })
     }
 }
@@ -94,22 +91,27 @@ fn stem(p: &Path) -> String {
     p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// Clip a box to the rectangle [x0, x0+w) x [y0, y0+h); `None` if less than
-/// `min_visible` of its area (and at least some area) remains.
-pub fn clip_box(b: &BoxAnnotation, x0: f32, y0: f32, w: f32, h: f32, min_visible: f32) -> Option<BoxAnnotation> {
-    let c = BoxAnnotation::new(b.xmin.max(x0), b.ymin.max(y0), b.xmax.min(x0 + w), b.ymax.min(y0 + h), b.label.clone());
-    if !c.is_valid() || c.area() < min_visible * b.area() {
-        return None;
-    }
-    Some(c)
+/// The pixel box a raster window covers.
+pub(crate) fn window_box(w: Window) -> PixelBox {
+    PixelBox::new(w.col as f64, w.row as f64, (w.col + w.cols) as f64, (w.row + w.rows) as f64)
 }
 
-/// Boxes of a window, clipped and shifted to window coordinates.
-pub fn boxes_in_window(boxes: &[BoxAnnotation], x0: f32, y0: f32, w: f32, h: f32, min_visible: f32) -> Vec<BoxAnnotation> {
+/// Clip an annotation's box to `window`; `None` if less than `min_visible` of
+/// its area (and at least some area) remains.
+pub fn clip_box(b: &BoxAnnotation, window: &PixelBox, min_visible: f32) -> Option<BoxAnnotation> {
+    let clipped = b.bbox.clipped_to(window);
+    if !clipped.is_valid() || clipped.area() < f64::from(min_visible) * b.bbox.area() {
+        return None;
+    }
+    Some(BoxAnnotation::new(clipped, b.label.clone()))
+}
+
+/// Annotations of a window, clipped and shifted to window coordinates.
+pub fn boxes_in_window(boxes: &[BoxAnnotation], window: &PixelBox, min_visible: f32) -> Vec<BoxAnnotation> {
     boxes
         .iter()
-        .filter_map(|b| clip_box(b, x0, y0, w, h, min_visible))
-        .map(|b| BoxAnnotation::new(b.xmin - x0, b.ymin - y0, b.xmax - x0, b.ymax - y0, b.label))
+        .filter_map(|b| clip_box(b, window, min_visible))
+        .map(|b| BoxAnnotation::new(b.bbox.translated(-window.xmin, -window.ymin), b.label))
         .collect()
 }
 
@@ -121,17 +123,18 @@ mod tests {
     #[test]
     fn crop_keeps_mostly_visible_boxes_shifted() {
         let raster = Raster::new(3, 10, 10, DType::U8);
+        let ann = |x0, y0, x1, y1| BoxAnnotation::new(PixelBox::new(x0, y0, x1, y1), "t");
         let boxes = vec![
-            BoxAnnotation::new(1.0, 1.0, 3.0, 3.0, "t"),
-            BoxAnnotation::new(4.0, 4.0, 8.0, 8.0, "t"),  // half inside a 6x6 window at (0,0)
-            BoxAnnotation::new(5.0, 5.0, 12.0, 9.0, "t"), // clipped to the image first
+            ann(1.0, 1.0, 3.0, 3.0),
+            ann(4.0, 4.0, 8.0, 8.0),  // half inside a 6x6 window at (0,0)
+            ann(5.0, 5.0, 12.0, 9.0), // clipped to the image first
         ];
         let img = DetectionImage::new("a", raster, boxes).unwrap();
-        assert_eq!(img.boxes[2].xmax, 10.0);
+        assert_eq!(img.boxes[2].bbox.xmax, 10.0);
         let c = img.crop(Window::new(2, 2, 6, 6), 0.5).unwrap();
         // box 0 keeps 1/4 of its area, box 2 keeps 9/20: both dropped at 0.5
         assert_eq!(c.boxes.len(), 1, "{:?}", c.boxes);
-        assert_eq!(c.boxes[0], BoxAnnotation::new(2.0, 2.0, 6.0, 6.0, "t"));
+        assert_eq!(c.boxes[0], ann(2.0, 2.0, 6.0, 6.0));
         assert!(img.crop(Window::new(8, 8, 6, 6), 0.5).is_err());
     }
 }

@@ -18,9 +18,10 @@ pub fn core_ellipse_mask(boxes: &[BoxAnnotation], rows: usize, cols: usize, scal
     if !(scale > 0.0 && scale.is_finite()) {
         return mask;
     }
-    for b in boxes.iter().filter(|b| b.is_valid()) {
-        let (cx, cy) = b.center();
-        let (ax, ay) = (b.width() * 0.5 * scale, b.height() * 0.5 * scale);
+    for b in boxes.iter().map(|a| a.bbox).filter(|b| b.is_valid()) {
+        // Single precision, as the annotation corners are read.
+        let (cx, cy) = (b.center().0 as f32, b.center().1 as f32);
+        let (ax, ay) = (b.width() as f32 * 0.5 * scale, b.height() as f32 * 0.5 * scale);
         let r0 = ((cy - ay).floor().max(0.0) as usize).min(rows);
         let r1 = ((cy + ay).ceil().max(0.0) as usize).min(rows);
         let c0 = ((cx - ax).floor().max(0.0) as usize).min(cols);
@@ -41,24 +42,29 @@ pub fn core_ellipse_mask(boxes: &[BoxAnnotation], rows: usize, cols: usize, scal
 #[cfg(test)]
 mod tests {
     use super::*;
+    use terradl_geo::PixelBox;
+
+    fn ann(x0: f64, y0: f64, x1: f64, y1: f64) -> BoxAnnotation {
+        BoxAnnotation::new(PixelBox::new(x0, y0, x1, y1), "t")
+    }
 
     #[test]
     fn ellipse_fills_about_pi_over_4_of_the_box() {
-        let m = ellipse_mask(&[BoxAnnotation::new(10.0, 20.0, 50.0, 40.0, "t")], 64, 64);
+        let m = ellipse_mask(&[ann(10.0, 20.0, 50.0, 40.0)], 64, 64);
         let n = m.iter().filter(|&&v| v == 1).count() as f32;
         let expected = std::f32::consts::FRAC_PI_4 * 40.0 * 20.0;
         assert!((n - expected).abs() / expected < 0.03, "{n} vs {expected}");
         assert_eq!(m[30 * 64 + 30], 1);
         assert_eq!(m[20 * 64 + 10], 0); // box corner is outside the ellipse
         // boxes reaching beyond the mask are clipped, not a panic
-        let m = ellipse_mask(&[BoxAnnotation::new(-5.0, -5.0, 5.0, 5.0, "t")], 4, 4);
+        let m = ellipse_mask(&[ann(-5.0, -5.0, 5.0, 5.0)], 4, 4);
         assert_eq!(m[0], 1);
     }
 
     #[test]
     fn core_mask_separates_touching_boxes() {
         // Two 20 x 20 boxes sharing the edge x = 30.
-        let boxes = [BoxAnnotation::new(10.0, 10.0, 30.0, 30.0, "t"), BoxAnnotation::new(30.0, 10.0, 50.0, 30.0, "t")];
+        let boxes = [ann(10.0, 10.0, 30.0, 30.0), ann(30.0, 10.0, 50.0, 30.0)];
         let full = ellipse_mask(&boxes, 40, 60);
         assert_eq!((full[20 * 60 + 29], full[20 * 60 + 30]), (1, 1)); // the ellipses touch on row 20
         let core = core_ellipse_mask(&boxes, 40, 60, 0.7);

@@ -8,7 +8,7 @@ mod continuous;
 mod layout;
 mod rgb;
 
-pub use boxes::{BoxStyle, DetectionBox};
+pub use boxes::BoxStyle;
 pub use class_map::class_map;
 pub use continuous::{ContinuousStyle, continuous_map};
 pub use layout::{ColorBar, LegendItem, MapPlacement};

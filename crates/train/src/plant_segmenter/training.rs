@@ -1,19 +1,7 @@
-//! Training a (Res) U-Net for plant-vs-background segmentation from box labels,
-//! with a scale sequence: the patch size grows from stage to stage (small chips
-//! first, then larger ones), the same weights continuing across stages.
-//!
-//! Targets: the ellipse inscribed in each box, shrunk about its centre by
-//! `core_scale` ([`core_ellipse_mask`]) so that touching crowns stay apart in
-//! the target and separate as instances after thresholding. Masks are built
-//! once per image and cut / flipped / rotated with the chips, so crowns cut by
-//! a chip edge keep their true (cut) shape. Adam with a cosine-decayed
-//! learning rate over a fixed step budget (seeded: the same configuration gives
-//! the same model whatever the machine load); an optional wall-clock budget
-//! only ever stops early.
+//! The plant segmenter's training loop (see the [module docs](super)).
 
 use std::time::Instant;
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_softmax;
@@ -22,49 +10,12 @@ use rand::SeedableRng;
 use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage, core_ellipse_mask};
 use terradl_models::unet::{UNet, UNetConfig};
 
+use super::config::PlantSegmenterTrainingConfig;
 use crate::detection::{DetectionTrainError, channel_stats, chips_to_tensor};
 
-/// Settings of [`train_unet_scale_sequence`].
-#[derive(Config, Debug)]
-pub struct SegmentationTrainingConfig {
-    /// The network (its mean/std are replaced by the training images' statistics).
-    pub unet: UNetConfig,
-    /// Patch side of each stage, in order (e.g. `[64, 96, 128]`); each a
-    /// multiple of the U-Net's input multiple.
-    #[config(default = "vec![64, 128]")]
-    pub scale_sequence: Vec<usize>,
-    /// Optimizer steps per stage.
-    #[config(default = 100)]
-    pub steps_per_stage: usize,
-    #[config(default = 8)]
-    pub batch_size: usize,
-    /// Peak learning rate (Adam, cosine decay to 5% of it over all stages).
-    #[config(default = 3e-3)]
-    pub learning_rate: f64,
-    /// Semi-axis factor of the target ellipses (1 = inscribed ellipse).
-    #[config(default = 0.8)]
-    pub core_scale: f32,
-    /// Loss weight of plant pixels relative to background; `None`: the
-    /// background / plant pixel ratio of the training masks, clamped to [1, 10]
-    /// (class-balanced, so thin cores are not drowned by background).
-    #[config(default = "None")]
-    pub foreground_weight: Option<f32>,
-    #[config(default = true)]
-    pub flips: bool,
-    #[config(default = true)]
-    pub rotations: bool,
-    #[config(default = 0.2)]
-    pub brightness: f32,
-    /// Optional wall-clock budget (seconds) that stops training early.
-    #[config(default = "None")]
-    pub max_seconds: Option<f64>,
-    #[config(default = 42)]
-    pub seed: u64,
-}
-
-/// One logged U-Net step.
+/// One logged plant-segmenter step.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SegmentationStepLog {
+pub struct PlantSegmenterStepLog {
     pub stage: usize,
     pub patch_size: usize,
     /// Step index over all stages.
@@ -73,13 +24,14 @@ pub struct SegmentationStepLog {
     pub loss: f32,
 }
 
-/// A trained U-Net (inference mode, plain device) with its configuration and history.
+/// A trained plant segmenter: the U-Net (inference mode, plain device) with its
+/// configuration and history.
 #[derive(Debug)]
-pub struct TrainedUNet {
+pub struct TrainedPlantSegmenter {
     pub model: UNet,
     /// The configuration the model was built with (including normalisation statistics).
     pub config: UNetConfig,
-    pub history: Vec<SegmentationStepLog>,
+    pub history: Vec<PlantSegmenterStepLog>,
     pub seconds: f64,
 }
 
@@ -100,13 +52,13 @@ fn weighted_targets(masks: &[&[u8]], size: usize, fg_weight: f32, device: &Devic
     (Tensor::from_data(TensorData::new(data, [masks.len(), 2, size, size]), device), total)
 }
 
-/// Train a U-Net through the stages of `cfg.scale_sequence` on box-labelled images
+/// Train the plant segmenter's U-Net through the stages of `cfg.scale_sequence` on box-labelled images
 /// (`steps_per_stage = 0` returns the initialised, untrained model).
-pub fn train_unet_scale_sequence(
-    cfg: &SegmentationTrainingConfig,
+pub fn train_plant_segmenter(
+    cfg: &PlantSegmenterTrainingConfig,
     images: Vec<DetectionImage>,
     device: &Device,
-) -> Result<TrainedUNet, DetectionTrainError> {
+) -> Result<TrainedPlantSegmenter, DetectionTrainError> {
     if cfg.scale_sequence.is_empty() || cfg.batch_size == 0 {
         return Err(DetectionTrainError::Invalid("scale sequence and batch size must be non-empty".into()));
     }
@@ -179,29 +131,29 @@ pub fn train_unet_scale_sequence(
             });
             model = trained;
             let loss: f32 = loss.into_scalar();
-            history.push(SegmentationStepLog { stage, patch_size: size, step, learning_rate: lr, loss });
+            history.push(PlantSegmenterStepLog { stage, patch_size: size, step, learning_rate: lr, loss });
             if step % 20 == 0 {
                 tracing::info!(stage, size, step, loss, lr, secs = start.elapsed().as_secs_f64(), "U-Net step");
             }
         }
         tracing::info!(stage, size, loss = history.last().map(|l| l.loss), "U-Net stage done");
     }
-    Ok(TrainedUNet { model: model.valid(), config: unet_cfg, history, seconds: start.elapsed().as_secs_f64() })
+    Ok(TrainedPlantSegmenter { model: model.valid(), config: unet_cfg, history, seconds: start.elapsed().as_secs_f64() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use terradl_data::detection::{BoxAnnotation, ellipse_mask};
-    use terradl_geo::{DType, Raster};
+    use terradl_geo::{DType, PixelBox, Raster};
 
     /// Bright discs on a dark background, boxes around the discs.
     fn synthetic() -> DetectionImage {
         let s = 96;
         let mut r = Raster::new(3, s, s, DType::U8);
         let mut boxes = Vec::new();
-        for (cx, cy) in [(20.0f32, 20.0f32), (60.0, 30.0), (35.0, 70.0), (75.0, 75.0)] {
-            boxes.push(BoxAnnotation::new(cx - 10.0, cy - 10.0, cx + 10.0, cy + 10.0, "Tree"));
+        for (cx, cy) in [(20.0, 20.0), (60.0, 30.0), (35.0, 70.0), (75.0, 75.0)] {
+            boxes.push(BoxAnnotation::new(PixelBox::new(cx - 10.0, cy - 10.0, cx + 10.0, cy + 10.0), "Tree"));
         }
         let mask = ellipse_mask(&boxes, s, s);
         for b in 0..3 {
@@ -214,13 +166,13 @@ mod tests {
 
     #[test]
     fn scale_sequence_learns_disc_masks() {
-        let cfg = SegmentationTrainingConfig::new(UNetConfig::new().with_widths(vec![8, 16]))
+        let cfg = PlantSegmenterTrainingConfig::new(UNetConfig::new().with_widths(vec![8, 16]))
             .with_scale_sequence(vec![32, 64])
             .with_steps_per_stage(30)
             .with_core_scale(1.0)
             .with_foreground_weight(Some(1.0))
             .with_batch_size(4);
-        let t = train_unet_scale_sequence(&cfg, vec![synthetic()], &Device::default()).unwrap();
+        let t = train_plant_segmenter(&cfg, vec![synthetic()], &Device::default()).unwrap();
         assert_eq!(t.history.len(), 60);
         assert_eq!(t.history.first().map(|l| l.patch_size), Some(32));
         assert_eq!(t.history.last().map(|l| l.patch_size), Some(64));
@@ -228,13 +180,13 @@ mod tests {
         let last = t.history.last().unwrap().loss;
         assert!(last < first * 0.5, "{first} -> {last}");
         // Seeded: the same run twice gives the same losses.
-        let again = train_unet_scale_sequence(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
-        let twice = train_unet_scale_sequence(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
+        let again = train_plant_segmenter(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
+        let twice = train_plant_segmenter(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
         assert_eq!(again.history, twice.history);
-        let bad = SegmentationTrainingConfig::new(UNetConfig::new()).with_scale_sequence(vec![30]);
-        assert!(train_unet_scale_sequence(&bad, vec![synthetic()], &Device::default()).is_err());
+        let bad = PlantSegmenterTrainingConfig::new(UNetConfig::new()).with_scale_sequence(vec![30]);
+        assert!(train_plant_segmenter(&bad, vec![synthetic()], &Device::default()).is_err());
         let bad = cfg.clone().with_core_scale(0.0);
-        assert!(train_unet_scale_sequence(&bad, vec![synthetic()], &Device::default()).is_err());
-        assert!(train_unet_scale_sequence(&cfg, vec![], &Device::default()).is_err());
+        assert!(train_plant_segmenter(&bad, vec![synthetic()], &Device::default()).is_err());
+        assert!(train_plant_segmenter(&cfg, vec![], &Device::default()).is_err());
     }
 }

@@ -4,50 +4,16 @@
 
 use std::path::Path;
 
-use burn::config::Config;
-use burn::module::Module;
 use burn::tensor::Device;
 
-use crate::detector::{CenterNetDetector, DetectorConfig};
+use super::detector::{CenterNetDetector, DetectorConfig};
+use crate::config_weights::{load_config_and_weights, save_config_and_weights};
 use crate::error::ModelError;
 
-/// File names inside a detector directory.
+/// File name of the configuration inside a detector directory.
 pub const DETECTOR_CONFIG_FILE: &str = "detector.json";
+/// File name of the weights inside a detector directory.
 pub const DETECTOR_WEIGHTS_FILE: &str = "detector.bpk";
-
-/// Write `config` to `<dir>/<config_file>` and `model`'s weights to `<dir>/<weights_file>`
-/// (burnpack), creating `dir` if needed. Shared by the detector and the U-Net.
-pub(crate) fn save_config_and_weights<M: Module, C: Config>(
-    model: &M,
-    config: &C,
-    dir: &Path,
-    (config_file, weights_file): (&str, &str),
-) -> Result<(), ModelError> {
-    std::fs::create_dir_all(dir).map_err(|e| ModelError::Config(format!("cannot create {}: {e}", dir.display())))?;
-    let (cfg_path, weights) = (dir.join(config_file), dir.join(weights_file));
-    config
-        .save(&cfg_path)
-        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", cfg_path.display())))?;
-    model
-        .clone()
-        .save_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
-}
-
-/// Read what [`save_config_and_weights`] wrote: the config, a model built from it by `init`,
-/// then its weights.
-pub(crate) fn load_config_and_weights<M: Module, C: Config>(
-    dir: &Path,
-    (config_file, weights_file): (&str, &str),
-    init: impl FnOnce(&C) -> Result<M, ModelError>,
-) -> Result<(M, C), ModelError> {
-    let (cfg_path, weights) = (dir.join(config_file), dir.join(weights_file));
-    let config = C::load(&cfg_path).map_err(|e| ModelError::Config(format!("cannot read {}: {e}", cfg_path.display())))?;
-    let model = init(&config)?
-        .try_load_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
-    Ok((model, config))
-}
 
 /// Write the configuration and weights of a detector into `dir` (created if needed).
 pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {

@@ -1,47 +1,13 @@
-//! Turning detector outputs into scored boxes: 3x3 max-pool peak extraction,
+//! Turning detector outputs into scored pixel boxes: 3x3 max-pool peak extraction,
 //! top-k, score threshold, and greedy non-maximum suppression.
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
 
-use crate::detector::{DETECTOR_STRIDE, DetectorOutput};
+use terradl_geo::{PixelBox, Scored};
 
-/// A detected box in pixel coordinates with its confidence and class index.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScoredBox {
-    pub xmin: f32,
-    pub ymin: f32,
-    pub xmax: f32,
-    pub ymax: f32,
-    pub score: f32,
-    pub class: usize,
-}
-
-impl ScoredBox {
-    /// Area in square pixels.
-    pub fn area(&self) -> f32 {
-        (self.xmax - self.xmin).max(0.0) * (self.ymax - self.ymin).max(0.0)
-    }
-    /// Intersection over union with another box.
-    pub fn iou(&self, o: &ScoredBox) -> f32 {
-        let iw = (self.xmax.min(o.xmax) - self.xmin.max(o.xmin)).max(0.0);
-        let ih = (self.ymax.min(o.ymax) - self.ymin.max(o.ymin)).max(0.0);
-        let inter = iw * ih;
-        let union = self.area() + o.area() - inter;
-        if union > 0.0 { inter / union } else { 0.0 }
-    }
-    /// The box moved by (dx, dy).
-    pub fn shifted(self, dx: f32, dy: f32) -> Self {
-        ScoredBox {
-            xmin: self.xmin + dx,
-            xmax: self.xmax + dx,
-            ymin: self.ymin + dy,
-            ymax: self.ymax + dy,
-            ..self
-        }
-    }
-}
+use super::detector::{DETECTOR_STRIDE, DetectorOutput};
 
 /// Decoding settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,7 +18,7 @@ pub struct DecodeConfig {
     pub score_threshold: f32,
     /// IoU above which a lower-scored box of the same class is suppressed
     /// (peaks are already local maxima, so this only removes near-duplicates).
-    pub nms_iou: f32,
+    pub nms_iou: f64,
 }
 
 impl Default for DecodeConfig {
@@ -65,9 +31,9 @@ impl Default for DecodeConfig {
     }
 }
 
-/// Decode a batch of detector outputs into boxes (input-pixel coordinates), one
-/// list per image, sorted by decreasing score.
-pub fn decode_detections(out: &DetectorOutput, cfg: &DecodeConfig) -> Vec<Vec<ScoredBox>> {
+/// Decode a batch of detector outputs into boxes (input-pixel coordinates, with
+/// their heat-map probability and class), one list per image, sorted by decreasing score.
+pub fn decode_detections(out: &DetectorOutput, cfg: &DecodeConfig) -> Vec<Vec<Scored<PixelBox>>> {
     let heat = sigmoid(out.heatmap.clone());
     let pooled = max_pool2d(
         heat.clone(),
@@ -104,14 +70,10 @@ pub fn decode_detections(out: &DetectorOutput, cfg: &DecodeConfig) -> Vec<Vec<Sc
                     let cy = (y as f32 + 0.5 + at(&offset, 1).clamp(-1.0, 1.0)) * s;
                     let bw = at(&size, 0).clamp(-3.0, 5.0).exp() * s;
                     let bh = at(&size, 1).clamp(-3.0, 5.0).exp() * s;
-                    ScoredBox {
-                        xmin: cx - bw / 2.0,
-                        ymin: cy - bh / 2.0,
-                        xmax: cx + bw / 2.0,
-                        ymax: cy + bh / 2.0,
-                        score,
-                        class,
-                    }
+                    // Corners in f32 (the network's precision), then widened exactly.
+                    let (x0, y0, x1, y1) = (cx - bw / 2.0, cy - bh / 2.0, cx + bw / 2.0, cy + bh / 2.0);
+                    let bbox = PixelBox::new(x0.into(), y0.into(), x1.into(), y1.into());
+                    Scored::new(bbox, score.into()).with_class(class)
                 })
                 .collect();
             nms(boxes, cfg.nms_iou)
@@ -121,11 +83,11 @@ pub fn decode_detections(out: &DetectorOutput, cfg: &DecodeConfig) -> Vec<Vec<Sc
 
 /// Greedy per-class non-maximum suppression: boxes sorted by score, each kept
 /// unless it overlaps an already kept box of the same class by more than `iou`.
-pub fn nms(mut boxes: Vec<ScoredBox>, iou: f32) -> Vec<ScoredBox> {
+pub fn nms(mut boxes: Vec<Scored<PixelBox>>, iou: f64) -> Vec<Scored<PixelBox>> {
     boxes.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut kept: Vec<ScoredBox> = Vec::with_capacity(boxes.len());
+    let mut kept: Vec<Scored<PixelBox>> = Vec::with_capacity(boxes.len());
     for b in boxes {
-        if kept.iter().all(|k| k.class != b.class || k.iou(&b) <= iou) {
+        if kept.iter().all(|k| k.class != b.class || k.bbox.iou(&b.bbox) <= iou) {
             kept.push(b);
         }
     }
@@ -137,15 +99,8 @@ mod tests {
     use super::*;
     use burn::tensor::{Device, Tensor};
 
-    fn bx(x: f32, y: f32, s: f32, score: f32) -> ScoredBox {
-        ScoredBox {
-            xmin: x,
-            ymin: y,
-            xmax: x + s,
-            ymax: y + s,
-            score,
-            class: 0,
-        }
+    fn bx(x: f64, y: f64, s: f64, score: f64) -> Scored<PixelBox> {
+        Scored::new(PixelBox::new(x, y, x + s, y + s), score).with_class(0)
     }
 
     #[test]
@@ -160,10 +115,7 @@ mod tests {
         );
         assert_eq!(kept.len(), 2);
         assert_eq!(kept[0].score, 0.9);
-        let other_class = ScoredBox {
-            class: 1,
-            ..bx(0.0, 0.0, 10.0, 0.5)
-        };
+        let other_class = bx(0.0, 0.0, 10.0, 0.5).with_class(1);
         assert_eq!(
             nms(vec![bx(0.0, 0.0, 10.0, 0.9), other_class], 0.5).len(),
             2
@@ -190,7 +142,7 @@ mod tests {
         };
         let boxes = decode_detections(&out, &DecodeConfig::default());
         assert_eq!(boxes[0].len(), 1);
-        let b = boxes[0][0];
+        let (b, score) = (boxes[0][0].bbox, boxes[0][0].score);
         assert!(
             (b.xmin - 16.0).abs() < 1e-4 && (b.xmax - 28.0).abs() < 1e-4,
             "{b:?}"
@@ -199,6 +151,7 @@ mod tests {
             (b.ymin - 10.0).abs() < 1e-4 && (b.ymax - 18.0).abs() < 1e-4,
             "{b:?}"
         );
-        assert!(b.score > 0.99);
+        assert!(score > 0.99);
+        assert_eq!(boxes[0][0].class, Some(0));
     }
 }

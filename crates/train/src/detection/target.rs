@@ -2,7 +2,7 @@
 //! maps at the detector's stride, and the mask of cells that carry a box.
 
 use terradl_data::detection::BoxAnnotation;
-use terradl_models::detector::DETECTOR_STRIDE;
+use terradl_models::detection::DETECTOR_STRIDE;
 
 /// Dense targets for a batch (all `Vec`s are row-major `[B, C, h, w]`).
 #[derive(Debug, Clone, PartialEq)]
@@ -57,13 +57,15 @@ pub fn encode_targets(
         return t;
     }
     for (i, chip_boxes) in boxes.iter().enumerate() {
-        for bx in chip_boxes.iter().filter(|bx| bx.is_valid()) {
-            let Some(c) = class_of(&bx.label).filter(|&c| c < classes) else { continue };
-            let (cx, cy) = bx.center();
+        for ann in chip_boxes.iter().filter(|a| a.bbox.is_valid()) {
+            let Some(c) = class_of(&ann.label).filter(|&c| c < classes) else { continue };
+            // Single precision, as the annotation corners are read.
+            let bx = ann.bbox;
+            let (cx, cy) = (bx.center().0 as f32, bx.center().1 as f32);
             let (gx, gy) = (cx / s, cy / s);
             let ix = (gx.floor().max(0.0) as usize).min(w - 1);
             let iy = (gy.floor().max(0.0) as usize).min(h - 1);
-            let (bw, bh) = (bx.width() / s, bx.height() / s);
+            let (bw, bh) = (bx.width() as f32 / s, bx.height() as f32 / s);
             let sx = (GAUSSIAN_ALPHA * bw / 6.0).max(MIN_SIGMA);
             let sy = (GAUSSIAN_ALPHA * bh / 6.0).max(MIN_SIGMA);
             let heat = &mut t.heatmap[(i * classes + c) * plane..(i * classes + c + 1) * plane];
@@ -98,10 +100,11 @@ pub fn encode_targets(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use terradl_geo::PixelBox;
 
     #[test]
     fn centre_cell_gets_peak_size_and_offset() {
-        let b = [BoxAnnotation::new(10.0, 20.0, 30.0, 28.0, "Tree")];
+        let b = [BoxAnnotation::new(PixelBox::new(10.0, 20.0, 30.0, 28.0), "Tree")];
         let t = encode_targets(&[&b], 64, 64, 1, |_| Some(0));
         assert_eq!((t.height, t.width, t.num_objects), (16, 16, 1));
         // centre (20, 24) -> grid (5.0, 6.0): cell (5, 6), offset -0.5

@@ -3,9 +3,9 @@
 
 use burn::tensor::activation::log_sigmoid;
 use burn::tensor::{Device, Tensor, TensorData};
-use terradl_models::detector::DetectorOutput;
+use terradl_models::detection::DetectorOutput;
 
-use crate::detection_target::DetectionTargets;
+use super::target::DetectionTargets;
 
 /// Loss terms (each a scalar tensor `[1]`) for one batch.
 #[derive(Debug, Clone)]
@@ -65,8 +65,9 @@ pub fn detection_loss(out: &DetectorOutput, t: &DetectionTargets, w: DetectionLo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detection_target::encode_targets;
+    use crate::detection::encode_targets;
     use terradl_data::detection::BoxAnnotation;
+    use terradl_geo::PixelBox;
 
     fn out_with_heat(logit_at_peak: f32, logit_elsewhere: f32, t: &DetectionTargets, device: &Device) -> DetectorOutput {
         let heat: Vec<f32> = t.heatmap.iter().map(|&g| if g >= 1.0 { logit_at_peak } else { logit_elsewhere }).collect();
@@ -80,7 +81,7 @@ mod tests {
     #[test]
     fn a_correct_heatmap_has_lower_loss() {
         let device = Device::default();
-        let b = [BoxAnnotation::new(10.0, 10.0, 30.0, 30.0, "Tree")];
+        let b = [BoxAnnotation::new(PixelBox::new(10.0, 10.0, 30.0, 30.0), "Tree")];
         let t = encode_targets(&[&b], 64, 64, 1, |_| Some(0));
         let good = detection_loss(&out_with_heat(6.0, -6.0, &t, &device), &t, Default::default());
         let bad = detection_loss(&out_with_heat(-6.0, 6.0, &t, &device), &t, Default::default());

@@ -4,66 +4,18 @@
 
 use std::time::Instant;
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
-use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, DetectionImage};
-use terradl_models::detector::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DetectorConfig};
+use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage};
+use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DetectorConfig};
 
-use crate::detection_loss::{DetectionLossWeights, detection_loss};
-use crate::detection_target::encode_targets;
-
-/// Errors of detector training.
-#[derive(Debug, thiserror::Error)]
-pub enum DetectionTrainError {
-    #[error("invalid training setup: {0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Model(#[from] terradl_models::ModelError),
-    #[error(transparent)]
-    Data(#[from] terradl_data::detection::DetectionDataError),
-}
-
-/// Settings of [`train_detector`].
-#[derive(Config, Debug)]
-pub struct DetectorTrainingConfig {
-    /// The detector to build (its mean/std are replaced by the training images' statistics).
-    pub detector: DetectorConfig,
-    /// Class names; with one detector class every label maps to it.
-    #[config(default = "vec![\"Tree\".to_string()]")]
-    pub class_names: Vec<String>,
-    /// Chip side in pixels (multiple of 16).
-    #[config(default = 128)]
-    pub chip_size: usize,
-    #[config(default = 8)]
-    pub batch_size: usize,
-    /// Peak learning rate (cosine decay to 5% of it over the budget).
-    #[config(default = 3e-3)]
-    pub learning_rate: f64,
-    /// Stop after this many optimizer steps.
-    #[config(default = 2000)]
-    pub max_steps: usize,
-    /// Stop after this many seconds of training (the LR schedule follows whichever
-    /// budget is closer to exhaustion).
-    #[config(default = "None")]
-    pub max_seconds: Option<f64>,
-    /// Fraction of a box's area that must lie in a chip for it to be a target.
-    #[config(default = 0.5)]
-    pub min_visible: f32,
-    #[config(default = true)]
-    pub flips: bool,
-    #[config(default = true)]
-    pub rotations: bool,
-    #[config(default = 0.2)]
-    pub brightness: f32,
-    /// Run the validation callback every this many steps (0: only at the end).
-    #[config(default = 0)]
-    pub eval_every: usize,
-    #[config(default = 42)]
-    pub seed: u64,
-}
+use super::chips::{channel_stats, chips_to_tensor};
+use super::config::DetectorTrainingConfig;
+use super::error::DetectionTrainError;
+use super::loss::{DetectionLossWeights, detection_loss};
+use super::target::encode_targets;
 
 /// One logged training step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,39 +42,6 @@ pub struct TrainedDetector {
     pub best_validation: Option<f64>,
     pub steps: usize,
     pub seconds: f64,
-}
-
-/// Per-channel mean and standard deviation of the images' pixels (0–255).
-pub fn channel_stats(images: &[DetectionImage]) -> ([f32; 3], [f32; 3]) {
-    let mut sum = [0f64; 3];
-    let mut sum2 = [0f64; 3];
-    let mut n = 0f64;
-    for img in images {
-        for (b, (s, s2)) in sum.iter_mut().zip(sum2.iter_mut()).enumerate() {
-            for &v in img.raster.band(b).iter().step_by(7) {
-                *s += v as f64;
-                *s2 += (v as f64) * (v as f64);
-            }
-        }
-        n += img.raster.band(0).iter().step_by(7).count() as f64;
-    }
-    let n = n.max(1.0);
-    let mean = sum.map(|s| (s / n) as f32);
-    let mut std = [1f32; 3];
-    for b in 0..3 {
-        std[b] = ((sum2[b] / n - (sum[b] / n).powi(2)).max(1.0)).sqrt() as f32;
-    }
-    (mean, std)
-}
-
-/// Stack chips into a `[B, 3, S, S]` tensor.
-pub fn chips_to_tensor(chips: &[DetectionChip], device: &Device) -> Tensor<4> {
-    let s = chips.first().map(|c| c.size).unwrap_or(0);
-    let mut data = Vec::with_capacity(chips.len() * 3 * s * s);
-    for c in chips {
-        data.extend_from_slice(&c.pixels);
-    }
-    Tensor::from_data(TensorData::new(data, [chips.len(), 3, s, s]), device)
 }
 
 /// Train a detector on chips drawn from `train_images`.

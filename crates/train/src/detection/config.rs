@@ -1,0 +1,43 @@
+//! Settings of detector training.
+
+use burn::config::Config;
+use terradl_models::detection::DetectorConfig;
+
+/// Settings of [`train_detector`](super::train_detector).
+#[derive(Config, Debug)]
+pub struct DetectorTrainingConfig {
+    /// The detector to build (its mean/std are replaced by the training images' statistics).
+    pub detector: DetectorConfig,
+    /// Class names; with one detector class every label maps to it.
+    #[config(default = "vec![\"Tree\".to_string()]")]
+    pub class_names: Vec<String>,
+    /// Chip side in pixels (multiple of 16).
+    #[config(default = 128)]
+    pub chip_size: usize,
+    #[config(default = 8)]
+    pub batch_size: usize,
+    /// Peak learning rate (cosine decay to 5% of it over the budget).
+    #[config(default = 3e-3)]
+    pub learning_rate: f64,
+    /// Stop after this many optimizer steps.
+    #[config(default = 2000)]
+    pub max_steps: usize,
+    /// Stop after this many seconds of training (the LR schedule follows whichever
+    /// budget is closer to exhaustion).
+    #[config(default = "None")]
+    pub max_seconds: Option<f64>,
+    /// Fraction of a box's area that must lie in a chip for it to be a target.
+    #[config(default = 0.5)]
+    pub min_visible: f32,
+    #[config(default = true)]
+    pub flips: bool,
+    #[config(default = true)]
+    pub rotations: bool,
+    #[config(default = 0.2)]
+    pub brightness: f32,
+    /// Run the validation callback every this many steps (0: only at the end).
+    #[config(default = 0)]
+    pub eval_every: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+}

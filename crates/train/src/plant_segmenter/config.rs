@@ -1,0 +1,42 @@
+//! Settings of plant-segmenter training.
+
+use burn::config::Config;
+use terradl_models::unet::UNetConfig;
+
+/// Settings of [`train_plant_segmenter`](super::train_plant_segmenter).
+#[derive(Config, Debug)]
+pub struct PlantSegmenterTrainingConfig {
+    /// The network (its mean/std are replaced by the training images' statistics).
+    pub unet: UNetConfig,
+    /// Patch side of each stage, in order (e.g. `[64, 96, 128]`); each a
+    /// multiple of the U-Net's input multiple.
+    #[config(default = "vec![64, 128]")]
+    pub scale_sequence: Vec<usize>,
+    /// Optimizer steps per stage.
+    #[config(default = 100)]
+    pub steps_per_stage: usize,
+    #[config(default = 8)]
+    pub batch_size: usize,
+    /// Peak learning rate (Adam, cosine decay to 5% of it over all stages).
+    #[config(default = 3e-3)]
+    pub learning_rate: f64,
+    /// Semi-axis factor of the target ellipses (1 = inscribed ellipse).
+    #[config(default = 0.8)]
+    pub core_scale: f32,
+    /// Loss weight of plant pixels relative to background; `None`: the
+    /// background / plant pixel ratio of the training masks, clamped to [1, 10]
+    /// (class-balanced, so thin cores are not drowned by background).
+    #[config(default = "None")]
+    pub foreground_weight: Option<f32>,
+    #[config(default = true)]
+    pub flips: bool,
+    #[config(default = true)]
+    pub rotations: bool,
+    #[config(default = 0.2)]
+    pub brightness: f32,
+    /// Optional wall-clock budget (seconds) that stops training early.
+    #[config(default = "None")]
+    pub max_seconds: Option<f64>,
+    #[config(default = 42)]
+    pub seed: u64,
+}
