@@ -12,7 +12,7 @@ pub enum DataError {
         #[source]
         source: std::io::Error,
     },
-    /// A file's bytes do not follow the format they claim (SQLite/GeoPackage, WKB, R data).
+    /// A file's bytes do not follow the format they claim (R data).
     #[error("malformed {format} data{context}: {message}")]
     Format { format: &'static str, context: String, message: String },
     /// An error from the geo layer (GeoTIFF, vectors, rasterisation).

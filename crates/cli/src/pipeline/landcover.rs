@@ -9,7 +9,7 @@ use super::pixel_block::PixelBlockPredictor;
 use super::run_dir::{accuracy_metrics, confusion_data, reliability_curve, write_json};
 use anyhow::Context;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 use terradl_assess::calibration::{expected_calibration_error, reliability_curve as curve, top_label_confidence};
 use terradl_assess::{AreaAdjusted, ConfusionMatrix};
@@ -41,16 +41,6 @@ pub struct LandCoverRun {
     pub dir: PathBuf,
     pub scores: Vec<ModelScore>,
     pub report: PathBuf,
-}
-
-/// Read labels, in the image's CRS.
-pub fn read_labels(path: &Path) -> anyhow::Result<VectorLayer> {
-    let is_gpkg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
-    Ok(if is_gpkg {
-        terradl_data::sources::gpkg::read_gpkg(path, None)?
-    } else {
-        read_vector(path)?
-    })
 }
 
 /// The labelled part of the image: a window around the labels, read alone.
@@ -131,7 +121,7 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
         reader.info().bands,
         p.band_names.len()
     );
-    let layer = read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+    let layer = read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
     let img = labelled_image(p, &reader, &layer)?;
     let pixels = img.labelled_pixels();
     anyhow::ensure!(!pixels.is_empty(), "no labelled pixel falls inside the image");

@@ -52,7 +52,7 @@ impl LulcData {
             raster.bands,
             p.band_names.len()
         );
-        let layer = super::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+        let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
         anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
         let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
         anyhow::ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");

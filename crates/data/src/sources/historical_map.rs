@@ -4,10 +4,10 @@
 //! 0.13.6 sdist (GPL-3.0). Real labels on real (historical) imagery; useful
 //! for per-object sampling, segmentation and OCNN tests.
 
-use super::gpkg::read_gpkg;
 use crate::error::Result;
 use crate::labelled_image::LabelledImage;
 use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::vector::read_gpkg;
 
 /// The map scan in the cache.
 pub const MAP: &str = "map_compress.tif";

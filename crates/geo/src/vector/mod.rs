@@ -1,5 +1,5 @@
-//! Vector labels: GeoJSON and Shapefile features with typed attributes,
-//! class mapping, GeoJSON output and pixel <-> world geometry helpers.
+//! Vector labels: GeoJSON, Shapefile and GeoPackage features with typed
+//! attributes, class mapping, GeoJSON output and pixel <-> world geometry helpers.
 //!
 //! ```no_run
 //! use terradl_geo::vector::read_vector;
@@ -8,14 +8,15 @@
 //! # Ok::<(), terradl_geo::GeoError>(())
 //! ```
 //!
-//! GeoPackage is not supported: the maintained route (`rusqlite` with bundled
-//! SQLite) compiles SQLite's C sources, which the pure-Rust build here avoids.
+//! GeoPackage goes through `rusqlite` (SQLite compiled from its bundled C
+//! sources) and the `wkb` crate; [`read_gpkg`] picks a layer by name.
 
 mod classes;
 pub mod coords;
 pub mod crs_text;
 mod feature;
 mod geojson_io;
+mod gpkg;
 mod pixel;
 mod shapefile_io;
 mod validate;
@@ -24,6 +25,7 @@ mod write;
 pub use classes::{ClassAssignment, ClassList};
 pub use feature::{geometry_type_name, AttrValue, Feature, VectorLayer};
 pub use geojson_io::{parse_geojson, read_geojson};
+pub use gpkg::{read_gpkg, GpkgGeometryError};
 pub use pixel::{pixel_bounds, pixel_box_to_world, pixel_to_world_geometry, world_to_pixel_geometry};
 pub use shapefile_io::read_shapefile;
 pub use validate::validate_geometry;
@@ -33,7 +35,8 @@ use crate::{GeoError, Result};
 use std::path::Path;
 
 /// Read a vector file, choosing the format by extension: `.geojson`/`.json`
-/// (GeoJSON) or `.shp` (Shapefile). A missing file is an I/O error naming it.
+/// (GeoJSON), `.shp` (Shapefile) or `.gpkg` (GeoPackage, its first feature
+/// layer; [`read_gpkg`] picks another). A missing file is an I/O error naming it.
 pub fn read_vector(path: impl AsRef<Path>) -> Result<VectorLayer> {
     let path = path.as_ref();
     if !path.exists() {
@@ -43,10 +46,11 @@ pub fn read_vector(path: impl AsRef<Path>) -> Result<VectorLayer> {
     let layer = match ext.as_str() {
         "geojson" | "json" => read_geojson(path)?,
         "shp" => read_shapefile(path)?,
+        "gpkg" => read_gpkg(path, None)?,
         other => {
             return Err(GeoError::InvalidVector {
                 path: path.to_owned(),
-                reason: format!("unsupported vector format {other:?}; expected .geojson, .json or .shp"),
+                reason: format!("unsupported vector format {other:?}; expected .geojson, .json, .shp or .gpkg"),
             });
         }
     };
