@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create <workspace>/.venv (git-ignored) with rasterio (its wheel bundles GDAL)
-# and numpy, used by the GeoTIFF interop tests and bench/geotiff_read.sh.
+# and numpy, used by the GeoTIFF and GeoPackage (OGR) interop tests and bench/geotiff_read.sh.
 # Idempotent: does nothing when the venv already imports both packages.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

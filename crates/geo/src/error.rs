@@ -37,18 +37,24 @@ pub enum GeoError {
     /// table missing, corrupt pages.
     #[error("cannot read GeoPackage {path}: {what}: {source}")]
     GeoPackage {
+        /// The GeoPackage file.
         path: PathBuf,
+        /// The step that failed, e.g. "listing feature layers in gpkg_geometry_columns".
         what: String,
+        /// SQLite's error.
         #[source]
         source: rusqlite::Error,
     },
     /// One feature's geometry blob in a GeoPackage is malformed.
     #[error("invalid geometry in GeoPackage {path}, layer {layer:?}, row {row}: {source}")]
     GeoPackageGeometry {
+        /// The GeoPackage file.
         path: PathBuf,
+        /// The feature table (layer) being read.
         layer: String,
         /// 0-based row of the layer's table, in table order.
         row: usize,
+        /// What is wrong with the blob.
         #[source]
         source: crate::vector::GpkgGeometryError,
     },
