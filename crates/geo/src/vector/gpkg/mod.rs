@@ -73,7 +73,7 @@ fn read_features(db: &Connection, layer: &FeatureLayer, path: &Path) -> Result<V
         source,
     };
     let mut stmt = db.prepare(&format!("SELECT * FROM {}", quote(&layer.table))).map_err(sql_err)?;
-    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let geom = columns.iter().position(|c| c.eq_ignore_ascii_case(&layer.geometry_column)).ok_or_else(|| {
         GeoError::InvalidVector {
             path: path.to_owned(),
