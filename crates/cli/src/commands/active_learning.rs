@@ -7,7 +7,7 @@
 //! (entropy, or 1 - margin). Pixels already labelled (inside `--labels`
 //! polygons/points) and nodata pixels are never proposed.
 
-use crate::pipeline::landcover::read_labels;
+use terradl_pipeline::landcover::read_labels;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;

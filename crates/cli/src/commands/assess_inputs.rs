@@ -3,7 +3,7 @@
 //! class and the class probabilities at the samples.
 
 use super::assess::AssessArgs;
-use crate::pipeline::landcover::read_labels;
+use terradl_pipeline::landcover::read_labels;
 use anyhow::Context;
 use std::path::Path;
 use terradl_data::{LabelledImage, UNLABELLED};

@@ -1,8 +1,8 @@
 //! Data of the land-cover / land-use pipeline: the labelled image, the per-object split,
 //! the standardised image stack, the segmentation and the training objects.
 
-use super::lulc_config::{LulcPipeline, SegmentationConfig, Target};
-use super::patch_block::{raw_stack, standardised_stack};
+use super::config::{LulcPipeline, SegmentationConfig, Target};
+use crate::blocks::patch::{raw_stack, standardised_stack};
 use anyhow::Context;
 use terradl_data::normalize::NormStats;
 use terradl_data::sampling::object_split;
@@ -52,7 +52,7 @@ impl LulcData {
             raster.bands,
             p.band_names.len()
         );
-        let layer = super::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+        let layer = crate::landcover::read_labels(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
         anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
         let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
         anyhow::ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");
