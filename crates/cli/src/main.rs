@@ -1,8 +1,6 @@
 //! `terradl`: deep learning for Earth-observation imagery, from the command line.
 
 mod commands;
-mod pipeline;
-mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;

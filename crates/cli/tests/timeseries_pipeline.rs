@@ -155,15 +155,17 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     assert!(out.status.success(), "{printed}");
     let run = tmp.join("run");
 
-    let scores = json(&run.join("models.json"));
+    let scores = json(&run.join("methods.json"));
     let scores = scores.as_array().unwrap();
-    assert_eq!(scores.len(), 4);
-    for s in scores {
-        let name = s["model"].as_str().unwrap();
-        let (pixel, field) = (s["pixel"]["overall_accuracy"].as_f64().unwrap(), s["field"]["overall_accuracy"].as_f64().unwrap());
+    assert_eq!(scores.len(), 2 * 4, "a pixel and a field row per model");
+    for s in scores.chunks(2) {
+        assert_eq!((s[0]["target"].as_str(), s[1]["target"].as_str()), (Some("pixel"), Some("field")));
+        assert_eq!(s[0]["method"], s[1]["method"]);
+        let name = s[0]["method"].as_str().unwrap();
+        let (pixel, field) = (s[0]["overall_accuracy"].as_f64().unwrap(), s[1]["overall_accuracy"].as_f64().unwrap());
         // chance is 1/3; measured (seeded): see docs in the note /work/notes/5-crops.md
         assert!(pixel > 0.55 && field > 0.6, "{name}: pixel OA {pixel}, field OA {field}");
-        assert_eq!(s["field"]["f1"].as_array().unwrap().len(), 3);
+        assert_eq!(s[1]["f1"].as_array().unwrap().len(), 3);
     }
 
     let imp = std::fs::read_to_string(run.join("importance.csv")).unwrap();
@@ -204,8 +206,9 @@ fn stack_with_date_list_and_bad_inputs() {
     let toml = pipeline(&tmp, &imagery, rf, "[importance]\nrepeats = 0\n");
     let out = terradl(&["train", toml.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    let scores = json(&tmp.join("run/models.json"));
-    assert!(scores[0]["field"]["overall_accuracy"].as_f64().unwrap() > 0.6, "{scores}");
+    let scores = json(&tmp.join("run/methods.json"));
+    assert_eq!(scores[1]["target"], "field", "{scores}");
+    assert!(scores[1]["overall_accuracy"].as_f64().unwrap() > 0.6, "{scores}");
     assert!(!tmp.join("run/importance.csv").exists());
 
     // one date too few for the 70-band stack
@@ -243,8 +246,9 @@ fn predict_and_assess_a_time_series_run() {
     let out = terradl(&["train", toml.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     let run = tmp.join("run");
-    let scores = json(&run.join("models.json"));
-    let held_out_pixel_oa = scores[0]["pixel"]["overall_accuracy"].as_f64().unwrap();
+    let scores = json(&run.join("methods.json"));
+    assert_eq!((scores[0]["method"].as_str(), scores[0]["target"].as_str()), (Some("ltae#0"), Some("pixel")), "{scores}");
+    let held_out_pixel_oa = scores[0]["overall_accuracy"].as_f64().unwrap();
 
     // 1. the stack itself, the training dates
     let map_stack = run.join("map-stack");

@@ -34,4 +34,4 @@ pub use quicklook::{
     BoxStyle, ContinuousStyle, Quicklook, QuicklookOptions, Stretch, class_map, continuous_map,
     rgb_composite,
 };
-pub use run_dir::{LoadOptions, RasterReader, load_run_dir, load_run_dir_with, write_run_report};
+pub use run_dir::{LoadOptions, RasterReader, load_run_dir, load_run_dir_with, write_run_report, write_run_report_with_maps};

@@ -210,3 +210,14 @@ pub fn write_run_report(dir: &Path, opts: &LoadOptions) -> Result<PathBuf> {
     let data = load_run_dir_with(dir, opts)?;
     write_html_report(dir, &data)
 }
+
+/// [`write_run_report`] with the map quick-looks read by the GeoTIFF reader of `terradl-geo`:
+/// what `terradl report` and the pipelines write at the end of a run.
+pub fn write_run_report_with_maps(dir: &Path) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        return Err(ReportError::Invalid(format!("run directory {} does not exist", dir.display())));
+    }
+    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(|e| e.to_string());
+    let opts = LoadOptions { raster_reader: Some(&reader), ..LoadOptions::default() };
+    write_run_report(dir, &opts)
+}

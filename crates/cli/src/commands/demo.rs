@@ -2,10 +2,9 @@
 //! fetch, train and compare classifiers, map a Landsat 8 scene with
 //! uncertainty, assess, and write an HTML report.
 
-use crate::pipeline::config::LandCoverPipeline;
-use crate::pipeline::landcover;
 use clap::Args;
 use std::path::PathBuf;
+use terradl_pipeline::{PipelineSpec, ScoreTable};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -59,10 +58,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let toml_path = output.join("pipeline.toml");
     std::fs::write(&toml_path, demo_pipeline(&output)?)?;
     println!("2/3 training and comparing classifiers, mapping the scene ({})", toml_path.display());
-    let (p, text) = LandCoverPipeline::load(&toml_path)?;
-    let out = landcover::run(&p, &text)?;
+    let out = terradl_pipeline::run(&PipelineSpec::load(&toml_path)?)?;
     println!("3/3 done");
-    super::train::print_scores(&out.scores);
+    print!("{}", ScoreTable(&out.scores));
     println!("class map:   {}", out.dir.join("map/classes.tif").display());
     println!("uncertainty: {}", out.dir.join("map/uncertainty.tif").display());
     println!("report:      {}", out.report.display());

@@ -4,8 +4,8 @@
 //! honest held-out test set (Statlog's original test rows, or the pipeline's
 //! blocked test fold) that searches never see.
 
-use crate::pipeline::config::LandCoverPipeline;
-use crate::pipeline::landcover::{indices, labelled_image};
+use terradl_pipeline::landcover::{indices, labelled_image};
+use terradl_pipeline::PipelineSpec;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use terradl_data::LabelledSamples;
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::read_vector;
 use terradl_train::lulc::ImageStack;
-use crate::pipeline::patch_block::raw_stack;
+use terradl_pipeline::blocks::patch::raw_stack;
 
 /// Where the labelled samples come from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,7 +76,10 @@ impl DataSource {
                 })
             }
             DataSource::Pipeline { path } => {
-                let (p, _) = LandCoverPipeline::load(path)?;
+                let p = match PipelineSpec::load(path)?.spec {
+                    PipelineSpec::LandCover(p) => p,
+                    other => anyhow::bail!("{} is a {} pipeline; the samples come from a land-cover pipeline", path.display(), other.kind()),
+                };
                 let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening {}", p.image.display()))?;
                 let layer = read_vector(&p.labels).with_context(|| format!("reading {}", p.labels.display()))?;
                 let img = labelled_image(&p, &reader, &layer)?;

@@ -3,7 +3,7 @@
 //! blocked CV accuracy per fold, and the reliability diagram of `assess`.
 
 use super::learning_curve::{CurvePoint, CvFold};
-use crate::pipeline::run_dir::reliability_curve;
+use terradl_pipeline::run_files::reliability_curve;
 use anyhow::Context;
 use std::path::Path;
 use terradl_assess::MapAssessment;

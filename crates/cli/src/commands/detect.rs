@@ -111,7 +111,7 @@ pub fn run(args: DetectArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot load detector from {}", args.model.display()))?;
     let (input, crs) = open_input(&args.raster)?;
     let start = std::time::Instant::now();
-    let bar = crate::progress::bar(0, "detect");
+    let bar = terradl_pipeline::progress::bar(0, "detect");
     let mut on_tile = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);

@@ -49,7 +49,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
 fn band_stats(reader: &GeoTiffReader) -> anyhow::Result<Vec<BandStats>> {
     let info = reader.info();
     let mut acc = vec![BandStatsAccumulator::default(); info.bands];
-    let bar = crate::progress::bar(info.rows as u64, "statistics");
+    let bar = terradl_pipeline::progress::bar(info.rows as u64, "statistics");
     let mut row = 0;
     while row < info.rows {
         let n = BLOCK_ROWS.min(info.rows - row);

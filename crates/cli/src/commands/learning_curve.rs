@@ -110,7 +110,7 @@ fn fit_score(cfg: &PixelModelConfig, train: &LabelledSamples, test: &LabelledSam
 pub fn learning_curve(set: &SampleSet, model: CurveModel, sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<Vec<CurvePoint>> {
     let test = set.samples.subset(&set.test);
     let mut out = Vec::new();
-    let bar = crate::progress::bar((sizes.len() * repeats) as u64, "curve");
+    let bar = terradl_pipeline::progress::bar((sizes.len() * repeats) as u64, "curve");
     for &n in sizes {
         for r in 0..repeats {
             let s = seed.wrapping_add(1000 * r as u64 + n as u64);

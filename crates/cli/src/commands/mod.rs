@@ -13,7 +13,7 @@ mod info;
 mod learning_curve;
 mod mosaic;
 mod predict;
-pub mod report;
+mod report;
 mod sar;
 mod search;
 mod segment_plants;

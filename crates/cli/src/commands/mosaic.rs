@@ -36,7 +36,7 @@ pub fn run(args: MosaicArgs) -> anyhow::Result<()> {
     let layout = terradl_predict::shard::read_manifest(&args.parts)
         .with_context(|| format!("{} is not a parts directory of `terradl predict --shard`", args.parts.display()))?;
     let tiles = layout.cols.div_ceil(layout.tile) * layout.rows.div_ceil(layout.tile);
-    let bar = crate::progress::bar(tiles as u64, "mosaic");
+    let bar = terradl_pipeline::progress::bar(tiles as u64, "mosaic");
     let (n, layout) = mosaic_to(&args.parts, &targets, || bar.inc(1))?;
     bar.finish_and_clear();
     let mut written = vec![targets.classes.clone(), targets.probabilities.clone()];

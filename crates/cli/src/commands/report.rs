@@ -2,8 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use std::path::{Path, PathBuf};
-use terradl_report::LoadOptions;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -12,15 +11,8 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let path = write_report(&args.run_dir)?;
+    let path = terradl_report::write_run_report_with_maps(&args.run_dir)
+        .with_context(|| format!("writing the report of {}", args.run_dir.display()))?;
     println!("report: {}", path.display());
     Ok(())
-}
-
-/// Render `dir/report.html` with quick-looks of the rasters the run names.
-pub fn write_report(dir: &Path) -> anyhow::Result<PathBuf> {
-    anyhow::ensure!(dir.is_dir(), "run directory {} does not exist", dir.display());
-    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(|e| e.to_string());
-    let opts = LoadOptions { raster_reader: Some(&reader), ..LoadOptions::default() };
-    terradl_report::write_run_report(dir, &opts).with_context(|| format!("writing the report of {}", dir.display()))
 }

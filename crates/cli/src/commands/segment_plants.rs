@@ -90,7 +90,7 @@ pub fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
     let (model, _) = load_unet(&args.model, &device).with_context(|| format!("cannot load U-Net from {}", args.model.display()))?;
     let (input, crs) = open_input(&args.raster)?;
     let start = std::time::Instant::now();
-    let bar = crate::progress::bar(0, "segment");
+    let bar = terradl_pipeline::progress::bar(0, "segment");
     let mut on_tile = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);

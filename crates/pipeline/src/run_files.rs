@@ -1,10 +1,12 @@
-//! Writing a run directory's JSON files (read back by `terradl report`).
+//! The JSON files of a run directory (read back by `terradl report`), from assessment results.
 
 use anyhow::Context;
 use serde::Serialize;
 use std::path::Path;
 use terradl_assess::calibration::ReliabilityBin;
 use terradl_assess::ConfusionMatrix;
+use terradl_predict::ClassLegend;
+use terradl_report::ColorTable;
 use terradl_report::run_files::{self, AccuracyMetrics, AreaEstimate, ClassAccuracy, ConfusionData, MatrixRows, ReliabilityCurve};
 
 /// Serialise `value` as pretty JSON to `dir/name`, atomically.
@@ -65,4 +67,10 @@ pub fn accuracy_metrics(
             })
             .collect(),
     }
+}
+
+
+/// The legend of a map of `names`: the classes with their [`ColorTable`] colours.
+pub(crate) fn class_legend(names: &[String]) -> ClassLegend {
+    ClassLegend { names: names.to_vec(), colors: ColorTable::from_names(names).classes.iter().map(|c| c.color).collect() }
 }

@@ -1,17 +1,16 @@
-//! The land-cover pipeline: labelled pixels from polygons/points, a
-//! spatially blocked hold-out, several classifiers compared on it, a
-//! streaming full-raster map with uncertainty, accuracy and area estimates,
-//! and an HTML report.
+//! The land-cover pipeline's stages: labelled pixels -> blocked split -> classifiers fitted and
+//! scored -> the map of the best with area estimates -> the run writer.
 
 use super::config::LandCoverPipeline;
-use super::model_store::{self, ModelManifest};
-use super::pixel_block::PixelBlockPredictor;
-use super::run_dir::{accuracy_metrics, confusion_data, reliability_curve, write_json};
+use crate::blocks::pixel::PixelBlockPredictor;
+use crate::model_store::{self, ModelManifest, RunKind};
+use crate::run_files::class_legend;
+use crate::run_writer::RunWriter;
+use crate::score::{LAND_COVER, MethodScore, most_accurate, summary_line};
+use crate::spec::PipelineRun;
+use crate::RunOutcome;
 use anyhow::Context;
-use serde::Serialize;
-use std::path::PathBuf;
 use std::time::Instant;
-use terradl_assess::calibration::{expected_calibration_error, reliability_curve as curve, top_label_confidence};
 use terradl_assess::{AreaAdjusted, ConfusionMatrix};
 use terradl_data::features::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
@@ -19,29 +18,9 @@ use terradl_data::LabelledImage;
 use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
 use terradl_geo::vector::{pixel_bounds, read_vector, VectorLayer};
 use terradl_geo::Window;
-use terradl_predict::{predict_raster, ClassLegend, OutputLayout};
-use terradl_report::run_files::{AreaEstimate, RunInfo, Timing};
-use terradl_report::{ColorTable, RunMetadata};
+use terradl_predict::{predict_raster, OutputLayout};
+use terradl_report::run_files::{AreaEstimate, RunInfo};
 use terradl_train::pixel::PixelClassifier;
-
-/// Test-set figures of one classifier.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelScore {
-    pub model: String,
-    pub overall_accuracy: f64,
-    pub kappa: f64,
-    pub macro_f1: f64,
-    pub fit_seconds: f64,
-    pub n_train: usize,
-    pub n_test: usize,
-}
-
-/// What a finished run produced.
-pub struct LandCoverRun {
-    pub dir: PathBuf,
-    pub scores: Vec<ModelScore>,
-    pub report: PathBuf,
-}
 
 /// The labelled part of the image: a window around the labels, read alone.
 pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> anyhow::Result<LabelledImage> {
@@ -60,6 +39,7 @@ pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &Vec
     Ok(LabelledImage::from_layer(image, layer, &p.class_attribute, p.band_names.clone())?)
 }
 
+/// The spectral indices of `p` as features.
 pub fn indices(p: &LandCoverPipeline) -> Vec<NormalizedDifference> {
     // Names were checked by `LandCoverPipeline::validate`.
     index_features(&p.indices).unwrap_or_default()
@@ -77,41 +57,27 @@ pub fn index_features(names: &[String]) -> anyhow::Result<Vec<NormalizedDifferen
         .collect()
 }
 
-fn model_name(m: &dyn PixelClassifier, i: usize) -> String {
-    format!("{}#{i}", m.name())
+impl PipelineRun for LandCoverPipeline {
+    fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
+        LandCoverPipeline::paths_mut(self)
+    }
+    fn validate(&self) -> anyhow::Result<()> {
+        LandCoverPipeline::validate(self)
+    }
+    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+        run(self, config_toml)
+    }
 }
 
-/// Store every trained model in `<output>/model` for `terradl predict`.
-fn save_models(
-    p: &LandCoverPipeline,
-    img: &LabelledImage,
-    colors: &ColorTable,
-    best: usize,
-    trained: &[(Box<dyn PixelClassifier>, ConfusionMatrix, Vec<f32>)],
-    scores: &[ModelScore],
-    config_text: &str,
-) -> anyhow::Result<()> {
-    let manifest = ModelManifest {
-        format: model_store::FORMAT,
-        band_names: p.band_names.clone(),
-        indices: p.indices.clone(),
-        class_names: img.class_names.clone(),
-        colors: colors.classes.iter().map(|c| c.color).collect(),
-        crs: img.image.crs.clone(),
-        best,
-        models: Vec::new(),
-        config_toml: config_text.to_string(),
-    };
-    let models: Vec<(String, &dyn PixelClassifier, f64)> =
-        trained.iter().zip(scores).map(|((m, _, _), s)| (s.model.clone(), m.as_ref(), s.overall_accuracy)).collect();
-    let dir = model_store::save_models(&p.output, manifest, &models)?;
-    tracing::info!(dir = %dir.display(), "saved trained models");
-    Ok(())
+/// A fitted classifier with its test confusion matrix and pixel-major test probabilities.
+struct Fitted {
+    model: Box<dyn PixelClassifier>,
+    cm: ConfusionMatrix,
+    test_proba: Vec<f32>,
 }
 
-/// Run the pipeline; `config_text` is stored in the report.
-pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCoverRun> {
-    let mut timings = Vec::new();
+/// Run the pipeline; `config_toml` is stored with the run.
+fn run(p: &LandCoverPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
     let t0 = Instant::now();
     let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
     anyhow::ensure!(
@@ -134,11 +100,12 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
     let train = pixel_features(&img, &pick(&fold.train), &idx)?;
     let test = pixel_features(&img, &pick(&fold.test), &idx)?;
     tracing::info!(train = train.y.len(), test = test.y.len(), classes = k, "blocked split");
-    timings.push(Timing { stage: "sample".into(), seconds: t0.elapsed().as_secs_f64() });
+    let sample_seconds = t0.elapsed().as_secs_f64();
 
-    std::fs::create_dir_all(&p.output).with_context(|| format!("creating {}", p.output.display()))?;
+    let mut out = RunWriter::create(&p.output, config_toml)?;
+    out.timing("sample", sample_seconds);
     let mut scores = Vec::new();
-    let mut trained: Vec<(Box<dyn PixelClassifier>, ConfusionMatrix, Vec<f32>)> = Vec::new();
+    let mut fitted = Vec::new();
     for (i, cfg) in p.models.iter().enumerate() {
         let mut model = cfg.build();
         let t = Instant::now();
@@ -146,34 +113,26 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
         let fit_seconds = t.elapsed().as_secs_f64();
         let proba = model.predict_proba(&test.x, test.n_features)?;
         let cm = ConfusionMatrix::from_labels(&test.y, &proba.argmax(), k, None)?;
-        let s = ModelScore {
-            model: model_name(model.as_ref(), i),
-            overall_accuracy: cm.overall_accuracy().unwrap_or(f64::NAN),
-            kappa: cm.kappa().unwrap_or(f64::NAN),
-            macro_f1: cm.macro_f1().unwrap_or(f64::NAN),
-            fit_seconds,
-            n_train: train.y.len(),
-            n_test: test.y.len(),
-        };
-        tracing::info!(model = %s.model, oa = s.overall_accuracy, kappa = s.kappa, "test accuracy");
-        timings.push(Timing { stage: format!("train {}", s.model), seconds: fit_seconds });
+        let s = MethodScore::new(&format!("{}#{i}", model.name()), i, LAND_COVER, &cm, train.y.len(), fit_seconds);
+        out.timing(format!("train {}", s.method), fit_seconds);
         scores.push(s);
-        trained.push((model, cm, proba.values));
+        fitted.push(Fitted { model, cm, test_proba: proba.values });
     }
-    write_json(&p.output, "models.json", &scores)?;
+    out.scores(&scores)?;
 
-    let best = p.map.model.unwrap_or_else(|| {
-        (0..scores.len()).max_by(|&a, &b| scores[a].overall_accuracy.total_cmp(&scores[b].overall_accuracy)).unwrap_or(0)
-    });
-    let (model, cm, test_proba) = &trained[best];
-    let colors = ColorTable::from_names(&img.class_names);
-    save_models(p, &img, &colors, best, &trained, &scores, config_text)?;
-    write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &colors)?;
-    write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(cm, &img.class_names))?;
+    let best = match p.map.model {
+        Some(m) => m,
+        None => most_accurate(&scores, LAND_COVER).map_or(0, |s| s.position),
+    };
+    let Fitted { model, cm, test_proba } = &fitted[best];
+    let manifest = ModelManifest::new(RunKind::LandCover, p.band_names.clone(), img.class_names.clone(), img.image.crs.clone())
+        .with_indices(p.indices.clone())
+        .with_best(best);
+    let models: Vec<(String, &dyn PixelClassifier, f64)> =
+        fitted.iter().zip(&scores).map(|(f, s)| (s.method.clone(), f.model.as_ref(), s.overall_accuracy())).collect();
+    out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &models))?;
     let probs64: Vec<f64> = test_proba.iter().map(|&v| v as f64).collect();
-    let (conf, correct) = top_label_confidence(&probs64, k, &test.y)?;
-    let ece = expected_calibration_error(&conf, &correct, 10)?;
-    write_json(&p.output, terradl_report::run_files::RELIABILITY_FILE, &reliability_curve(&curve(&conf, &correct, 10)?, ece))?;
+    out.reliability(&probs64, k, &test.y)?;
 
     let mut notes = vec![
         format!(
@@ -181,13 +140,9 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
             p.split.test_fold + 1,
             p.split.folds,
             p.split.block_size,
-            scores
-                .iter()
-                .map(|s| format!("{} OA {:.3} kappa {:.3}", s.model, s.overall_accuracy, s.kappa))
-                .collect::<Vec<_>>()
-                .join("; ")
+            summary_line(&scores)
         ),
-        format!("The map uses {}.", scores[best].model),
+        format!("The map uses {}.", scores[best].method),
     ];
     let mut run_info = RunInfo { title: Some(format!("terradl land cover: {}", p.name)), ..RunInfo::default() };
     let mut area_rows: Vec<Option<AreaEstimate>> = vec![None; k];
@@ -195,16 +150,13 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
     if !p.map.skip {
         let t = Instant::now();
         let predictor = PixelBlockPredictor::new(model.as_ref(), &p.band_names, &idx, k)?;
-        let legend = ClassLegend {
-            names: img.class_names.clone(),
-            colors: colors.classes.iter().map(|c| c.color).collect(),
-        };
+        let legend = class_legend(&img.class_names);
         let map_dir = p.output.join("map");
         let grid_tiles = reader.info().cols.div_ceil(256) * reader.info().rows.div_ceil(256);
         let bar = crate::progress::bar(grid_tiles as u64, "predict");
         predict_raster(&p.image, &predictor, &legend, &map_dir, || bar.inc(1))?;
         bar.finish_and_clear();
-        timings.push(Timing { stage: "predict".into(), seconds: t.elapsed().as_secs_f64() });
+        out.timing("predict", t.elapsed().as_secs_f64());
         run_info.class_map = Some("map/classes.tif".into());
         run_info.uncertainty = Some("map/uncertainty.tif".into());
         run_info.uncertainty_label = Some("entropy (nats)".into());
@@ -224,7 +176,7 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
                 for (row, c) in area_rows.iter_mut().zip(&a.classes) {
                     *row = Some(AreaEstimate { estimate: c.area.value, ci95: c.area.ci95_half_width(), unit: "ha".into() });
                 }
-                write_json(&p.output, "area.json", &a)?;
+                out.json("area.json", &a)?;
                 notes.push(
                     "Area-adjusted estimates (Olofsson et al. 2014) treat the blocked test pixels as a stratified \
                      sample of the map; they are only as good as that assumption."
@@ -234,18 +186,9 @@ pub fn run(p: &LandCoverPipeline, config_text: &str) -> anyhow::Result<LandCover
             Err(e) => notes.push(format!("No area-adjusted estimate: {e}.")),
         }
     }
-    let metrics = accuracy_metrics(cm, &img.class_names, oa_ci, &area_rows);
-    write_json(&p.output, terradl_report::run_files::METRICS_FILE, &metrics)?;
+    out.accuracy(cm, &img.class_names, oa_ci, &area_rows)?;
     run_info.notes = notes;
-    run_info.meta = RunMetadata {
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        config_toml: config_text.to_string(),
-        dataset: format!("{} + {}", p.image.display(), p.labels.display()),
-        timings,
-        terradl_version: env!("CARGO_PKG_VERSION").into(),
-        date: terradl_report::html::now_utc(),
-    };
-    write_json(&p.output, terradl_report::run_files::RUN_FILE, &run_info)?;
-    let report = crate::commands::report::write_report(&p.output)?;
-    Ok(LandCoverRun { dir: p.output.clone(), scores, report })
+    let dataset = format!("{} + {}", p.image.display(), p.labels.display());
+    let report = out.finish(run_info, dataset)?;
+    Ok(RunOutcome { dir: p.output.clone(), report, scores, details: Vec::new() })
 }

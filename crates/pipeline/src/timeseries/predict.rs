@@ -8,12 +8,13 @@
 //! - the date-major stack GeoTIFF itself (`dates x band_names` bands, the training dates), or
 //! - a TOML file with the imagery keys of a time-series pipeline: `[[rasters]]` (`date`,
 //!   `path`, optional `cloud_mask`) or `stack` + `dates`. Other keys are ignored, so the
-//!   training pipeline TOML itself works; relative paths are resolved against the TOML's
-//!   directory.
+//!   training pipeline TOML itself works; paths are resolved like the pipeline's (relative to
+//!   the TOML's directory, `${TERRADL_DATA_DIR}/...` in the sample-data cache).
 
-use super::model_store::ModelManifest;
-use super::timeseries::{apply_cloud_mask, clean_series};
-use super::timeseries_config::{parse_date, DatedRaster, TimeSeriesPipeline, KIND};
+use super::config::{parse_date, DatedRaster};
+use super::series::{apply_cloud_mask, clean_series};
+use crate::model_store::ModelManifest;
+use crate::spec::{resolve_path, PipelineSpec};
 use anyhow::{bail, ensure, Context};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -22,11 +23,6 @@ use terradl_data::{Date, TimeSeriesDataset};
 use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
 use terradl_geo::{DType, Raster, Window};
 use terradl_predict::{PredictError, TileSource};
-
-/// Whether `manifest` belongs to a time-series (`kind = "time_series"`) run.
-pub fn is_time_series(manifest: &ModelManifest) -> bool {
-    super::config::pipeline_kind(&manifest.config_toml).is_ok_and(|k| k == KIND)
-}
 
 /// The imagery keys of a time-series pipeline TOML (everything else is ignored).
 #[derive(Debug, Default, Deserialize)]
@@ -68,8 +64,10 @@ impl SeriesSource {
     /// Open the imagery `input` (a stack GeoTIFF or an imagery TOML) for the time-series run
     /// described by `manifest`, checking dates, band counts, grids and CRS against it.
     pub fn open(manifest: &ModelManifest, input: &Path) -> anyhow::Result<SeriesSource> {
-        let p: TimeSeriesPipeline =
-            toml::from_str(&manifest.config_toml).context("the run's stored pipeline TOML is not a time-series pipeline")?;
+        let stored = PipelineSpec::parse(&manifest.config_toml, Path::new(".")).context("the run's stored pipeline TOML")?;
+        let PipelineSpec::TimeSeries(p) = stored else {
+            bail!("the run's stored pipeline is a {} pipeline, not a time-series one", stored.kind())
+        };
         let trained = p.parsed_dates()?;
         let nb = p.band_names.len();
         let is_toml = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
@@ -78,7 +76,8 @@ impl SeriesSource {
             let mut t: ImageryToml =
                 toml::from_str(&text).with_context(|| format!("invalid imagery TOML {}", input.display()))?;
             let base = input.parent().unwrap_or(Path::new("."));
-            let fix = |f: &Path| if f.is_relative() { base.join(f) } else { f.to_path_buf() };
+            let data_dir = terradl_samples::cache_dir().context("finding the sample-data directory for ${TERRADL_DATA_DIR}")?;
+            let fix = |f: &Path| resolve_path(f, base, &data_dir);
             match (t.stack.take(), t.rasters.is_empty()) {
                 (Some(_), false) => bail!("{}: give either `stack` + `dates` or `[[rasters]]`, not both", input.display()),
                 (None, true) => bail!("{}: no imagery; list `[[rasters]]` (date, path) or `stack` + `dates`", input.display()),
@@ -222,7 +221,7 @@ impl TileSource for SeriesSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::model_store::FORMAT;
+    use crate::model_store::FORMAT;
     use terradl_geo::geotiff::{write_geotiff, WriteOptions};
     use terradl_geo::{Crs, GeoTransform};
 
@@ -241,6 +240,7 @@ mod tests {
         );
         ModelManifest {
             format: FORMAT,
+            kind: crate::model_store::RunKind::TimeSeries,
             band_names: (0..6).map(|i| format!("b{i}")).collect(),
             indices: vec![],
             class_names: vec!["a".into(), "b".into()],

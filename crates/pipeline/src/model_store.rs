@@ -2,9 +2,11 @@
 //!
 //! Layout (written by `terradl train` / `terradl demo`):
 //! ```text
-//! <run>/model/manifest.json        ModelManifest: bands, indices, classes, colours, CRS,
-//!                                  the saved models and their test accuracy, the pipeline TOML
-//! <run>/model/<i>-<kind>/...       one directory per model (terradl_train::pixel store layout)
+//! <run>/model/manifest.json        ModelManifest: the run's kind, bands, indices, classes,
+//!                                  colours, CRS, the saved models and their test accuracy,
+//!                                  the pipeline TOML
+//! <run>/model/<i>-<kind>/...       one directory per model (terradl_train::pixel store layout,
+//!                                  or the lulc layouts of `crate::lulc`)
 //! ```
 //! The whole `model/` directory is written under a temporary name and renamed into place,
 //! so a reader sees either the previous complete set or the new one.
@@ -14,14 +16,28 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use terradl_geo::Crs;
 use terradl_geo::geotiff::RasterInfo;
+use terradl_predict::ClassLegend;
+use crate::run_files::class_legend;
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
 
 /// Sub-directory of a run holding the saved models.
 pub const MODEL_DIR: &str = "model";
 /// Manifest file inside [`MODEL_DIR`].
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// Version of the manifest layout.
-pub const FORMAT: u32 = 1;
+/// Version of the manifest layout (2: the run's [`RunKind`] is stored).
+pub const FORMAT: u32 = 2;
+
+/// Which pipeline trained a run's models, i.e. how `terradl predict` applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// Pixel classifiers on band values (+ indices) of one raster.
+    LandCover,
+    /// Pixel classifiers on the series of dated imagery.
+    TimeSeries,
+    /// The lulc methods, on standardised bands (see `lulc.json`).
+    Lulc,
+}
 
 /// One saved model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +56,8 @@ pub struct SavedModelEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelManifest {
     pub format: u32,
+    /// The pipeline that trained the models.
+    pub kind: RunKind,
     /// One name per input band, in order (the raster must have exactly these bands).
     pub band_names: Vec<String>,
     /// Spectral indices appended to the band values ("ndvi", "ndwi").
@@ -55,22 +73,16 @@ pub struct ModelManifest {
     pub config_toml: String,
 }
 
-/// Save `models` (name, model, test accuracy) with `manifest` (whose `models` is filled in
-/// here) into `<run_dir>/model`, atomically replacing an earlier set.
-pub fn save_models(
-    run_dir: &Path,
-    manifest: ModelManifest,
-    models: &[(String, &dyn PixelClassifier, f64)],
-) -> anyhow::Result<PathBuf> {
-    save_model_dir(run_dir, manifest, |tmp| {
-        let mut entries = Vec::new();
-        for (i, (name, model, oa)) in models.iter().enumerate() {
-            let dir = format!("{i}-{}", model.name());
-            model.save(&tmp.join(&dir)).with_context(|| format!("saving model {name}"))?;
-            entries.push(SavedModelEntry { name: name.clone(), kind: model.name().to_string(), dir, overall_accuracy: *oa });
-        }
-        Ok(entries)
-    })
+/// Save pixel classifiers `models` (name, model, test accuracy) into the model directory
+/// `dir` (`<i>-<kind>` each); returns their manifest entries.
+pub fn save_pixel_models(dir: &Path, models: &[(String, &dyn PixelClassifier, f64)]) -> anyhow::Result<Vec<SavedModelEntry>> {
+    let mut entries = Vec::new();
+    for (i, (name, model, oa)) in models.iter().enumerate() {
+        let sub = format!("{i}-{}", model.name());
+        model.save(&dir.join(&sub)).with_context(|| format!("saving model {name}"))?;
+        entries.push(SavedModelEntry { name: name.clone(), kind: model.name().to_string(), dir: sub, overall_accuracy: *oa });
+    }
+    Ok(entries)
 }
 
 /// Write `<run_dir>/model` atomically: `write` fills a temporary directory with the models
@@ -89,7 +101,7 @@ pub fn save_model_dir(
     std::fs::create_dir_all(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
     manifest.models = write(&tmp)?;
     manifest.format = FORMAT;
-    super::run_dir::write_json(&tmp, MANIFEST_FILE, &manifest)?;
+    crate::run_files::write_json(&tmp, MANIFEST_FILE, &manifest)?;
     if target.exists() {
         let old = run_dir.join(format!(".{MODEL_DIR}.old{}", std::process::id()));
         std::fs::rename(&target, &old).with_context(|| format!("replacing {}", target.display()))?;
@@ -112,9 +124,21 @@ pub fn read_manifest(run_dir: &Path) -> anyhow::Result<ModelManifest> {
             path.display()
         )
     })?;
+    #[derive(Deserialize)]
+    struct Format {
+        format: u32,
+    }
+    // the version first, so that an older layout gets a clear error rather than a missing field
+    let v: Format = serde_json::from_slice(&bytes).with_context(|| format!("corrupt model manifest {}", path.display()))?;
+    ensure!(
+        v.format == FORMAT,
+        "{} has model format {}, this terradl reads format {FORMAT}{}",
+        path.display(),
+        v.format,
+        if v.format < FORMAT { ": train the run again with this terradl" } else { ": use a newer terradl" }
+    );
     let m: ModelManifest =
         serde_json::from_slice(&bytes).with_context(|| format!("corrupt model manifest {}", path.display()))?;
-    ensure!(m.format == FORMAT, "{} has model format {}, this terradl reads {FORMAT}", path.display(), m.format);
     ensure!(!m.models.is_empty(), "{} lists no models", path.display());
     ensure!(m.class_names.len() == m.colors.len(), "{}: class names and colours differ in number", path.display());
     Ok(m)
@@ -137,6 +161,42 @@ pub fn split_model_arg(arg: &str) -> (PathBuf, Option<String>) {
 }
 
 impl ModelManifest {
+    /// The manifest of a `kind` run trained on `band_names` with `class_names` (coloured by
+    /// [`terradl_report::ColorTable::from_names`]) in `crs`: no indices, the first model as the default, no
+    /// models yet (the [`crate::RunWriter`] adds them and the pipeline TOML).
+    pub fn new(kind: RunKind, band_names: Vec<String>, class_names: Vec<String>, crs: Crs) -> Self {
+        let colors = class_legend(&class_names).colors;
+        ModelManifest {
+            format: FORMAT,
+            kind,
+            band_names,
+            indices: Vec::new(),
+            class_names,
+            colors,
+            crs,
+            best: 0,
+            models: Vec::new(),
+            config_toml: String::new(),
+        }
+    }
+
+    /// With spectral indices appended to the band values.
+    pub fn with_indices(mut self, indices: Vec<String>) -> Self {
+        self.indices = indices;
+        self
+    }
+
+    /// With model `best` as the default of `terradl predict`.
+    pub fn with_best(mut self, best: usize) -> Self {
+        self.best = best;
+        self
+    }
+
+    /// The land-cover classes and their colours.
+    pub fn legend(&self) -> ClassLegend {
+        ClassLegend { names: self.class_names.clone(), colors: self.colors.clone() }
+    }
+
     /// Index of the model named by `method`: an exact name (`mlp#1`), a kind (`mlp`, the
     /// most accurate of that kind), or a position (`1`); `None` is the run's map model.
     pub fn select(&self, method: Option<&str>) -> anyhow::Result<usize> {
@@ -198,6 +258,7 @@ mod tests {
         let e = |name: &str, kind: &str, oa| SavedModelEntry { name: name.into(), kind: kind.into(), dir: name.into(), overall_accuracy: oa };
         ModelManifest {
             format: FORMAT,
+            kind: RunKind::LandCover,
             band_names: vec!["b".into(), "g".into(), "r".into()],
             indices: vec![],
             class_names: vec!["a".into(), "b".into()],

@@ -1,8 +1,8 @@
 //! Data of the land-cover / land-use pipeline: the labelled image, the per-object split,
 //! the standardised image stack, the segmentation and the training objects.
 
-use super::lulc_config::{LulcPipeline, SegmentationConfig, Target};
-use super::patch_block::{raw_stack, standardised_stack};
+use super::config::{LulcPipeline, SegmentationConfig, Target};
+use crate::blocks::patch::{raw_stack, standardised_stack};
 use anyhow::Context;
 use terradl_data::normalize::NormStats;
 use terradl_data::sampling::object_split;

@@ -4,59 +4,27 @@
 //! (field = mean of its pixels' probabilities) -> per-date permutation importance -> optional
 //! OSVM-OCNN fusion of a deep model with an object-based classifier on field mean series.
 
-use super::model_store::{self, ModelManifest};
-use super::run_dir::{accuracy_metrics, confusion_data, write_json};
-use super::timeseries_config::TimeSeriesPipeline;
+use super::config::TimeSeriesPipeline;
+use super::series::{apply_cloud_mask, clean_series};
+use crate::model_store::{self, ModelManifest, RunKind};
+use crate::run_writer::RunWriter;
+use crate::score::{most_accurate, summary_line, Accuracy, MethodScore, FIELD, PIXEL};
+use crate::spec::PipelineRun;
+use crate::RunOutcome;
 use anyhow::Context;
 use serde::Serialize;
-use std::path::PathBuf;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
-use terradl_data::field_series::{aggregate_probabilities, field_mean_series, mask_outside, stack_dates};
-use terradl_data::gap_fill::{fill_gaps, mask_invalid, GapReport};
+use terradl_data::field_series::{aggregate_probabilities, field_mean_series, stack_dates};
 use terradl_data::sampling::{object_split, sample_per_object};
 use terradl_data::{LabelledImage, TimeSeriesDataset, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::Raster;
-use terradl_report::run_files::{RunInfo, Timing};
-use terradl_report::{ColorTable, RunMetadata};
+use terradl_report::run_files::RunInfo;
 use terradl_train::fusion::{choose_threshold, fuse};
 use terradl_train::importance::{date_groups, permutation_importance, GroupImportance};
 use terradl_train::pixel::PixelClassifier;
 use terradl_train::ClassProbabilities;
-
-/// Accuracy figures of one set of predictions.
-#[derive(Debug, Clone, Serialize)]
-pub struct Scores {
-    pub overall_accuracy: f64,
-    pub kappa: f64,
-    pub macro_f1: f64,
-    /// F1 of each class (NaN where undefined).
-    pub f1: Vec<f64>,
-    pub n: u64,
-}
-
-impl Scores {
-    fn of(cm: &ConfusionMatrix) -> Scores {
-        Scores {
-            overall_accuracy: cm.overall_accuracy().unwrap_or(f64::NAN),
-            kappa: cm.kappa().unwrap_or(f64::NAN),
-            macro_f1: cm.macro_f1().unwrap_or(f64::NAN),
-            f1: (0..cm.n_classes()).map(|c| cm.f1(c).unwrap_or(f64::NAN)).collect(),
-            n: cm.total(),
-        }
-    }
-}
-
-/// Test figures of one model, per pixel and per field.
-#[derive(Debug, Clone, Serialize)]
-pub struct TemporalScore {
-    pub model: String,
-    pub pixel: Scores,
-    pub field: Scores,
-    pub fit_seconds: f64,
-    pub n_train: usize,
-}
 
 /// OSVM-OCNN fusion figures.
 #[derive(Debug, Clone, Serialize)]
@@ -65,18 +33,9 @@ pub struct FusionReport {
     pub object_model: String,
     pub threshold: terradl_train::fusion::FusionThreshold,
     /// Test fields: deep model alone, object classifier alone, fused.
-    pub test_deep: Scores,
-    pub test_object: Scores,
-    pub test_fused: Scores,
-}
-
-/// What a finished run produced.
-pub struct TimeSeriesRun {
-    pub dir: PathBuf,
-    pub class_names: Vec<String>,
-    pub scores: Vec<TemporalScore>,
-    pub fusion: Option<FusionReport>,
-    pub report: PathBuf,
+    pub test_deep: Accuracy,
+    pub test_object: Accuracy,
+    pub test_fused: Accuracy,
 }
 
 /// The labelled series of one side of the split.
@@ -113,28 +72,6 @@ fn read_stack(p: &TimeSeriesPipeline) -> anyhow::Result<Raster> {
         rasters.push(img);
     }
     Ok(stack_dates(&rasters)?)
-}
-
-/// Set every band of `img` to NaN where the single-band `mask` (same grid) is non-zero and
-/// not nodata (a cloudy pixel).
-pub(crate) fn apply_cloud_mask(img: &mut Raster, mask: &Raster) {
-    let n = img.pixels();
-    for (px, &c) in mask.band(0).iter().enumerate() {
-        if c != 0.0 && !mask.is_nodata(c) {
-            for b in 0..img.bands {
-                img.data[b * n + px] = f32::NAN;
-            }
-        }
-    }
-}
-
-/// Missing values of `ts` to NaN (the pipeline's extra `nodata`, values outside
-/// `valid_range`), then linear interpolation in time; the same steps for training series and
-/// for the maps of `terradl predict`. Returns the gap report and the out-of-range count.
-pub(crate) fn clean_series(ts: &mut TimeSeriesDataset, nodata: Option<f32>, valid_range: Option<[f32; 2]>) -> (GapReport, usize) {
-    mask_invalid(ts, nodata, None);
-    let out_of_range = valid_range.map_or(0, |[lo, hi]| mask_outside(ts, lo, hi));
-    (fill_gaps(ts), out_of_range)
 }
 
 fn side(
@@ -182,10 +119,21 @@ fn importance_csv(rows: &[(String, Vec<GroupImportance>)]) -> String {
     s
 }
 
-/// Run the pipeline; `config_text` is stored in the report.
-pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeriesRun> {
+impl PipelineRun for TimeSeriesPipeline {
+    fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
+        TimeSeriesPipeline::paths_mut(self)
+    }
+    fn validate(&self) -> anyhow::Result<()> {
+        TimeSeriesPipeline::validate(self)
+    }
+    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+        run(self, config_toml)
+    }
+}
+
+/// Run the pipeline; `config_toml` is stored with the run.
+fn run(p: &TimeSeriesPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
     let t0 = Instant::now();
-    let mut timings = Vec::new();
     let dates = p.parsed_dates()?;
     let stack = read_stack(p)?;
     anyhow::ensure!(
@@ -232,14 +180,16 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         test = test.ts.n_samples,
         "split by field"
     );
-    timings.push(Timing { stage: "series".into(), seconds: t0.elapsed().as_secs_f64() });
+    let series_seconds = t0.elapsed().as_secs_f64();
 
-    std::fs::create_dir_all(&p.output).with_context(|| format!("creating {}", p.output.display()))?;
+    let mut out = RunWriter::create(&p.output, config_toml)?;
+    out.timing("series", series_seconds);
     let (nt, nb) = (train.ts.n_dates, train.ts.n_bands);
     let nf = nt * nb;
     let days: Vec<f32> = train.ts.day_of_year().iter().map(|&d| d as f32).collect();
     let date_names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     let mut scores = Vec::new();
+    let mut names = Vec::new();
     let mut importance = Vec::new();
     let mut field_cms = Vec::new();
     let mut deep_probs: Option<(ClassProbabilities, ClassProbabilities)> = None;
@@ -254,15 +204,10 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         let pixel_cm = ConfusionMatrix::from_labels(&test.ts.y, &proba.argmax(), k, None)?;
         let (_, field_proba, field_y) = field_level(&test, &proba)?;
         let field_cm = ConfusionMatrix::from_labels(&field_y, &field_proba.argmax(), k, None)?;
-        let score = TemporalScore {
-            model: name.clone(),
-            pixel: Scores::of(&pixel_cm),
-            field: Scores::of(&field_cm),
-            fit_seconds,
-            n_train: train.ts.n_samples,
-        };
-        tracing::info!(model = %name, pixel_oa = score.pixel.overall_accuracy, field_oa = score.field.overall_accuracy, "test accuracy");
-        timings.push(Timing { stage: format!("train {name}"), seconds: fit_seconds });
+        let n_train = train.ts.n_samples;
+        scores.push(MethodScore::new(&name, i, PIXEL, &pixel_cm, n_train, fit_seconds));
+        scores.push(MethodScore::new(&name, i, FIELD, &field_cm, n_train, fit_seconds));
+        out.timing(format!("train {name}"), fit_seconds);
         if p.importance.repeats > 0 {
             let t = Instant::now();
             let imp = permutation_importance(
@@ -274,7 +219,7 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
                 p.importance.repeats,
                 p.importance.seed,
             )?;
-            timings.push(Timing { stage: format!("importance {name}"), seconds: t.elapsed().as_secs_f64() });
+            out.timing(format!("importance {name}"), t.elapsed().as_secs_f64());
             importance.push((name.clone(), imp));
         }
         if let (Some(f), Some(v)) = (&p.fusion, &val) {
@@ -284,14 +229,14 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
             }
         }
         field_cms.push(field_cm);
-        scores.push(score);
+        names.push(name);
         trained.push(model);
     }
-    write_json(&p.output, "models.json", &scores)?;
+    out.scores(&scores)?;
     if !importance.is_empty() {
         let json: Vec<_> = importance.iter().map(|(m, imp)| serde_json::json!({"model": m, "dates": imp})).collect();
-        write_json(&p.output, "importance.json", &json)?;
-        terradl_report::write_atomic(&p.output.join("importance.csv"), importance_csv(&importance).as_bytes())
+        out.json("importance.json", &json)?;
+        terradl_report::write_atomic(&out.dir().join("importance.csv"), importance_csv(&importance).as_bytes())
             .context("writing importance.csv")?;
     }
 
@@ -309,44 +254,29 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
         let fused = fuse(&test_deep, &obj_test, threshold.threshold)?;
         let cm = |pred: &[u32]| ConfusionMatrix::from_labels(&fy_test, pred, k, None);
         let report = FusionReport {
-            deep_model: scores[f.deep].model.clone(),
+            deep_model: names[f.deep].clone(),
             object_model: object.name().to_string(),
-            test_deep: Scores::of(&cm(&test_deep.argmax())?),
-            test_object: Scores::of(&cm(&obj_test)?),
-            test_fused: Scores::of(&cm(&fused)?),
+            test_deep: Accuracy::of(&cm(&test_deep.argmax())?),
+            test_object: Accuracy::of(&cm(&obj_test)?),
+            test_fused: Accuracy::of(&cm(&fused)?),
             threshold,
         };
         tracing::info!(threshold = report.threshold.threshold, fused_oa = report.test_fused.overall_accuracy, "OSVM-OCNN fusion");
-        write_json(&p.output, "fusion.json", &report)?;
+        out.json("fusion.json", &report)?;
         fusion = Some(report);
     }
 
     // Report files for the best model at field level.
-    let best = (0..scores.len())
-        .max_by(|&a, &b| scores[a].field.overall_accuracy.total_cmp(&scores[b].field.overall_accuracy))
-        .unwrap_or(0);
+    let best = most_accurate(&scores, FIELD).map_or(0, |s| s.position);
     let cm = &field_cms[best];
-    let colors = ColorTable::from_names(&img.class_names);
     // weights with the per-band normalisation learnt on the training series, for `terradl predict`
-    let manifest = ModelManifest {
-        format: model_store::FORMAT,
-        band_names: img.band_names.clone(),
-        indices: Vec::new(),
-        class_names: img.class_names.clone(),
-        colors: colors.classes.iter().map(|c| c.color).collect(),
-        crs: img.image.crs.clone(),
-        best,
-        models: Vec::new(),
-        config_toml: config_text.to_string(),
-    };
+    let manifest = ModelManifest::new(RunKind::TimeSeries, img.band_names.clone(), img.class_names.clone(), img.image.crs.clone())
+        .with_best(best);
+    let field_oa = |i: usize| scores.iter().find(|s| s.position == i && s.target == FIELD).map_or(f64::NAN, |s| s.overall_accuracy());
     let saved: Vec<(String, &dyn PixelClassifier, f64)> =
-        trained.iter().zip(&scores).map(|(m, s)| (s.model.clone(), m.as_ref(), s.field.overall_accuracy)).collect();
-    let model_dir = model_store::save_models(&p.output, manifest, &saved).context("saving the trained models")?;
-    tracing::info!(dir = %model_dir.display(), "saved trained models");
-    write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &colors)?;
-    write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(cm, &img.class_names))?;
-    let metrics = accuracy_metrics(cm, &img.class_names, None, &[]);
-    write_json(&p.output, terradl_report::run_files::METRICS_FILE, &metrics)?;
+        trained.iter().enumerate().map(|(i, m)| (names[i].clone(), m.as_ref(), field_oa(i))).collect();
+    out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &saved))?;
+    out.accuracy(cm, &img.class_names, None, &[])?;
     let mut notes = vec![
         format!(
             "Held out by field: {} training, {} test fields ({} / {} pixels used). Field labels are the \
@@ -356,12 +286,8 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
             train.ts.n_samples,
             test.ts.n_samples
         ),
-        scores
-            .iter()
-            .map(|s| format!("{}: pixel OA {:.3}, field OA {:.3} kappa {:.3}", s.model, s.pixel.overall_accuracy, s.field.overall_accuracy, s.field.kappa))
-            .collect::<Vec<_>>()
-            .join("; "),
-        format!("The accuracy tables show {} at field level.", scores[best].model),
+        summary_line(&scores),
+        format!("The accuracy tables show {} at field level.", names[best]),
     ];
     if let Some(f) = &fusion {
         notes.push(format!(
@@ -372,50 +298,12 @@ pub fn run(p: &TimeSeriesPipeline, config_text: &str) -> anyhow::Result<TimeSeri
     let run_info = RunInfo {
         title: Some(format!("terradl crop time series: {}", p.name)),
         notes,
-        meta: RunMetadata {
-            command: std::env::args().collect::<Vec<_>>().join(" "),
-            config_toml: config_text.to_string(),
-            dataset: format!("{} dates + {}", dates.len(), p.labels.display()),
-            timings,
-            terradl_version: env!("CARGO_PKG_VERSION").into(),
-            date: terradl_report::html::now_utc(),
-        },
         ..RunInfo::default()
     };
-    write_json(&p.output, terradl_report::run_files::RUN_FILE, &run_info)?;
-    let report = crate::commands::report::write_report(&p.output)?;
-    Ok(TimeSeriesRun { dir: p.output.clone(), class_names: img.class_names.clone(), scores, fusion, report })
-}
-
-/// Whether the pipeline TOML at `path` is a time-series pipeline.
-pub fn is_time_series(path: &std::path::Path) -> anyhow::Result<bool> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
-    Ok(super::config::pipeline_kind(&text)? == super::timeseries_config::KIND)
-}
-
-/// Load, run and print the scores of the time-series pipeline at `path`.
-pub fn run_file(path: &std::path::Path) -> anyhow::Result<()> {
-    let (p, text) = TimeSeriesPipeline::load(path)?;
-    let out = run(&p, &text)?;
-    println!(
-        "{:<16} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9} {:>9}",
-        "model", "pixel OA", "kappa", "macro F1", "field OA", "kappa", "macro F1", "fit (s)"
-    );
-    for s in &out.scores {
-        println!(
-            "{:<16} {:>8.4} {:>8.4} {:>9.4} {:>8.4} {:>8.4} {:>9.4} {:>9.2}",
-            s.model,
-            s.pixel.overall_accuracy,
-            s.pixel.kappa,
-            s.pixel.macro_f1,
-            s.field.overall_accuracy,
-            s.field.kappa,
-            s.field.macro_f1,
-            s.fit_seconds
-        );
-    }
-    if let Some(f) = &out.fusion {
-        println!(
+    let report = out.finish(run_info, format!("{} dates + {}", dates.len(), p.labels.display()))?;
+    let mut details = Vec::new();
+    if let Some(f) = &fusion {
+        details.push(format!(
             "OSVM-OCNN ({} + {}): threshold {:.3}, test field OA fused {:.4} / deep {:.4} / object {:.4}",
             f.deep_model,
             f.object_model,
@@ -423,10 +311,8 @@ pub fn run_file(path: &std::path::Path) -> anyhow::Result<()> {
             f.test_fused.overall_accuracy,
             f.test_deep.overall_accuracy,
             f.test_object.overall_accuracy
-        );
+        ));
     }
-    println!("classes:       {}", out.class_names.join(", "));
-    println!("run directory: {}", out.dir.display());
-    println!("report:        {}", out.report.display());
-    Ok(())
+    details.push(format!("classes:       {}", img.class_names.join(", ")));
+    Ok(RunOutcome { dir: p.output.clone(), report, scores, details })
 }

@@ -3,7 +3,7 @@
 //! averaged into the probabilities and summarised as entropy, mutual information, margin
 //! and standard deviation (see `terradl_predict::uncertainty`).
 
-use super::pixel_block::PixelBlockPredictor;
+use super::pixel::PixelBlockPredictor;
 use std::str::FromStr;
 use terradl_geo::{Raster, Window};
 use terradl_predict::uncertainty::{ProbabilityLayout, UncertaintyAccumulator};

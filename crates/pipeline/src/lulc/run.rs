@@ -3,63 +3,36 @@
 //! assessed on the same test polygons (a per-object split: no test pixel is used in training,
 //! not even as patch context), with class and probability maps for each method.
 
-use super::lulc_config::{LulcMethod, LulcPipeline, Target};
-use super::lulc_data::LulcData;
-use super::patch_block::PatchBlockPredictor;
-use super::pixel_block::{entropy_margin, UNCERTAINTY_BANDS};
-use super::lulc_predict::{save_lulc_models, LulcModelInfo, TrainedEntry, TrainedLulc};
-use super::model_store::{self, ModelManifest};
-use super::run_dir::{accuracy_metrics, confusion_data, reliability_curve, write_json};
-use terradl_assess::calibration::{expected_calibration_error, reliability_curve as curve, top_label_confidence};
-use terradl_report::run_files::{BarChartData, RunInfo, Timing};
-use terradl_report::RunMetadata;
+use super::config::{LulcMethod, LulcPipeline, Target};
+use super::data::LulcData;
+use super::maps::write_maps;
+use super::saved::{save_lulc_models, LulcModelInfo, TrainedEntry, TrainedLulc};
+use crate::blocks::patch::PatchBlockPredictor;
+use crate::model_store::{ModelManifest, RunKind};
+use crate::run_files::{class_legend, confusion_data, write_json};
+use crate::run_writer::RunWriter;
+use crate::score::{most_accurate, summary_line, MethodScore, LAND_COVER, LAND_USE};
+use crate::spec::PipelineRun;
+use crate::RunOutcome;
 use anyhow::Context;
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
-use terradl_geo::geotiff::{write_geotiff, ColorMap, WriteOptions};
-use terradl_geo::{DType, Raster};
-use terradl_predict::{predict_raster, ClassLegend, CLASS_NODATA};
-use terradl_report::ColorTable;
+use terradl_geo::geotiff::{write_geotiff, WriteOptions};
+use terradl_predict::{predict_raster, ClassLegend};
+use terradl_report::run_files::{BarChartData, RunInfo};
 use terradl_segment::Segmentation;
 use terradl_train::lulc::{
-    joint_deep_learning, map_argmax, object_probabilities_to_pixels, plan_objects, JdlConfig, JdlInputs, JdlIteration,
-    Ocnn, PatchClassifier, PatchCnnSettings,
+    joint_deep_learning, map_argmax, object_probabilities_to_pixels, plan_objects, ImageStack, JdlConfig, JdlInputs,
+    JdlIteration, MaskIntegral, Ocnn, OcnnConfig, PatchClassifier, PatchCnnSettings,
 };
-use terradl_train::lulc::{ImageStack, MaskIntegral, OcnnConfig};
 use terradl_train::pixel::PixelClassifier;
 
-/// Test-set figures of one method for one target.
-#[derive(Debug, Clone, Serialize)]
-pub struct MethodScore {
-    pub method: String,
-    /// "land_cover" or "land_use".
-    pub target: String,
-    pub overall_accuracy: f64,
-    pub kappa: f64,
-    pub macro_f1: f64,
-    /// Training samples: pixels, patch centres or objects.
-    pub n_train: usize,
-    /// Test pixels.
-    pub n_test: usize,
-    pub fit_seconds: f64,
-}
-
-/// What a finished run produced.
-pub struct LulcRun {
-    pub dir: PathBuf,
-    pub scores: Vec<MethodScore>,
-    /// JDL / SS-JDL iteration logs, by method name.
-    pub jdl: Vec<(String, Vec<JdlIteration>)>,
-    /// `report.html`.
-    pub report: PathBuf,
-}
-
+/// The [`MethodScore::target`] of `t`.
 fn target_name(t: Target) -> &'static str {
     match t {
-        Target::LandCover => "land_cover",
-        Target::LandUse => "land_use",
+        Target::LandCover => LAND_COVER,
+        Target::LandUse => LAND_USE,
     }
 }
 
@@ -74,10 +47,13 @@ struct Scored {
     map: Option<(String, String)>,
 }
 
-/// Score the argmax of a band-major probability map at the test pixels.
+/// Score the argmax of a band-major probability map at the test pixels (method `method` at
+/// `position` in the pipeline); its confusion matrix goes to `dir`.
+#[allow(clippy::too_many_arguments)]
 fn score(
     data: &LulcData,
     method: &str,
+    position: usize,
     target: Target,
     proba: &[f32],
     n_train: usize,
@@ -92,56 +68,9 @@ fn score(
     let m: Vec<u32> = test.iter().map(|&(p, _)| pred[p]).collect();
     let cm = ConfusionMatrix::from_labels(&y, &m, k, None)?;
     write_json(dir, &format!("confusion_{}.json", target_name(target)), &confusion_data(&cm, data.class_names(target)))?;
-    let s = MethodScore {
-        method: method.to_string(),
-        target: target_name(target).into(),
-        overall_accuracy: cm.overall_accuracy().unwrap_or(f64::NAN),
-        kappa: cm.kappa().unwrap_or(f64::NAN),
-        macro_f1: cm.macro_f1().unwrap_or(f64::NAN),
-        n_train,
-        n_test: y.len(),
-        fit_seconds,
-    };
-    tracing::info!(method, target = %s.target, oa = s.overall_accuracy, kappa = s.kappa, "test accuracy");
+    let score = MethodScore::new(method, position, target_name(target), &cm, n_train, fit_seconds);
     let test_proba = test.iter().flat_map(|&(p, _)| (0..k).map(move |c| proba[c * n + p] as f64)).collect();
-    Ok(Scored { score: s, cm, y, test_proba, map: None })
-}
-
-/// `{prefix}classes.tif` (uint8 + colour table), `{prefix}probabilities.tif` and
-/// `{prefix}uncertainty.tif` (entropy, margin) from a band-major probability map of `img`'s
-/// pixels, georeferenced like `img`; pixels with nodata in any band of `img` are nodata.
-pub fn write_maps(img: &Raster, dir: &Path, prefix: &str, proba: &[f32], names: &[String], colors: &[[u8; 3]]) -> anyhow::Result<()> {
-    let (n, k) = (img.pixels(), names.len());
-    anyhow::ensure!(proba.len() == n * k, "{} probabilities for {n} pixels x {k} classes", proba.len());
-    let valid: Vec<bool> = (0..n).map(|p| (0..img.bands).all(|b| !img.is_nodata(img.data[b * n + p]))).collect();
-    let classes: Vec<f32> =
-        map_argmax(proba, k).iter().zip(&valid).map(|(&c, &v)| if v { c as f32 } else { CLASS_NODATA }).collect();
-    let mut class_raster = Raster::from_vec(1, img.rows, img.cols, DType::U8, classes)?.with_georef_of(img);
-    class_raster.nodata = Some(CLASS_NODATA as f64);
-    let opts = WriteOptions { tile_size: Some(256), colormap: ColorMap::new(colors.to_vec()), ..WriteOptions::default() };
-    write_geotiff(dir.join(format!("{prefix}classes.tif")), &class_raster, &opts)?;
-    let mut probs = proba.to_vec();
-    let mut unc = vec![f32::NAN; UNCERTAINTY_BANDS.len() * n];
-    let mut row = vec![0f32; k];
-    for p in 0..n {
-        if valid[p] {
-            for (c, v) in row.iter_mut().enumerate() {
-                *v = proba[c * n + p];
-            }
-            (unc[p], unc[n + p]) = entropy_margin(&row);
-        } else {
-            for c in 0..k {
-                probs[c * n + p] = f32::NAN;
-            }
-        }
-    }
-    let float = WriteOptions { tile_size: Some(256), ..WriteOptions::default() };
-    for (name, bands, values) in [("probabilities", k, probs), ("uncertainty", UNCERTAINTY_BANDS.len(), unc)] {
-        let mut r = Raster::from_vec(bands, img.rows, img.cols, DType::F32, values)?.with_georef_of(img);
-        r.nodata = Some(f64::NAN);
-        write_geotiff(dir.join(format!("{prefix}{name}.tif")), &r, &float)?;
-    }
-    Ok(())
+    Ok(Scored { score, cm, y, test_proba, map: None })
 }
 
 /// Row-major band values of `pixels`.
@@ -229,15 +158,26 @@ fn run_jdl(data: &LulcData, seg: &Segmentation, cfg: &JdlConfig, min_fraction: f
     Ok((out, lu_train.len(), t.elapsed().as_secs_f64()))
 }
 
-/// Run the pipeline; `config_text` is copied into the run directory.
-pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
+impl PipelineRun for LulcPipeline {
+    fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
+        LulcPipeline::paths_mut(self)
+    }
+    fn validate(&self) -> anyhow::Result<()> {
+        LulcPipeline::validate(self)
+    }
+    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+        run(self, config_toml)
+    }
+}
+
+/// Run the pipeline; `config_toml` is also copied into the run directory.
+fn run(p: &LulcPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
     let t0 = Instant::now();
     let data = LulcData::load(p)?;
-    std::fs::create_dir_all(&p.output).with_context(|| format!("creating {}", p.output.display()))?;
-    terradl_report::write_atomic(&p.output.join("pipeline.toml"), config_text.as_bytes())?;
-    write_json(&p.output, "normalisation.json", &data.stats)?;
-    write_json(
-        &p.output,
+    let mut out = RunWriter::create(&p.output, config_toml)?;
+    terradl_report::write_atomic(&p.output.join("pipeline.toml"), config_toml.as_bytes())?;
+    out.json("normalisation.json", &data.stats)?;
+    out.json(
         "split.json",
         &serde_json::json!({
             "train_polygons": data.train_polygons,
@@ -250,17 +190,16 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
     if p.label_margin.is_some() {
         write_geotiff(p.output.join("image.tif"), &data.img.image, &WriteOptions { tile_size: Some(256), ..WriteOptions::default() })?;
     }
-    let mut timings = vec![Timing { stage: "load + split".into(), seconds: t0.elapsed().as_secs_f64() }];
+    out.timing("load + split", t0.elapsed().as_secs_f64());
     let needs_seg = p.methods.iter().any(|m| matches!(m, LulcMethod::Ocnn(_) | LulcMethod::Jdl(_)));
     let t = Instant::now();
     let seg = if needs_seg { Some(data.segment(&p.segmentation)?) } else { None };
     if let Some(seg) = &seg {
-        timings.push(Timing { stage: format!("segmentation ({} objects)", seg.n_objects), seconds: t.elapsed().as_secs_f64() });
+        out.timing(format!("segmentation ({} objects)", seg.n_objects), t.elapsed().as_secs_f64());
     }
-    let colors_of = |names: &[String]| -> Vec<[u8; 3]> { ColorTable::from_names(names).classes.iter().map(|c| c.color).collect() };
     let lc_names = data.class_names(Target::LandCover).to_vec();
     let lu_names = if data.land_use.is_some() { data.class_names(Target::LandUse).to_vec() } else { Vec::new() };
-    let (lc_colors, lu_colors) = (colors_of(&lc_names), colors_of(&lu_names));
+    let (lc_colors, lu_colors) = (class_legend(&lc_names).colors, class_legend(&lu_names).colors);
     let (mut scored, mut jdl_logs, mut trained): (Vec<Scored>, _, Vec<TrainedEntry>) = (Vec::new(), Vec::new(), Vec::new());
     let bar = crate::progress::bar(p.methods.len() as u64, "methods");
     for (i, method) in p.methods.iter().enumerate() {
@@ -282,12 +221,12 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
                     _ => unreachable!("matched above"),
                 };
                 let (proba, secs, model) = run_pixel(&data, model)?;
-                let mut s = score(&data, name, Target::LandCover, &proba, data.train.len(), secs, &dir)?;
+                let mut s = score(&data, name, i, Target::LandCover, &proba, data.train.len(), secs, &dir)?;
                 if want_map {
                     write_maps(&data.img.image, &dir, "", &proba, &lc_names, &lc_colors)?;
                     s.map = map_paths("");
                 }
-                trained.push(entry(TrainedLulc::Pixel(model), s.score.overall_accuracy));
+                trained.push(entry(TrainedLulc::Pixel(model), s.score.overall_accuracy()));
                 scored.push(s);
             }
             LulcMethod::PatchCnn(m) => {
@@ -310,7 +249,7 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
                         proba[c * n + q] = v;
                     }
                 }
-                let mut s = score(&data, name, Target::LandCover, &proba, centres.len(), secs, &dir)?;
+                let mut s = score(&data, name, i, Target::LandCover, &proba, centres.len(), secs, &dir)?;
                 if want_map {
                     let predictor = PatchBlockPredictor { model: &model, stats: &data.stats, n_classes: k };
                     let legend = ClassLegend { names: lc_names.clone(), colors: lc_colors.clone() };
@@ -318,72 +257,79 @@ pub fn run(p: &LulcPipeline, config_text: &str) -> anyhow::Result<LulcRun> {
                     predict_raster(&input, &predictor, &legend, &dir, || {})?;
                     s.map = map_paths("");
                 }
-                trained.push(entry(TrainedLulc::Patch(model), s.score.overall_accuracy));
+                trained.push(entry(TrainedLulc::Patch(model), s.score.overall_accuracy()));
                 scored.push(s);
             }
             LulcMethod::Ocnn(m) => {
                 let seg = seg.as_ref().expect("segmented above");
                 let (proba, n_obj, secs, model) = run_ocnn(&data, seg, &m.ocnn, m.target, min_fraction)?;
-                let mut s = score(&data, name, m.target, &proba, n_obj, secs, &dir)?;
+                let mut s = score(&data, name, i, m.target, &proba, n_obj, secs, &dir)?;
                 if want_map {
                     let colors = if m.target == Target::LandUse { &lu_colors } else { &lc_colors };
                     write_maps(&data.img.image, &dir, "", &proba, data.class_names(m.target), colors)?;
                     s.map = map_paths("");
                 }
-                trained.push(entry(TrainedLulc::Ocnn(model), s.score.overall_accuracy));
+                trained.push(entry(TrainedLulc::Ocnn(model), s.score.overall_accuracy()));
                 scored.push(s);
             }
             LulcMethod::Jdl(cfg) => {
                 let seg = seg.as_ref().expect("segmented above");
-                let (out, n_obj, secs) = run_jdl(&data, seg, cfg, min_fraction)?;
-                let mut lc = score(&data, name, Target::LandCover, &out.lc, data.train.len(), secs, &dir)?;
-                let mut lu = score(&data, name, Target::LandUse, &out.lu, n_obj, secs, &dir)?;
-                write_json(&dir, "iterations.json", &out.iterations)?;
+                let (jdl, n_obj, secs) = run_jdl(&data, seg, cfg, min_fraction)?;
+                let mut lc = score(&data, name, i, Target::LandCover, &jdl.lc, data.train.len(), secs, &dir)?;
+                let mut lu = score(&data, name, i, Target::LandUse, &jdl.lu, n_obj, secs, &dir)?;
+                write_json(&dir, "iterations.json", &jdl.iterations)?;
                 if want_map {
-                    write_maps(&data.img.image, &dir, "land_cover_", &out.lc, &lc_names, &lc_colors)?;
-                    write_maps(&data.img.image, &dir, "land_use_", &out.lu, &lu_names, &lu_colors)?;
+                    write_maps(&data.img.image, &dir, "land_cover_", &jdl.lc, &lc_names, &lc_colors)?;
+                    write_maps(&data.img.image, &dir, "land_use_", &jdl.lu, &lu_names, &lu_colors)?;
                     lc.map = map_paths("land_cover_");
                     lu.map = map_paths("land_use_");
                 }
-                jdl_logs.push((name.to_string(), out.iterations));
-                trained.push(entry(TrainedLulc::Jdl(out.model), lc.score.overall_accuracy));
+                jdl_logs.push((name.to_string(), jdl.iterations));
+                trained.push(entry(TrainedLulc::Jdl(jdl.model), lc.score.overall_accuracy()));
                 scored.push(lc);
                 scored.push(lu);
             }
         }
-        timings.push(Timing { stage: format!("{i} {name}"), seconds: t.elapsed().as_secs_f64() });
+        out.timing(format!("{i} {name}"), t.elapsed().as_secs_f64());
         bar.inc(1);
     }
     bar.finish_and_clear();
     let scores: Vec<MethodScore> = scored.iter().map(|s| s.score.clone()).collect();
-    write_json(&p.output, "methods.json", &scores)?;
+    out.scores(&scores)?;
 
-    // Saved models for `terradl predict`; the default is the most accurate land-cover method.
-    let best_model = (0..trained.len())
-        .filter(|&j| trained[j].kind != "ocnn_lu")
-        .max_by(|&a, &b| trained[a].overall_accuracy.total_cmp(&trained[b].overall_accuracy))
-        .unwrap_or(0);
-    let manifest = ModelManifest {
-        format: model_store::FORMAT,
-        band_names: p.band_names.clone(),
-        indices: Vec::new(),
-        class_names: lc_names.clone(),
-        colors: lc_colors.clone(),
-        crs: data.img.image.crs.clone(),
-        best: best_model,
-        models: Vec::new(),
-        config_toml: config_text.to_string(),
-    };
+    // Saved models for `terradl predict`; the default is the most accurate land-cover method
+    // (one trained model per method, so its position is its index).
+    let best = most_accurate(&scores, LAND_COVER).context("no land-cover method was assessed")?.position;
+    let manifest = ModelManifest::new(RunKind::Lulc, p.band_names.clone(), lc_names.clone(), data.img.image.crs.clone())
+        .with_best(best);
     let info = LulcModelInfo {
         normalisation: data.stats.clone(),
         segmentation: p.segmentation.clone(),
         land_use_names: lu_names.clone(),
         land_use_colors: lu_colors.clone(),
     };
-    let model_dir = save_lulc_models(&p.output, manifest, &info, &trained)?;
-    tracing::info!(dir = %model_dir.display(), "saved trained models");
-    let report = write_report_files(p, &data, &scored, &jdl_logs, timings, config_text)?;
-    Ok(LulcRun { dir: p.output.clone(), scores, jdl: jdl_logs, report })
+    out.save_models(manifest, |dir| save_lulc_models(dir, &info, &trained))?;
+    let report = write_report_files(p, &data, &scored, best, &jdl_logs, out)?;
+    let details = jdl_logs.iter().flat_map(|(name, its)| jdl_lines(name, its)).collect();
+    Ok(RunOutcome { dir: p.output.clone(), report, scores, details })
+}
+
+/// The iteration log of a JDL method, as printed after the score table.
+fn jdl_lines(name: &str, its: &[JdlIteration]) -> Vec<String> {
+    let f = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
+    let mut lines = vec![format!("{name} iterations (patch, LC OA, LU OA, mean LC change, mean LU change):")];
+    lines.extend(its.iter().map(|it| {
+        format!(
+            "  {:>2}  {:>3}  {:.4}  {:.4}  {}  {}",
+            it.iteration,
+            it.patch,
+            it.lc_accuracy,
+            it.lu_accuracy,
+            f(it.lc_change),
+            f(it.lu_change)
+        )
+    }));
+    lines
 }
 
 /// `run.json`, `metrics.json`, `confusion.json`, `reliability.json`, `classes.json` and a bar
@@ -393,31 +339,23 @@ fn write_report_files(
     p: &LulcPipeline,
     data: &LulcData,
     scored: &[Scored],
+    best: usize,
     jdl_logs: &[(String, Vec<JdlIteration>)],
-    timings: Vec<Timing>,
-    config_text: &str,
+    out: RunWriter,
 ) -> anyhow::Result<PathBuf> {
-    let best = (0..scored.len())
-        .filter(|&j| scored[j].score.target == "land_cover")
-        .max_by(|&a, &b| scored[a].score.overall_accuracy.total_cmp(&scored[b].score.overall_accuracy))
-        .context("no land-cover method was assessed")?;
-    let b = &scored[best];
+    let b = scored.iter().find(|s| s.score.position == best && s.score.target == LAND_COVER).context("no land-cover score")?;
     let lc_names = data.class_names(Target::LandCover);
     let k = lc_names.len();
-    write_json(&p.output, terradl_report::run_files::CLASSES_FILE, &ColorTable::from_names(lc_names))?;
-    write_json(&p.output, terradl_report::run_files::CONFUSION_FILE, &confusion_data(&b.cm, lc_names))?;
-    write_json(&p.output, terradl_report::run_files::METRICS_FILE, &accuracy_metrics(&b.cm, lc_names, None, &[]))?;
-    let (conf, correct) = top_label_confidence(&b.test_proba, k, &b.y)?;
-    let ece = expected_calibration_error(&conf, &correct, 10)?;
-    write_json(&p.output, terradl_report::run_files::RELIABILITY_FILE, &reliability_curve(&curve(&conf, &correct, 10)?, ece))?;
-    let label = |s: &MethodScore| format!("{} ({})", s.method, if s.target == "land_use" { "LU" } else { "LC" });
+    out.accuracy(&b.cm, lc_names, None, &[])?;
+    out.reliability(&b.test_proba, k, &b.y)?;
+    let label = |s: &MethodScore| format!("{} ({})", s.method, if s.target == LAND_USE { "LU" } else { "LC" });
     let chart = BarChartData {
         title: "Test OA per method".into(),
         labels: scored.iter().map(|s| label(&s.score)).collect(),
-        values: scored.iter().map(|s| s.score.overall_accuracy).collect(),
+        values: scored.iter().map(|s| s.score.overall_accuracy()).collect(),
         y_label: "overall accuracy".into(),
     };
-    write_json(&p.output, terradl_report::run_files::FEATURE_IMPORTANCE_FILE, &chart)?;
+    out.json(terradl_report::run_files::FEATURE_IMPORTANCE_FILE, &chart)?;
     let majority = {
         let mut counts = vec![0usize; k];
         data.test.iter().for_each(|&(_, c)| counts[c as usize] += 1);
@@ -433,11 +371,7 @@ fn write_report_files(
             data.test.len(),
             majority
         ),
-        scored
-            .iter()
-            .map(|s| format!("{}: OA {:.3}, kappa {:.3}", label(&s.score), s.score.overall_accuracy, s.score.kappa))
-            .collect::<Vec<_>>()
-            .join("; "),
+        summary_line(&scored.iter().map(|s| s.score.clone()).collect::<Vec<_>>()),
         format!("The accuracy tables, confusion matrix and reliability diagram show {} (land cover).", b.score.method),
     ];
     for (name, its) in jdl_logs {
@@ -458,58 +392,7 @@ fn write_report_files(
         class_map,
         uncertainty_label: uncertainty.as_ref().map(|_| "entropy (nats)".to_string()),
         uncertainty,
-        meta: RunMetadata {
-            command: std::env::args().collect::<Vec<_>>().join(" "),
-            config_toml: config_text.to_string(),
-            dataset: format!("{} + {}", p.image.display(), p.labels.display()),
-            timings,
-            terradl_version: env!("CARGO_PKG_VERSION").into(),
-            date: terradl_report::html::now_utc(),
-        },
         ..RunInfo::default()
     };
-    write_json(&p.output, terradl_report::run_files::RUN_FILE, &run_info)?;
-    crate::commands::report::write_report(&p.output)
-}
-
-/// Whether the pipeline TOML at `path` is a `kind = "lulc"` pipeline.
-pub fn is_lulc(path: &Path) -> anyhow::Result<bool> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
-    Ok(super::config::pipeline_kind(&text)? == super::lulc_config::KIND)
-}
-
-/// Load, run and print the scores and JDL logs of the pipeline at `path`.
-pub fn run_file(path: &Path) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
-    let p = LulcPipeline::parse(&text, path.parent().unwrap_or(Path::new(".")))
-        .with_context(|| format!("pipeline {}", path.display()))?;
-    let out = run(&p, &text)?;
-    println!(
-        "{:<14} {:<11} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7}",
-        "method", "target", "OA", "kappa", "macro F1", "fit (s)", "train", "test"
-    );
-    for s in &out.scores {
-        println!(
-            "{:<14} {:<11} {:>7.4} {:>7.4} {:>9.4} {:>9.1} {:>7} {:>7}",
-            s.method, s.target, s.overall_accuracy, s.kappa, s.macro_f1, s.fit_seconds, s.n_train, s.n_test
-        );
-    }
-    for (name, its) in &out.jdl {
-        println!("{name} iterations (patch, LC OA, LU OA, mean LC change, mean LU change):");
-        for it in its {
-            let f = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
-            println!(
-                "  {:>2}  {:>3}  {:.4}  {:.4}  {}  {}",
-                it.iteration,
-                it.patch,
-                it.lc_accuracy,
-                it.lu_accuracy,
-                f(it.lc_change),
-                f(it.lu_change)
-            );
-        }
-    }
-    println!("run directory: {}", out.dir.display());
-    println!("report:        {}", out.report.display());
-    Ok(())
+    out.finish(run_info, format!("{} + {}", p.image.display(), p.labels.display()))
 }

@@ -6,8 +6,8 @@
 //! ```toml
 //! kind = "lulc"
 //! name = "etat-major"
-//! image = "../data/cache/museotoolbox/map_compress.tif"
-//! labels = "../data/cache/museotoolbox/train.gpkg"
+//! image = "${TERRADL_DATA_DIR}/museotoolbox/map_compress.tif"
+//! labels = "${TERRADL_DATA_DIR}/museotoolbox/train.gpkg"
 //! class_attribute = "Type"
 //! band_names = ["red", "green", "blue"]
 //! output = "../runs/lulc-etat-major"
@@ -28,20 +28,15 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use terradl_segment::{FelzenszwalbConfig, SlicConfig};
 use terradl_train::lulc::{JdlConfig, OcnnConfig, PatchCnnSettings};
 use terradl_train::pixel::{MlpPixelConfig, RandomForestConfig};
-
-/// The `kind` value that selects this pipeline.
-pub const KIND: &str = "lulc";
 
 /// A land-cover / land-use pipeline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LulcPipeline {
-    /// Always `"lulc"`.
-    pub kind: String,
     /// Run name, shown in the report.
     pub name: String,
     /// Multi-band GeoTIFF to classify.
@@ -171,20 +166,16 @@ pub struct LulcMapConfig {
 }
 
 impl LulcPipeline {
-    /// Parse a pipeline from TOML text; relative paths are resolved against `base`.
-    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
-        let mut p: LulcPipeline = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid lulc pipeline: {e}"))?;
-        for f in [&mut p.image, &mut p.labels, &mut p.output] {
-            if f.is_relative() {
-                *f = base.join(&*f);
-            }
-        }
-        p.validate()?;
-        Ok(p)
+    /// The `kind` selecting this pipeline.
+    pub const KIND: &'static str = "lulc";
+
+    /// Every path field.
+    pub(crate) fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
+        vec![&mut self.image, &mut self.labels, &mut self.output]
     }
 
-    fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.kind == KIND, "pipeline kind {:?} is not {KIND:?}", self.kind);
+    /// Check the values together.
+    pub(crate) fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(!self.methods.is_empty(), "pipeline {}: `methods` is empty", self.name);
         anyhow::ensure!(
             (0.0..1.0).contains(&self.split.test_fraction) && self.split.test_fraction > 0.0,
@@ -223,6 +214,15 @@ impl LulcPipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PipelineSpec;
+    use std::path::Path;
+
+    fn parse(text: &str, base: &Path) -> anyhow::Result<LulcPipeline> {
+        match PipelineSpec::parse(text, base)? {
+            PipelineSpec::Lulc(p) => Ok(p),
+            other => anyhow::bail!("parsed as {}", other.kind()),
+        }
+    }
 
     const TOML: &str = r#"
 kind = "lulc"
@@ -251,7 +251,7 @@ target = "land_use"
 
     #[test]
     fn parses_methods_and_groups() {
-        let p = LulcPipeline::parse(TOML, Path::new("/x")).unwrap();
+        let p = parse(TOML, Path::new("/x")).unwrap();
         assert_eq!(p.image, Path::new("/x/a.tif"));
         let names: Vec<_> = p.methods.iter().map(|m| m.name()).collect();
         assert_eq!(names, ["random_forest", "ss_jdl", "ocnn_lu"]);
@@ -267,6 +267,6 @@ target = "land_use"
     #[test]
     fn land_use_methods_need_groups() {
         let text = TOML.replace("[land_use]\nfarm = [\"Agriculture\", \"Soil\"]\nwild = [\"Forest\"]\n", "");
-        assert!(LulcPipeline::parse(&text, Path::new(".")).is_err());
+        assert!(parse(&text, Path::new(".")).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! A trained patch CNN as a [`BlockPredictor`]: every core pixel of a tile is classified
 //! from the window centred on it, so tiles are read with a halo of half a patch.
 
-use super::pixel_block::{entropy_margin, UNCERTAINTY_BANDS};
+use super::pixel::{entropy_margin, UNCERTAINTY_BANDS};
 use terradl_data::normalize::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};

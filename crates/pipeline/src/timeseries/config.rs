@@ -35,20 +35,15 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use terradl_data::Date;
 use terradl_train::PixelModelConfig;
 use terradl_train::temporal::TemporalModelConfig;
-
-/// The `kind` of a time-series pipeline TOML.
-pub const KIND: &str = "time_series";
 
 /// A crop-type pipeline on a satellite image time series.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeSeriesPipeline {
-    /// Always `"time_series"`.
-    pub kind: String,
     /// Run name.
     pub name: String,
     /// One GeoTIFF per date.
@@ -149,31 +144,18 @@ pub fn parse_date(s: &str) -> anyhow::Result<Date> {
 }
 
 impl TimeSeriesPipeline {
-    /// Read a pipeline; relative paths are resolved against the TOML's directory.
-    pub fn load(path: &Path) -> anyhow::Result<(Self, String)> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
-        let mut p: TimeSeriesPipeline =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid pipeline {}: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        let fix = |f: &mut PathBuf| {
-            if f.is_relative() {
-                *f = base.join(&*f);
-            }
-        };
-        fix(&mut p.labels);
-        fix(&mut p.output);
-        if let Some(s) = p.stack.as_mut() {
-            fix(s);
+    /// The `kind` selecting this pipeline.
+    pub const KIND: &'static str = "time_series";
+
+    /// Every path field.
+    pub(crate) fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
+        let mut paths = vec![&mut self.labels, &mut self.output];
+        paths.extend(self.stack.as_mut());
+        for r in &mut self.rasters {
+            paths.push(&mut r.path);
+            paths.extend(r.cloud_mask.as_mut());
         }
-        for r in &mut p.rasters {
-            fix(&mut r.path);
-            if let Some(m) = r.cloud_mask.as_mut() {
-                fix(m);
-            }
-        }
-        p.validate()?;
-        Ok((p, text))
+        paths
     }
 
     /// The acquisition dates, checked to increase.
@@ -188,8 +170,8 @@ impl TimeSeriesPipeline {
         Ok(dates)
     }
 
-    fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.kind == KIND, "pipeline kind {:?} is not {KIND:?}", self.kind);
+    /// Check the values together.
+    pub(crate) fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
         anyhow::ensure!(!self.band_names.is_empty(), "band_names is empty");
         match (&self.stack, self.rasters.is_empty()) {
@@ -231,7 +213,10 @@ mod tests {
         std::fs::create_dir_all(&dir)?;
         let p = dir.join("p.toml");
         std::fs::write(&p, format!("{BASE}{extra}"))?;
-        let out = TimeSeriesPipeline::load(&p).map(|r| r.0);
+        let out = crate::PipelineSpec::load(&p).and_then(|f| match f.spec {
+            crate::PipelineSpec::TimeSeries(p) => Ok(p),
+            other => anyhow::bail!("parsed as {}", other.kind()),
+        });
         std::fs::remove_dir_all(&dir)?;
         out
     }
@@ -253,7 +238,7 @@ mod tests {
     #[test]
     fn bad_pipelines_say_why() {
         let m = "[[models]]\nkind = \"lstm\"\n";
-        let err = |s: &str| load(s).unwrap_err().to_string();
+        let err = |s: &str| format!("{:#}", load(s).unwrap_err());
         assert!(err(m).contains("no imagery"));
         assert!(err(&format!("stack = \"s.tif\"\n{m}")).contains("needs `dates`"));
         assert!(err(&format!("stack = \"s.tif\"\ndates = [\"2018-05-13\", \"2018-04-29\"]\n{m}")).contains("increasing"));

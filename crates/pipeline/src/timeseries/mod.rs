@@ -1,0 +1,11 @@
+//! The crop-type time-series pipeline (`kind = "time_series"`) and the dated imagery that
+//! `terradl predict` feeds its saved models.
+
+mod config;
+mod predict;
+mod run;
+mod series;
+
+pub use config::{DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, TimeSeriesPipeline, parse_date};
+pub use predict::SeriesSource;
+pub use run::FusionReport;
