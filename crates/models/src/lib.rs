@@ -5,7 +5,7 @@
 //! of them. See [`classifier`] for how MC dropout works with burn 0.22.
 
 pub mod classifier;
-mod config_weights;
+pub mod saved;
 pub mod detection;
 pub mod detector_conv;
 pub mod temporal_conv;

@@ -193,19 +193,17 @@ impl UNet {
     }
 }
 
-/// File names inside a U-Net model directory.
-pub const UNET_CONFIG_FILE: &str = "unet.json";
 /// Weights file (burnpack) inside a U-Net model directory.
 pub const UNET_WEIGHTS_FILE: &str = "unet.bpk";
 
 /// Write a U-Net's configuration (incl. normalisation) and weights into `dir` (created if needed).
 pub fn save_unet(model: &UNet, config: &UNetConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-    crate::config_weights::save_config_and_weights(model, config, dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE))
+    crate::saved::save_config_and_weights(model, config, crate::saved::ModelKind::PlantSegmenter, dir.as_ref(), UNET_WEIGHTS_FILE)
 }
 
 /// Load a U-Net saved by [`save_unet`] onto `device`.
 pub fn load_unet(dir: impl AsRef<Path>, device: &Device) -> Result<(UNet, UNetConfig), ModelError> {
-    crate::config_weights::load_config_and_weights(dir.as_ref(), (UNET_CONFIG_FILE, UNET_WEIGHTS_FILE), |c: &UNetConfig| c.init(device))
+    crate::saved::load_config_and_weights(dir.as_ref(), crate::saved::ModelKind::PlantSegmenter, UNET_WEIGHTS_FILE, |c: &UNetConfig| c.init(device))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use terradl_predict::detect::{DetectConfig, WindowSource, detect_scene_with_prog
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
-    /// Detector directory written by `terradl train-detector` (detector.json + detector.bpk).
+    /// Detector directory written by `terradl train-detector` (model.json + detector.bpk).
     #[arg(long)]
     pub model: PathBuf,
     /// RGB raster: GeoTIFF (read window by window, georeferencing kept) or PNG

@@ -20,7 +20,7 @@ use super::train_segmenter::SegmenterSettings;
 
 #[derive(Debug, Args)]
 pub struct SegmentPlantsArgs {
-    /// Model directory written by `terradl train-segmenter` (unet.json, unet.bpk, segmenter.json).
+    /// Model directory written by `terradl train-segmenter` (model.json, unet.bpk, segmenter.json).
     #[arg(long)]
     pub model: PathBuf,
     /// RGB raster: GeoTIFF (read window by window, georeferencing kept) or PNG (pixel coordinates).

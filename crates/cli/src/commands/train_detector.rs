@@ -28,7 +28,7 @@ pub struct TrainDetectorArgs {
     /// Directory holding the images a CSV names (default: the CSV's directory).
     #[arg(long)]
     pub image_dir: Option<PathBuf>,
-    /// Output directory for detector.json + detector.bpk.
+    /// Output directory for model.json + detector.bpk.
     #[arg(long, short)]
     pub out: PathBuf,
     /// Wall-clock training budget in seconds.

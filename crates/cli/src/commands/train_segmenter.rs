@@ -80,7 +80,7 @@ pub struct TrainSegmenterArgs {
     /// Directory holding the images a CSV names (default: the CSV's directory).
     #[arg(long)]
     pub image_dir: Option<PathBuf>,
-    /// Output directory for unet.json + unet.bpk + segmenter.json (+ metrics.json).
+    /// Output directory for model.json + unet.bpk + segmenter.json (+ metrics.json).
     #[arg(long, short)]
     pub out: PathBuf,
     /// Patch side of each training stage (the scale sequence), comma-separated.

@@ -1,5 +1,5 @@
-//! Saving and loading a trained detector: `<dir>/detector.json` (the
-//! [`DetectorConfig`], including normalisation statistics) and
+//! Saving and loading a trained detector: `<dir>/model.json` (the saved-model header,
+//! holding the [`DetectorConfig`] with its normalisation statistics) and
 //! `<dir>/detector.bpk` (weights, burnpack format).
 
 use std::path::Path;
@@ -7,22 +7,20 @@ use std::path::Path;
 use burn::tensor::Device;
 
 use super::detector::{CenterNetDetector, DetectorConfig};
-use crate::config_weights::{load_config_and_weights, save_config_and_weights};
+use crate::saved::{ModelKind, load_config_and_weights, save_config_and_weights};
 use crate::error::ModelError;
 
-/// File name of the configuration inside a detector directory.
-pub const DETECTOR_CONFIG_FILE: &str = "detector.json";
 /// File name of the weights inside a detector directory.
 pub const DETECTOR_WEIGHTS_FILE: &str = "detector.bpk";
 
 /// Write the configuration and weights of a detector into `dir` (created if needed).
 pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {
-    save_config_and_weights(model, config, dir.as_ref(), (DETECTOR_CONFIG_FILE, DETECTOR_WEIGHTS_FILE))
+    save_config_and_weights(model, config, ModelKind::Detector, dir.as_ref(), DETECTOR_WEIGHTS_FILE)
 }
 
 /// Load a detector saved by [`save_detector`] onto `device`.
 pub fn load_detector(dir: impl AsRef<Path>, device: &Device) -> Result<(CenterNetDetector, DetectorConfig), ModelError> {
-    load_config_and_weights(dir.as_ref(), (DETECTOR_CONFIG_FILE, DETECTOR_WEIGHTS_FILE), |c: &DetectorConfig| c.init(device))
+    load_config_and_weights(dir.as_ref(), ModelKind::Detector, DETECTOR_WEIGHTS_FILE, |c: &DetectorConfig| c.init(device))
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ const META_FILE: &str = "patch_cnn.json";
 /// Writes `value` as pretty JSON to `path` (temporary file + rename).
 pub(crate) fn write_meta(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
     let bytes = serde_json::to_vec_pretty(value).map_err(|e| TrainError::checkpoint(path, e))?;
-    crate::pixel::store::write_atomic(path, &bytes)
+    terradl_models::saved::write_atomic(path, &bytes).map_err(|e| TrainError::checkpoint(path, e))
 }
 
 /// Reads the JSON file `path` of a saved `what`.

@@ -102,7 +102,7 @@ impl MlpPixelClassifier {
 
     /// Reads a classifier written by [`PixelClassifier::save`] (`mlp.json` + `mlp.bpk`).
     pub(super) fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
-        let saved: SavedMlp = super::store::load_serde(dir, super::store::SavedKind::Mlp)?;
+        let saved: SavedMlp = super::store::load_serde(dir, terradl_models::saved::ModelKind::Mlp)?;
         let weights = dir.join(WEIGHTS_FILE);
         let model = MlpConfig::new(saved.n_features, saved.n_classes)
             .with_hidden(saved.config.hidden.clone())
@@ -199,6 +199,6 @@ impl PixelClassifier for MlpPixelClassifier {
             normalization: norm.clone(),
             history: self.history.clone(),
         };
-        super::store::save_serde(dir, super::store::SavedKind::Mlp, &saved)
+        super::store::save_serde(dir, terradl_models::saved::ModelKind::Mlp, &saved)
     }
 }

@@ -9,7 +9,7 @@ mod svm;
 
 pub use forest::{MaxFeatures, RandomForest, RandomForestConfig};
 pub use mlp::{MlpPixelClassifier, MlpPixelConfig};
-pub use store::{KIND_FILE, SavedKind, SavedPixelModel};
+pub use store::SavedPixelModel;
 pub use svm::{Svm, SvmConfig, SvmKernel};
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! Saving and loading trained pixel classifiers.
 //!
-//! A model directory holds `model.json` (`{"kind": ...}`) plus the kind's files:
+//! A model directory holds `model.json` (the saved-model header, see
+//! [`terradl_models::saved`]) plus the kind's files:
 //! - `random_forest`: `forest.json` (settings and the flat CART trees; checked on load);
 //! - `svm`: `svm.json` (support vectors, weights and biases);
 //! - `mlp`: `mlp.json` (settings, feature and class counts, normalisation statistics) and
@@ -11,64 +12,40 @@
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use terradl_models::saved::{HEADER_FILE, ModelHeader, ModelKind, SavedModelError, write_atomic};
 
 use super::{MlpPixelClassifier, PixelClassifier, RandomForest, Svm};
 use crate::error::TrainError;
 
-/// File naming the kind of a saved model.
-pub const KIND_FILE: &str = "model.json";
-
-/// Kind of a saved pixel classifier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SavedKind {
-    /// [`RandomForest`].
-    RandomForest,
-    /// [`Svm`].
-    Svm,
-    /// [`MlpPixelClassifier`].
-    Mlp,
-}
-
-impl SavedKind {
-    fn data_file(self) -> &'static str {
-        match self {
-            SavedKind::RandomForest => "forest.json",
-            SavedKind::Svm => "svm.json",
-            SavedKind::Mlp => "mlp.json",
-        }
+/// The kind's JSON data file inside a saved pixel-classifier directory.
+fn data_file(kind: ModelKind) -> &'static str {
+    match kind {
+        ModelKind::RandomForest => "forest.json",
+        ModelKind::Svm => "svm.json",
+        _ => "mlp.json",
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct KindFile {
-    kind: SavedKind,
 }
 
 fn io(path: &Path, e: impl ToString) -> TrainError {
     TrainError::checkpoint(path, e)
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+fn header_error(dir: &Path, e: SavedModelError) -> TrainError {
+    io(&dir.join(HEADER_FILE), e)
 }
 
 /// Writes `model.json` and `value` as the kind's JSON data file into `dir` (created).
-pub(crate) fn save_serde(dir: &Path, kind: SavedKind, value: &impl Serialize) -> Result<(), TrainError> {
+pub(crate) fn save_serde(dir: &Path, kind: ModelKind, value: &impl Serialize) -> Result<(), TrainError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let path = dir.join(kind.data_file());
-    write_atomic(&path, &serde_json::to_vec(value).map_err(|e| io(&path, e))?)?;
-    let kind_path = dir.join(KIND_FILE);
-    write_atomic(&kind_path, &serde_json::to_vec_pretty(&KindFile { kind }).map_err(|e| io(&kind_path, e))?)
+    let path = dir.join(data_file(kind));
+    write_atomic(&path, &serde_json::to_vec(value).map_err(|e| io(&path, e))?).map_err(|e| io(&path, e))?;
+    ModelHeader::new(kind, serde_json::Value::Null).write(dir).map_err(|e| header_error(dir, e))
 }
 
 /// Reads the kind's JSON data file from `dir`.
-pub(crate) fn load_serde<T: DeserializeOwned>(dir: &Path, kind: SavedKind) -> Result<T, TrainError> {
-    let path = dir.join(kind.data_file());
+pub(crate) fn load_serde<T: DeserializeOwned>(dir: &Path, kind: ModelKind) -> Result<T, TrainError> {
+    let path = dir.join(data_file(kind));
     let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| io(&path, format!("corrupt model file: {e}")))
 }
@@ -94,14 +71,12 @@ impl SavedPixelModel {
         if crate::temporal::TemporalClassifier::is_saved(dir) {
             return Ok(SavedPixelModel::Temporal(crate::temporal::TemporalClassifier::load(dir)?));
         }
-        let kind_path = dir.join(KIND_FILE);
-        let bytes = std::fs::read(&kind_path).map_err(|e| io(&kind_path, format!("no saved model: {e}")))?;
-        let KindFile { kind } =
-            serde_json::from_slice(&bytes).map_err(|e| io(&kind_path, format!("corrupt model file: {e}")))?;
+        let kind = ModelHeader::read(dir).map_err(|e| header_error(dir, e))?.kind;
         Ok(match kind {
-            SavedKind::RandomForest => SavedPixelModel::RandomForest(load_serde(dir, kind)?),
-            SavedKind::Svm => SavedPixelModel::Svm(load_serde(dir, kind)?),
-            SavedKind::Mlp => SavedPixelModel::Mlp(MlpPixelClassifier::load(dir)?),
+            ModelKind::RandomForest => SavedPixelModel::RandomForest(load_serde(dir, kind)?),
+            ModelKind::Svm => SavedPixelModel::Svm(load_serde(dir, kind)?),
+            ModelKind::Mlp => SavedPixelModel::Mlp(MlpPixelClassifier::load(dir)?),
+            other => return Err(io(&dir.join(HEADER_FILE), format!("a {other} model is not a pixel classifier"))),
         })
     }
 

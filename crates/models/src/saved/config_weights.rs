@@ -1,0 +1,50 @@
+//! Models saved as a burn [`Config`] (inside the [`ModelHeader`]) next to the module's
+//! weights (burnpack): the detector and the U-Net plant segmenter.
+
+use std::path::Path;
+
+use burn::config::Config;
+use burn::module::Module;
+
+use super::{ModelHeader, ModelKind, SavedModelError};
+use crate::error::ModelError;
+
+fn config_error(e: SavedModelError) -> ModelError {
+    ModelError::Config(e.to_string())
+}
+
+/// Write the header (`kind`, `config`) and `model`'s weights to `<dir>/<weights_file>`
+/// (burnpack), creating `dir` if needed.
+pub(crate) fn save_config_and_weights<M: Module, C: Config>(
+    model: &M,
+    config: &C,
+    kind: ModelKind,
+    dir: &Path,
+    weights_file: &str,
+) -> Result<(), ModelError> {
+    let value = serde_json::to_value(config).map_err(|e| ModelError::Config(format!("cannot encode config: {e}")))?;
+    ModelHeader::new(kind, value).write(dir).map_err(config_error)?;
+    let weights = dir.join(weights_file);
+    model
+        .clone()
+        .save_file(&weights)
+        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
+}
+
+/// Read what [`save_config_and_weights`] wrote (checking the header's version and `kind`):
+/// the config, a model built from it by `init`, then its weights.
+pub(crate) fn load_config_and_weights<M: Module, C: Config>(
+    dir: &Path,
+    kind: ModelKind,
+    weights_file: &str,
+    init: impl FnOnce(&C) -> Result<M, ModelError>,
+) -> Result<(M, C), ModelError> {
+    let header = ModelHeader::read_kind(dir, kind).map_err(config_error)?;
+    let config: C = serde_json::from_value(header.config)
+        .map_err(|e| ModelError::Config(format!("corrupt config in {}: {e}", dir.join(super::HEADER_FILE).display())))?;
+    let weights = dir.join(weights_file);
+    let model = init(&config)?
+        .try_load_file(&weights)
+        .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
+    Ok((model, config))
+}
