@@ -20,7 +20,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
 /// Render `dir/report.html` with quick-looks of the rasters the run names.
 pub fn write_report(dir: &Path) -> anyhow::Result<PathBuf> {
     anyhow::ensure!(dir.is_dir(), "run directory {} does not exist", dir.display());
-    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(|e| e.to_string());
+    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(Into::into);
     let opts = LoadOptions { raster_reader: Some(&reader), ..LoadOptions::default() };
     terradl_report::write_run_report(dir, &opts).with_context(|| format!("writing the report of {}", dir.display()))
 }

@@ -46,7 +46,7 @@ struct KindFile {
     kind: SavedKind,
 }
 
-fn io(path: &Path, e: impl ToString) -> TrainError {
+fn io(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> TrainError {
     TrainError::checkpoint(path, e)
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn save_serde(dir: &Path, kind: SavedKind, value: &impl Serialize) ->
 pub(crate) fn load_serde<T: DeserializeOwned>(dir: &Path, kind: SavedKind) -> Result<T, TrainError> {
     let path = dir.join(kind.data_file());
     let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| io(&path, format!("corrupt model file: {e}")))
+    serde_json::from_slice(&bytes).map_err(|source| TrainError::CorruptModel { path, source })
 }
 
 /// A pixel classifier loaded from disk, with its concrete type (for kind-specific
@@ -95,9 +95,9 @@ impl SavedPixelModel {
             return Ok(SavedPixelModel::Temporal(crate::temporal::TemporalClassifier::load(dir)?));
         }
         let kind_path = dir.join(KIND_FILE);
-        let bytes = std::fs::read(&kind_path).map_err(|e| io(&kind_path, format!("no saved model: {e}")))?;
+        let bytes = std::fs::read(&kind_path).map_err(|source| TrainError::NotSaved { what: "model".into(), path: kind_path.clone(), source })?;
         let KindFile { kind } =
-            serde_json::from_slice(&bytes).map_err(|e| io(&kind_path, format!("corrupt model file: {e}")))?;
+            serde_json::from_slice(&bytes).map_err(|source| TrainError::CorruptModel { path: kind_path, source })?;
         Ok(match kind {
             SavedKind::RandomForest => SavedPixelModel::RandomForest(load_serde(dir, kind)?),
             SavedKind::Svm => SavedPixelModel::Svm(load_serde(dir, kind)?),
