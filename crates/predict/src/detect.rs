@@ -20,6 +20,8 @@ pub enum DetectError {
     Read(#[source] terradl_geo::GeoError),
     #[error("cannot tile the scene")]
     Tiling(#[source] terradl_geo::GeoError),
+    #[error("cannot separate crown instances")]
+    Instances(#[source] terradl_segment::SegmentError),
 }
 
 /// A raster that can be read window by window.

@@ -29,7 +29,7 @@ pub enum PredictError {
     Cog {
         path: PathBuf,
         #[source]
-        source: terradl_geo::GeoError,
+        source: Box<PredictError>,
     },
     #[error("input raster has {found} band(s), the model needs {expected}")]
     BandMismatch { expected: usize, found: usize },

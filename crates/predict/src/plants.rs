@@ -153,7 +153,7 @@ pub fn segment_plants_with(
         }
         let mask: Vec<bool> = prob.iter().map(|&p| p >= cfg.threshold).collect();
         let inst = separate_instances(&mask, outer.rows, outer.cols, &cfg.instances)
-            .map_err(DetectError::Tiling)?;
+            .map_err(DetectError::Instances)?;
         let core = tile.core;
         let (ox, oy) = (outer.col as f64, outer.row as f64);
         let mut sums = vec![(0f64, 0usize); inst.instances.len() + 1];
