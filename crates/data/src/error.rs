@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -21,6 +21,9 @@ pub enum DataError {
     /// A sample file is missing from the cache (or the cache cannot be found).
     #[error(transparent)]
     Samples(#[from] terradl_samples::SamplesError),
+    /// Normalisation statistics cannot be written or parsed as JSON.
+    #[error("bad normalisation statistics")]
+    NormStatsJson(#[source] serde_json::Error),
     /// A request that cannot be satisfied (bad fold count, empty class, shape mismatch, ...).
     #[error("{0}")]
     Invalid(String),

@@ -34,8 +34,7 @@ pub fn stack_dates(rasters: &[Raster]) -> Result<Raster> {
     for r in rasters {
         data.extend(r.data.iter().map(|&v| if r.is_nodata(v) { f32::NAN } else { v }));
     }
-    let mut out = Raster::from_vec(first.bands * rasters.len(), first.rows, first.cols, terradl_geo::DType::F32, data)
-        .map_err(|e| DataError::Invalid(e.to_string()))?
+    let mut out = Raster::from_vec(first.bands * rasters.len(), first.rows, first.cols, terradl_geo::DType::F32, data)?
         .with_georef_of(first);
     out.nodata = None;
     Ok(out)

@@ -69,12 +69,12 @@ impl NormStats {
 
     /// JSON text, to store beside a model checkpoint.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| DataError::Invalid(e.to_string()))
+        serde_json::to_string_pretty(self).map_err(DataError::NormStatsJson)
     }
 
     /// Parse what [`NormStats::to_json`] wrote.
     pub fn from_json(s: &str) -> Result<NormStats> {
-        serde_json::from_str(s).map_err(|e| DataError::Invalid(format!("bad normalisation statistics: {e}")))
+        serde_json::from_str(s).map_err(DataError::NormStatsJson)
     }
 }
 

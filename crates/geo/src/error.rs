@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Errors raised while reading, writing or transforming geospatial data.
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
-    #[error("I/O error on {path}: {source}")]
+    #[error("I/O error on {path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -13,6 +13,14 @@ pub enum GeoError {
     },
     #[error("not a valid TIFF file {path}: {reason}")]
     InvalidTiff { path: PathBuf, reason: String },
+    #[error("corrupt TIFF chunk {index} (at byte {offset}) in {path}")]
+    CorruptChunk {
+        path: PathBuf,
+        index: usize,
+        offset: u64,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("unsupported TIFF feature in {path}: {what}")]
     Unsupported { path: PathBuf, what: String },
     #[error("raster has zero size ({cols}x{rows}x{bands})")]
@@ -57,6 +65,14 @@ pub enum GeoError {
         /// What is wrong with the blob.
         #[source]
         source: crate::vector::GpkgGeometryError,
+    },
+    /// A vector file's contents could not be decoded.
+    #[error("invalid vector data in {path}: {what}")]
+    VectorDecode {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("no features found in {path}")]
     EmptyVector { path: PathBuf },

@@ -20,10 +20,19 @@ fn good_file_bands(dir: &Path, name: &str, tile: Option<u32>, compression: Compr
     p
 }
 
+/// The error and its causes, `: `-separated (as the CLI prints them).
 fn err_text<T>(r: Result<T, GeoError>) -> String {
     match r {
         Ok(_) => panic!("bad input must be an error"),
-        Err(e) => e.to_string(),
+        Err(e) => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text += &format!(": {cause}");
+                source = cause.source();
+            }
+            text
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 /// What can go wrong when a model is built or fed.
-#[derive(Debug, Error, Clone, PartialEq)]
+#[derive(Debug, Error)]
 pub enum ModelError {
     /// Samples do not have the layout the model expects.
     #[error("model `{model}` expects samples shaped {expected}, got {got:?}")]
@@ -18,6 +18,17 @@ pub enum ModelError {
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A model's config or weights file could not be written or read.
+    #[error("cannot {action} {path}")]
+    File {
+        /// What was attempted: `create`, `write`, `read` or `load`.
+        action: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl ModelError {

@@ -113,7 +113,7 @@ pub fn convert_outputs_to_cog(layout: &OutputLayout, targets: &MosaicTargets) ->
     for (i, ((_, _, options), path)) in layout.files(Path::new("")).into_iter().zip(targets.ordered()).enumerate() {
         let resampling = if i == 0 { Resampling::Nearest } else { Resampling::Average };
         write_cog(path, path, resampling, &options)
-            .map_err(|e| PredictError::Invalid(format!("writing COG {}: {e}", path.display())))?;
+            .map_err(|source| PredictError::Cog { path: path.to_path_buf(), source: Box::new(source) })?;
     }
     Ok(())
 }

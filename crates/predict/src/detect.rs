@@ -16,8 +16,12 @@ use crate::nms::scene_nms;
 pub enum DetectError {
     #[error("invalid detection settings: {0}")]
     Invalid(String),
-    #[error("cannot read raster window: {0}")]
-    Read(String),
+    #[error("cannot read raster window")]
+    Read(#[source] terradl_geo::GeoError),
+    #[error("cannot tile the scene")]
+    Tiling(#[source] terradl_geo::GeoError),
+    #[error("cannot separate crown instances")]
+    Instances(#[source] terradl_segment::SegmentError),
 }
 
 /// A raster that can be read window by window.
@@ -38,7 +42,7 @@ impl WindowSource for Raster {
         self.transform
     }
     fn read(&self, window: Window) -> Result<Raster, DetectError> {
-        self.window(window).map_err(|e| DetectError::Read(e.to_string()))
+        self.window(window).map_err(DetectError::Read)
     }
 }
 
@@ -51,7 +55,7 @@ impl WindowSource for GeoTiffReader {
         self.info().transform
     }
     fn read(&self, window: Window) -> Result<Raster, DetectError> {
-        self.read_window(window).map_err(|e| DetectError::Read(e.to_string()))
+        self.read_window(window).map_err(DetectError::Read)
     }
 }
 
@@ -163,7 +167,7 @@ pub fn detect_scene_with_progress(
     if cfg.tile_size < DETECTOR_INPUT_MULTIPLE {
         return Err(DetectError::Invalid(format!("tile size {} is below {DETECTOR_INPUT_MULTIPLE}", cfg.tile_size)));
     }
-    let grid = TileGrid::new(cols, rows, cfg.tile_size, cfg.overlap).map_err(|e| DetectError::Invalid(e.to_string()))?;
+    let grid = TileGrid::new(cols, rows, cfg.tile_size, cfg.overlap).map_err(DetectError::Tiling)?;
     let mut boxes = Vec::new();
     for tile in grid.tiles() {
         let raster = source.read(tile.outer)?;

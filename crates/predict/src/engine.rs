@@ -69,7 +69,7 @@ pub fn predict_tile(
     let valid = valid_mask(&block, core);
     let out = model
         .predict_block(&block, core, &valid)
-        .map_err(|e| PredictError::Model { tile: tile.index, reason: e.to_string() })?;
+        .map_err(|e| PredictError::Model { tile: tile.index, source: Box::new(e) })?;
     TileOutputs::from_block(out, &valid, layout.n_classes(), layout.uncertainty_bands.len())
 }
 

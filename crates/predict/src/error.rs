@@ -7,14 +7,30 @@ use std::path::PathBuf;
 pub enum PredictError {
     #[error(transparent)]
     Geo(#[from] terradl_geo::GeoError),
-    #[error("I/O error on {path}: {source}")]
+    #[error("I/O error on {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("model failed on tile {tile}: {reason}")]
-    Model { tile: usize, reason: String },
+    #[error("model failed on tile {tile}")]
+    Model {
+        tile: usize,
+        #[source]
+        source: Box<PredictError>,
+    },
+    #[error("invalid JSON in {path}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write COG {path}")]
+    Cog {
+        path: PathBuf,
+        #[source]
+        source: Box<PredictError>,
+    },
     #[error("input raster has {found} band(s), the model needs {expected}")]
     BandMismatch { expected: usize, found: usize },
     #[error("mosaic of {dir} is incomplete: {missing} of {total} tiles missing (first: {first}); rerun the shards that own them")]

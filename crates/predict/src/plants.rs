@@ -89,7 +89,7 @@ fn check_source(source: &impl WindowSource, tile_size: usize, multiple: usize) -
     if tile_size < multiple.max(8) {
         return Err(DetectError::Invalid(format!("tile size {tile_size} is below {}", multiple.max(8))));
     }
-    Ok(TileGrid::new(cols, rows, tile_size, 0).map_err(|e| DetectError::Invalid(e.to_string()))?)
+    Ok(TileGrid::new(cols, rows, tile_size, 0).map_err(DetectError::Tiling)?)
 }
 
 /// Plant probability over a whole scene (row-major `rows x cols`), tile by tile
@@ -103,11 +103,11 @@ pub fn probability_scene(
 ) -> Result<Vec<f32>, DetectError> {
     check_source(source, tile_size, model.input_multiple())?;
     let (cols, rows, _) = source.shape();
-    let grid = TileGrid::new(cols, rows, tile_size, overlap).map_err(|e| DetectError::Invalid(e.to_string()))?;
+    let grid = TileGrid::new(cols, rows, tile_size, overlap).map_err(DetectError::Tiling)?;
     let mut full = vec![0f32; rows * cols];
     for tile in grid.tiles() {
         let p = plant_probability(model, &source.read(tile.outer)?, device);
-        tile.paste_core(&p, 1, &mut full, cols, rows).map_err(|e| DetectError::Invalid(e.to_string()))?;
+        tile.paste_core(&p, 1, &mut full, cols, rows).map_err(DetectError::Tiling)?;
     }
     Ok(full)
 }
@@ -141,7 +141,7 @@ pub fn segment_plants_with(
         return Err(DetectError::Invalid(format!("grow factor must be positive, got {}", cfg.grow)));
     }
     let (cols, rows, _) = source.shape();
-    let grid = TileGrid::new(cols, rows, cfg.tile_size, cfg.overlap).map_err(|e| DetectError::Invalid(e.to_string()))?;
+    let grid = TileGrid::new(cols, rows, cfg.tile_size, cfg.overlap).map_err(DetectError::Tiling)?;
     let gt = source.geo_transform();
     let pixel_area = (gt.0[1] * gt.0[5] - gt.0[2] * gt.0[4]).abs();
     let mut plants = Vec::new();
@@ -153,7 +153,7 @@ pub fn segment_plants_with(
         }
         let mask: Vec<bool> = prob.iter().map(|&p| p >= cfg.threshold).collect();
         let inst = separate_instances(&mask, outer.rows, outer.cols, &cfg.instances)
-            .map_err(|e| DetectError::Invalid(e.to_string()))?;
+            .map_err(DetectError::Instances)?;
         let core = tile.core;
         let (ox, oy) = (outer.col as f64, outer.row as f64);
         let mut sums = vec![(0f64, 0usize); inst.instances.len() + 1];

@@ -74,7 +74,7 @@ pub fn predict_shard_source(
     let layout = layout_for(reader, model, legend)?;
     std::fs::create_dir_all(parts_dir).map_err(|e| PredictError::io(parts_dir, e))?;
     let manifest = parts_dir.join(MANIFEST);
-    let json = serde_json::to_vec_pretty(&layout).map_err(|e| PredictError::Invalid(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&layout).map_err(|source| PredictError::Json { path: manifest.clone(), source })?;
     match std::fs::read(&manifest) {
         Ok(existing) if existing != json => {
             return Err(PredictError::Invalid(format!(
@@ -145,5 +145,5 @@ pub(crate) fn read_part(path: &Path) -> Result<TileOutputs> {
 pub fn read_manifest(parts_dir: &Path) -> Result<OutputLayout> {
     let path = parts_dir.join(MANIFEST);
     let bytes = std::fs::read(&path).map_err(|e| PredictError::io(&path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| PredictError::Invalid(format!("corrupt {}: {e}", path.display())))
+    serde_json::from_slice(&bytes).map_err(|source| PredictError::Json { path, source })
 }

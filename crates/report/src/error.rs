@@ -9,25 +9,29 @@ pub enum ReportError {
     #[error("invalid input: {0}")]
     Invalid(String),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("cannot access {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A JSON file of a run directory could not be parsed.
-    #[error("{path}: invalid JSON: {source}")]
+    #[error("invalid JSON in {path}")]
     Json {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
     /// PNG encoding failed.
-    #[error("PNG encoding failed: {0}")]
-    Png(String),
+    #[error("PNG encoding or decoding failed")]
+    Png(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A raster needed by the report could not be read.
-    #[error("{path}: cannot read raster: {message}")]
-    Raster { path: PathBuf, message: String },
+    #[error("cannot read raster {path}")]
+    Raster {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl ReportError {

@@ -20,9 +20,9 @@ impl Canvas {
             enc.set_color(png::ColorType::Rgba);
             enc.set_depth(png::BitDepth::Eight);
             enc.set_compression(png::Compression::Fast);
-            let mut w = enc.write_header().map_err(|e| ReportError::Png(e.to_string()))?;
-            w.write_image_data(self.pixels()).map_err(|e| ReportError::Png(e.to_string()))?;
-            w.finish().map_err(|e| ReportError::Png(e.to_string()))?;
+            let mut w = enc.write_header().map_err(|e| ReportError::Png(e.into()))?;
+            w.write_image_data(self.pixels()).map_err(|e| ReportError::Png(e.into()))?;
+            w.finish().map_err(|e| ReportError::Png(e.into()))?;
         }
         Ok(out)
     }
@@ -65,12 +65,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn decode_png(bytes: &[u8]) -> Result<Canvas> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| ReportError::Png(e.to_string()))?;
+    let mut reader = decoder.read_info().map_err(|e| ReportError::Png(e.into()))?;
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| ReportError::Png("image too large".into()))?;
     let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf).map_err(|e| ReportError::Png(e.to_string()))?;
+    let info = reader.next_frame(&mut buf).map_err(|e| ReportError::Png(e.into()))?;
     let (w, h) = (info.width as usize, info.height as usize);
     let mut c = Canvas::new(w, h, crate::color::Rgba::TRANSPARENT);
     let channels = info.color_type.samples();

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use terradl_geo::Raster;
 
-/// Reads a raster file (e.g. the GeoTIFF reader of `terradl-geo`); the error is a message.
-pub type RasterReader<'a> = &'a dyn Fn(&Path) -> std::result::Result<Raster, String>;
+/// Reads a raster file (e.g. the GeoTIFF reader of `terradl-geo`), keeping its error as the cause.
+pub type RasterReader<'a> = &'a dyn Fn(&Path) -> std::result::Result<Raster, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Sub-directory whose `*.png` files are appended to the report as figures.
 pub const EXTRA_FIGURES_DIR: &str = "figures";
@@ -84,7 +84,7 @@ pub fn load_run_dir_with(dir: &Path, opts: &LoadOptions) -> Result<ReportData> {
     let read = |name: &str| -> Result<Option<Raster>> {
         let path = resolve(dir, name);
         match opts.raster_reader {
-            Some(reader) => reader(&path).map(Some).map_err(|message| ReportError::Raster { path, message }),
+            Some(reader) => reader(&path).map(Some).map_err(|source| ReportError::Raster { path, source }),
             None => Ok(None),
         }
     };
@@ -217,7 +217,7 @@ pub fn write_run_report_with_maps(dir: &Path) -> Result<PathBuf> {
     if !dir.is_dir() {
         return Err(ReportError::Invalid(format!("run directory {} does not exist", dir.display())));
     }
-    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(|e| e.to_string());
+    let reader = |p: &Path| terradl_geo::geotiff::read_geotiff(p).map_err(Into::into);
     let opts = LoadOptions { raster_reader: Some(&reader), ..LoadOptions::default() };
     write_run_report(dir, &opts)
 }

@@ -63,7 +63,7 @@ impl CheckpointFiles {
     }
 }
 
-fn io(path: &Path, e: impl ToString) -> TrainError {
+fn io(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> TrainError {
     TrainError::checkpoint(path, e)
 }
 

@@ -14,30 +14,60 @@ pub enum TrainError {
     /// Bad configuration value.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The data layer rejected a request (normalisation, sampling, ...).
+    #[error("invalid data")]
+    Dataset(#[from] terradl_data::DataError),
+    /// An object segmentation could not be used.
+    #[error("invalid segmentation")]
+    Segment(#[from] terradl_segment::SegmentError),
     /// The model cannot take the data's samples.
     #[error(transparent)]
     Model(#[from] ModelError),
     /// Reading or writing a checkpoint failed.
-    #[error("checkpoint {path}: {message}")]
+    #[error("checkpoint {path}")]
     Checkpoint {
         /// The file or directory involved.
         path: PathBuf,
         /// What went wrong.
-        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A saved model's file is missing or unreadable.
+    #[error("no saved {what} at {path}")]
+    NotSaved {
+        /// What was looked for, e.g. `model`.
+        what: String,
+        /// The file looked for.
+        path: PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A saved model's JSON file cannot be parsed.
+    #[error("corrupt model file {path}")]
+    CorruptModel {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
     },
     /// A classical model failed (the smartcore SVM, or a forest used before fit).
     #[error("classical model: {0}")]
     Classical(String),
+    /// The smartcore SVM failed to fit (or its fitted parts could not be read).
+    #[error("SVM fit failed")]
+    Svm(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A tensor could not be read back.
     #[error("tensor readback: {0}")]
     Tensor(String),
 }
 
 impl TrainError {
-    pub(crate) fn checkpoint(path: impl Into<PathBuf>, message: impl ToString) -> Self {
+    pub(crate) fn checkpoint(path: impl Into<PathBuf>, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self::Checkpoint {
             path: path.into(),
-            message: message.to_string(),
+            source: source.into(),
         }
     }
 }

@@ -117,7 +117,7 @@ pub fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]) -> an
             if args.class_ids {
                 let id: usize = label
                     .parse()
-                    .map_err(|_| anyhow::anyhow!("--class-ids given but reference class {label:?} is not an integer"))?;
+                    .with_context(|| format!("--class-ids given but reference class {label:?} is not an integer"))?;
                 anyhow::ensure!(id < k, "reference class id {id} is not below the map's {k} classes {names:?}");
                 Ok(id as u32)
             } else {

@@ -36,7 +36,11 @@ pub fn run(args: InfoArgs) -> anyhow::Result<()> {
     let reader = GeoTiffReader::open(&args.raster)
         .with_context(|| format!("cannot open raster {}", args.raster.display()))?;
     let info = reader.info();
-    let stats = if args.no_stats { Vec::new() } else { band_stats(&reader)? };
+    let stats = if args.no_stats {
+        Vec::new()
+    } else {
+        band_stats(&reader).with_context(|| format!("cannot compute band statistics of {}", args.raster.display()))?
+    };
     let report = InfoReport { path: args.raster.display().to_string(), info, stats };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

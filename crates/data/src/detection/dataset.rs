@@ -80,8 +80,7 @@ impl DetectionImage {
     pub fn crop(&self, window: Window, min_visible: f32) -> Result<Self> {
         let raster = self
             .raster
-            .window(window)
-            .map_err(|e| DetectionDataError::Invalid(e.to_string()))?;
+            .window(window)?;
         let boxes = boxes_in_window(&self.boxes, &window_box(window), min_visible);
         Ok(DetectionImage { name: format!("{}[{},{} {}x{}]", self.name, window.col, window.row, window.cols, window.rows), raster, boxes })
     }

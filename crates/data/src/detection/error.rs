@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DetectionDataError {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -19,8 +19,15 @@ pub enum DetectionDataError {
     #[error("invalid annotation CSV{context}, line {line}: {message}")]
     Csv { context: String, line: usize, message: String },
     /// An image could not be decoded or has an unsupported layout.
-    #[error("cannot decode image {path}: {message}")]
-    Image { path: PathBuf, message: String },
+    #[error("cannot decode image {path}")]
+    Image {
+        path: PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A raster operation failed (e.g. a window outside the image).
+    #[error(transparent)]
+    Geo(#[from] terradl_geo::GeoError),
     /// A request that cannot be satisfied (chip larger than image, empty set, ...).
     #[error("{0}")]
     Invalid(String),

@@ -10,14 +10,14 @@ use terradl_geo::{DType, Raster};
 /// raster's transform is the identity (world = pixel coordinates).
 pub fn read_png_rgb(path: impl AsRef<Path>) -> Result<Raster> {
     let path = path.as_ref();
-    let bad = |message: String| DetectionDataError::Image { path: path.to_path_buf(), message };
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| DetectionDataError::Image { path: path.to_path_buf(), source: e };
     let file = std::fs::File::open(path).map_err(|e| DetectionDataError::io(path, e))?;
     let mut decoder = png::Decoder::new(BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = decoder.read_info().map_err(|e| bad(e.to_string()))?;
+    let mut reader = decoder.read_info().map_err(|e| bad(e.into()))?;
     let size = reader.output_buffer_size().ok_or_else(|| bad("image too large".into()))?;
     let mut buf = vec![0u8; size];
-    let info = reader.next_frame(&mut buf).map_err(|e| bad(e.to_string()))?;
+    let info = reader.next_frame(&mut buf).map_err(|e| bad(e.into()))?;
     let (w, h) = (info.width as usize, info.height as usize);
     let channels = match info.color_type {
         png::ColorType::Grayscale => 1,
@@ -34,7 +34,7 @@ pub fn read_png_rgb(path: impl AsRef<Path>) -> Result<Raster> {
             data[b * plane + p] = px[c] as f32;
         }
     }
-    Raster::from_vec(3, h, w, DType::U8, data).map_err(|e| bad(e.to_string()))
+    Raster::from_vec(3, h, w, DType::U8, data).map_err(|e| bad(e.into()))
 }
 
 /// Read an RGB image for detection: PNG, or GeoTIFF (keeping its georeferencing)
@@ -46,15 +46,15 @@ pub fn read_rgb_image(path: impl AsRef<Path>) -> Result<Raster> {
     match ext.as_str() {
         "png" => read_png_rgb(path),
         "tif" | "tiff" => {
-            let bad = |message: String| DetectionDataError::Image { path: path.to_path_buf(), message };
+            let bad = |e: Box<dyn std::error::Error + Send + Sync>| DetectionDataError::Image { path: path.to_path_buf(), source: e };
             let r = terradl_geo::geotiff::GeoTiffReader::open(path)
                 .and_then(|reader| reader.read())
-                .map_err(|e| bad(e.to_string()))?;
-            to_rgb(r).map_err(bad)
+                .map_err(|e| bad(e.into()))?;
+            to_rgb(r).map_err(|e| bad(e.into()))
         }
         other => Err(DetectionDataError::Image {
             path: path.to_path_buf(),
-            message: format!("unsupported image format {other:?} (use PNG or GeoTIFF)"),
+            source: format!("unsupported image format {other:?} (use PNG or GeoTIFF)").into(),
         }),
     }
 }

@@ -206,7 +206,7 @@ impl GeoTiffReader {
         bufs.raw.resize(count, 0);
         read_exact_at(&self.file, &mut bufs.raw, offset).map_err(|e| GeoError::io(&self.path, e))?;
         codec::decode_chunk(&bufs.raw, self.info.compression, self.info.predictor, l.big_endian, shape, &mut bufs.decoded)
-            .map_err(|e| invalid(&self.path, format!("chunk {index} (at byte {offset}): {e}")))
+            .map_err(|e| GeoError::CorruptChunk { path: self.path.clone(), index, offset, source: e.into() })
     }
 
     /// Convert the part of a decoded chunk that falls inside the window to

@@ -27,7 +27,7 @@ pub fn read_geojson(path: impl AsRef<Path>) -> Result<VectorLayer> {
 /// Parse GeoJSON text; `path` is only used in error messages.
 pub fn parse_geojson(text: &str, path: &Path) -> Result<VectorLayer> {
     let invalid = |reason: String| GeoError::InvalidVector { path: path.to_owned(), reason };
-    let gj: GeoJson = text.parse().map_err(|e: geojson::Error| invalid(format!("not valid GeoJSON: {e}")))?;
+    let gj: GeoJson = text.parse().map_err(|e: geojson::Error| GeoError::VectorDecode { path: path.to_owned(), what: "not valid GeoJSON".into(), source: e.into() })?;
     let (features, crs_member) = match gj {
         GeoJson::FeatureCollection(fc) => (fc.features, fc.foreign_members.and_then(|m| m.get("crs").cloned())),
         GeoJson::Feature(f) => {

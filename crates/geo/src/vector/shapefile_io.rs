@@ -27,15 +27,15 @@ pub fn read_shapefile(path: impl AsRef<Path>) -> Result<VectorLayer> {
         path: path.to_owned(),
         reason: format!("its attribute table {} is missing (a shapefile needs its .dbf)", path.with_extension("dbf").display()),
     })?;
-    let invalid = |reason: String| GeoError::InvalidVector { path: path.to_owned(), reason };
-    let shapes = shapefile::ShapeReader::from_path(path).map_err(|e| invalid(format!("cannot read shapes: {e}")))?;
+    let invalid = |what: String, e: shapefile::Error| GeoError::VectorDecode { path: path.to_owned(), what, source: e.into() };
+    let shapes = shapefile::ShapeReader::from_path(path).map_err(|e| invalid("cannot read shapes".into(), e))?;
     let dbf_file = std::fs::File::open(&dbf).map_err(|e| GeoError::io(&dbf, e))?;
     let table = shapefile::dbase::Reader::new(std::io::BufReader::new(dbf_file))
-        .map_err(|e| invalid(format!("cannot read {}: {e}", dbf.display())))?;
+        .map_err(|e| invalid(format!("cannot read {}", dbf.display()), e.into()))?;
     let mut reader = shapefile::Reader::new(shapes, table);
     let mut features = Vec::new();
     for (index, item) in reader.iter_shapes_and_records().enumerate() {
-        let (shape, record) = item.map_err(|e| invalid(format!("record {index}: {e}")))?;
+        let (shape, record) = item.map_err(|e| invalid(format!("record {index}"), e))?;
         let geometry = convert_shape(index, shape)?;
         validate_geometry(index, &geometry)?;
         let properties: BTreeMap<String, AttrValue> =

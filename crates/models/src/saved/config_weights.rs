@@ -28,7 +28,7 @@ pub(crate) fn save_config_and_weights<M: Module, C: Config>(
     model
         .clone()
         .save_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot write {}: {e}", weights.display())))
+        .map_err(|e| ModelError::File { action: "write", path: weights.clone(), source: e.into() })
 }
 
 /// Read what [`save_config_and_weights`] wrote (checking the header's version and `kind`):
@@ -45,6 +45,6 @@ pub(crate) fn load_config_and_weights<M: Module, C: Config>(
     let weights = dir.join(weights_file);
     let model = init(&config)?
         .try_load_file(&weights)
-        .map_err(|e| ModelError::Config(format!("cannot load {}: {e}", weights.display())))?;
+        .map_err(|e| ModelError::File { action: "load", path: weights.clone(), source: e.into() })?;
     Ok((model, config))
 }

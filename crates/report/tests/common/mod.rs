@@ -132,10 +132,10 @@ pub fn write_run_dir(dir: &Path) -> usize {
 }
 
 /// A raster reader serving the in-memory rasters by file name.
-pub fn reader(rasters: HashMap<String, Raster>) -> impl Fn(&Path) -> Result<Raster, String> {
+pub fn reader(rasters: HashMap<String, Raster>) -> impl Fn(&Path) -> Result<Raster, Box<dyn std::error::Error + Send + Sync>> {
     move |p: &Path| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        rasters.get(name).cloned().ok_or_else(|| format!("no raster {name}"))
+        rasters.get(name).cloned().ok_or_else(|| format!("no raster {name}").into())
     }
 }
 

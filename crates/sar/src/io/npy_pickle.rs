@@ -22,10 +22,10 @@ const MAX_DECOMPRESSED: u64 = 1 << 31;
 #[derive(Debug, thiserror::Error)]
 pub enum PickleError {
     /// The file cannot be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io { path: PathBuf, source: std::io::Error },
     /// The gzip stream is corrupt or truncated.
-    #[error("{path}: not a valid gzip stream ({source})")]
+    #[error("{path}: not a valid gzip stream")]
     Gzip { path: PathBuf, source: std::io::Error },
     /// The decompressed data exceeds [`MAX_DECOMPRESSED`] bytes.
     #[error("decompressed pickle is larger than {0} bytes")]

@@ -192,7 +192,7 @@ pub fn subsample(train: &[(usize, u32)], cap: usize, seed: u64) -> Result<Vec<(u
     }
     let labels: Vec<u32> = train.iter().map(|&(_, c)| c).collect();
     let all: Vec<usize> = (0..train.len()).collect();
-    let picked = stratified_sample(&labels, &all, PerClass::Count(cap), seed).map_err(|e| TrainError::Data(e.to_string()))?;
+    let picked = stratified_sample(&labels, &all, PerClass::Count(cap), seed)?;
     Ok(picked.into_iter().map(|i| train[i]).collect())
 }
 

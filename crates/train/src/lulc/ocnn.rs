@@ -64,8 +64,7 @@ pub struct ObjectPlan {
 
 /// Patch plans of every object of `seg` (index = object id); nodata objects get no sites.
 pub fn plan_objects(seg: &Segmentation, placement: &PatchPlacementConfig) -> Result<Vec<ObjectPlan>, TrainError> {
-    let seg_err = |e: terradl_segment::SegmentError| TrainError::Data(e.to_string());
-    let stats = object_stats(seg, None).map_err(seg_err)?;
+    let stats = object_stats(seg, None)?;
     let mut pixels: Vec<Vec<usize>> = vec![Vec::new(); seg.n_objects];
     for (p, &l) in seg.labels.iter().enumerate() {
         pixels[l as usize].push(p);
@@ -84,7 +83,7 @@ pub fn plan_objects(seg: &Segmentation, placement: &PatchPlacementConfig) -> Res
         } else {
             Skeleton { pixels: Vec::new(), path: Vec::new() }
         };
-        let sites = place_patches(s, &mask, &skeleton, placement).map_err(seg_err)?;
+        let sites = place_patches(s, &mask, &skeleton, placement)?;
         plans.push(ObjectPlan { elongated, sites: sites.into_iter().map(|p| p.centre).collect(), pixels: px });
     }
     Ok(plans)

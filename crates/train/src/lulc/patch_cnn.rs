@@ -65,8 +65,8 @@ pub(crate) fn write_meta(path: &Path, value: &impl Serialize) -> Result<(), Trai
 
 /// Reads the JSON file `path` of a saved `what`.
 pub(crate) fn read_meta<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, TrainError> {
-    let bytes = std::fs::read(path).map_err(|e| TrainError::checkpoint(path, format!("no saved {what}: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| TrainError::checkpoint(path, format!("corrupt model file: {e}")))
+    let bytes = std::fs::read(path).map_err(|e| TrainError::NotSaved { what: what.to_string(), path: path.to_path_buf(), source: e })?;
+    serde_json::from_slice(&bytes).map_err(|source| TrainError::CorruptModel { path: path.to_path_buf(), source })
 }
 
 /// `patch_cnn.json`: everything but the weights.

@@ -55,8 +55,7 @@ impl ImageStack {
         let n = self.pixels();
         let mut all: Option<NormStats> = None;
         for (b, name) in names.iter().enumerate() {
-            let s = NormStats::fit(&self.data[b * n..(b + 1) * n], vec![name.clone()], None)
-                .map_err(|e| TrainError::Data(e.to_string()))?;
+            let s = NormStats::fit(&self.data[b * n..(b + 1) * n], vec![name.clone()], None)?;
             if s.count[0] == 0 {
                 return Err(TrainError::Data(format!("band {name} has no valid value")));
             }

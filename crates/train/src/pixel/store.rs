@@ -27,7 +27,7 @@ fn data_file(kind: ModelKind) -> &'static str {
     }
 }
 
-fn io(path: &Path, e: impl ToString) -> TrainError {
+fn io(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> TrainError {
     TrainError::checkpoint(path, e)
 }
 
@@ -47,7 +47,7 @@ pub(crate) fn save_serde(dir: &Path, kind: ModelKind, value: &impl Serialize) ->
 pub(crate) fn load_serde<T: DeserializeOwned>(dir: &Path, kind: ModelKind) -> Result<T, TrainError> {
     let path = dir.join(data_file(kind));
     let bytes = std::fs::read(&path).map_err(|e| io(&path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| io(&path, format!("corrupt model file: {e}")))
+    serde_json::from_slice(&bytes).map_err(|source| TrainError::CorruptModel { path, source })
 }
 
 /// A pixel classifier loaded from disk, with its concrete type (for kind-specific

@@ -139,7 +139,7 @@ impl Svm {
         rows.iter()
             .for_each(|&r| values.extend_from_slice(&x[r * nf..(r + 1) * nf]));
         let xm = DenseMatrix::new(rows.len(), nf, values, false)
-            .map_err(|e| TrainError::Classical(e.to_string()))?;
+            .map_err(|e| TrainError::Svm(e.into()))?;
         let labels: Vec<i32> = rows
             .iter()
             .map(|&r| if y[r] == pos { 1 } else { -1 })
@@ -155,10 +155,10 @@ impl Svm {
             .with_kernel(kernel)
             .with_seed(Some(self.config.seed));
         let svc =
-            SVC::fit(&xm, &labels, &params).map_err(|e| TrainError::Classical(e.to_string()))?;
-        let value = serde_json::to_value(&svc).map_err(|e| TrainError::Classical(e.to_string()))?;
+            SVC::fit(&xm, &labels, &params).map_err(|e| TrainError::Svm(e.into()))?;
+        let value = serde_json::to_value(&svc).map_err(|e| TrainError::Svm(e.into()))?;
         let parts: SvcParts =
-            serde_json::from_value(value).map_err(|e| TrainError::Classical(e.to_string()))?;
+            serde_json::from_value(value).map_err(|e| TrainError::Svm(e.into()))?;
         let (Some(instances), Some(weights), Some(bias)) = (parts.instances, parts.w, parts.b)
         else {
             return Err(TrainError::Classical(
