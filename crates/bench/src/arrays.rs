@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Shape and size of a stored sample set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ArrayMeta {
+pub(crate) struct ArrayMeta {
     /// Shape of one sample (`[C, P, P]`, `[T, C]`, `[F]`).
     pub shape: Vec<usize>,
     /// Number of samples.
@@ -21,7 +21,7 @@ pub struct ArrayMeta {
 
 /// Samples with labels, row-major.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Arrays {
+pub(crate) struct Arrays {
     pub meta: ArrayMeta,
     pub x: Vec<f32>,
     pub y: Vec<u32>,
@@ -29,7 +29,7 @@ pub struct Arrays {
 
 impl Arrays {
     /// Checks sizes and builds the set.
-    pub fn new(shape: Vec<usize>, x: Vec<f32>, y: Vec<u32>, source: &str) -> anyhow::Result<Self> {
+    pub(crate) fn new(shape: Vec<usize>, x: Vec<f32>, y: Vec<u32>, source: &str) -> anyhow::Result<Self> {
         let per: usize = shape.iter().product();
         anyhow::ensure!(per > 0 && x.len() == per * y.len(), "{} values are not {} samples of {shape:?}", x.len(), y.len());
         let n_classes = y.iter().max().map_or(0, |m| *m as usize + 1);
@@ -37,7 +37,7 @@ impl Arrays {
     }
 
     /// Writes the three files `dir/<name>.*`.
-    pub fn save(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+    pub(crate) fn save(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let put = |ext: &str, bytes: Vec<u8>| -> anyhow::Result<()> {
             let path = dir.join(format!("{name}.{ext}"));
@@ -51,7 +51,7 @@ impl Arrays {
     }
 
     /// Reads a set written by [`save`](Self::save).
-    pub fn load(dir: &Path, name: &str) -> anyhow::Result<Self> {
+    pub(crate) fn load(dir: &Path, name: &str) -> anyhow::Result<Self> {
         let read = |ext: &str| {
             let path = dir.join(format!("{name}.{ext}"));
             std::fs::read(&path).with_context(|| format!("reading {} (run `terradl-bench data` first)", path.display()))

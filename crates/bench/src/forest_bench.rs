@@ -9,12 +9,12 @@ use terradl_train::pixel::{MaxFeatures, PixelClassifier, RandomForest, RandomFor
 
 /// Environment variable choosing the features examined per split: `all` (default) or `sqrt`
 /// (scikit-learn's `max_features`; `bench/peers.py forest --max-features` is the peer's).
-pub const MAX_FEATURES_VAR: &str = "TERRADL_RF_MAX_FEATURES";
+pub(crate) const MAX_FEATURES_VAR: &str = "TERRADL_RF_MAX_FEATURES";
 
 /// Fits `trees` trees (bootstrap rows, `max_depth`, features per split from
 /// [`MAX_FEATURES_VAR`], all by default) `repeats` times and predicts the test set replicated
 /// `predict_copies` times; prints one JSON line with the best times.
-pub fn run(
+pub(crate) fn run(
     data_dir: &Path,
     trees: usize,
     max_depth: Option<u16>,

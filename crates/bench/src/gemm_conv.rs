@@ -12,7 +12,7 @@ use serde_json::json;
 
 /// `conv2d(x, weight, bias)` with stride 1, dilation 1 and zero padding `kernel / 2`
 /// (odd kernels keep the size), computed as im2col + matmul.
-pub fn conv2d_same_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+pub(crate) fn conv2d_same_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
     let [b, c, h, w] = x.dims();
     let [co, _, kh, kw] = weight.dims();
     let (ph, pw) = (kh / 2, kw / 2);
@@ -37,7 +37,7 @@ pub fn conv2d_same_gemm(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>
 /// For each benchmark convolution: forward + backward (gradients of input and weight) with
 /// burn's `conv2d` and with [`conv2d_same_gemm`], and the largest relative differences of
 /// the output and both gradients.
-pub fn run(reps: usize) -> anyhow::Result<()> {
+pub(crate) fn run(reps: usize) -> anyhow::Result<()> {
     let device = Device::default().autodiff();
     for c in &CASES {
         let pad = [c.kernel[0] / 2, c.kernel[1] / 2];

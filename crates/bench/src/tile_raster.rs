@@ -6,7 +6,7 @@ use std::path::Path;
 use terradl_geo::geotiff::{Compression, GeoTiffReader, Predictor, TiledGeoTiffWriter, WriteOptions};
 
 /// Writes `src` repeated `factor` times across and down into `dst`.
-pub fn run(src: &Path, factor: usize, dst: &Path) -> anyhow::Result<()> {
+pub(crate) fn run(src: &Path, factor: usize, dst: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(factor >= 1, "factor must be >= 1");
     let reader = GeoTiffReader::open(src)?;
     let scene = reader.read_parallel()?;

@@ -11,7 +11,7 @@ use terradl_train::{FitOptions, TensorDataset, TrainConfig, fit};
 
 /// The benchmarked architectures (the same layer sizes are built in `bench/peers.py`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BenchModel {
+pub(crate) enum BenchModel {
     /// `PatchCnn` defaults: conv 32-64-128 (3x3, BN, ReLU, 2x2 max-pool), mean pool, dropout 0.3.
     PatchCnn,
     /// `TempCnn` defaults: 3 x conv1d 64 (k 5, BN, ReLU, dropout 0.2), dense 256, head.
@@ -22,7 +22,7 @@ pub enum BenchModel {
 
 impl BenchModel {
     /// Name used in the CSV.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             BenchModel::PatchCnn => "patch_cnn",
             BenchModel::Tempcnn => "tempcnn",
@@ -31,7 +31,7 @@ impl BenchModel {
     }
 
     /// The stored sample set it trains on.
-    pub fn data(self) -> &'static str {
+    pub(crate) fn data(self) -> &'static str {
         match self {
             BenchModel::PatchCnn => "patches",
             _ => "series",
@@ -41,7 +41,7 @@ impl BenchModel {
 
 /// Trains `model` for `epochs` epochs on the stored set and prints one JSON line with the
 /// median samples/s of the epochs after the first (warm-up).
-pub fn run(model: BenchModel, data_dir: &Path, epochs: usize, batch_size: usize) -> anyhow::Result<()> {
+pub(crate) fn run(model: BenchModel, data_dir: &Path, epochs: usize, batch_size: usize) -> anyhow::Result<()> {
     anyhow::ensure!(epochs >= 2, "need at least 2 epochs (the first is warm-up)");
     let a = Arrays::load(data_dir, model.data())?;
     let k = a.meta.n_classes;

@@ -9,13 +9,13 @@ use terradl_assess::ConfusionMatrix;
 pub const SCORES_FILE: &str = "methods.json";
 
 /// [`MethodScore::target`] of land-cover classes (land-cover runs, lulc runs).
-pub const LAND_COVER: &str = "land_cover";
+pub(crate) const LAND_COVER: &str = "land_cover";
 /// [`MethodScore::target`] of land-use classes (lulc runs).
-pub const LAND_USE: &str = "land_use";
+pub(crate) const LAND_USE: &str = "land_use";
 /// [`MethodScore::target`] of per-pixel crop classes (time-series runs).
-pub const PIXEL: &str = "pixel";
+pub(crate) const PIXEL: &str = "pixel";
 /// [`MethodScore::target`] of per-field crop classes (time-series runs).
-pub const FIELD: &str = "field";
+pub(crate) const FIELD: &str = "field";
 
 /// Accuracy figures of one set of test predictions.
 #[derive(Debug, Clone, Serialize)]
@@ -75,12 +75,12 @@ impl MethodScore {
 }
 
 /// The most accurate score on `target` (the last of equals), if any.
-pub fn most_accurate<'a>(scores: &'a [MethodScore], target: &str) -> Option<&'a MethodScore> {
+pub(crate) fn most_accurate<'a>(scores: &'a [MethodScore], target: &str) -> Option<&'a MethodScore> {
     scores.iter().filter(|s| s.target == target).max_by(|a, b| a.overall_accuracy().total_cmp(&b.overall_accuracy()))
 }
 
 /// `method: OA …, kappa …` for every score, joined by `; ` (report notes).
-pub fn summary_line(scores: &[MethodScore]) -> String {
+pub(crate) fn summary_line(scores: &[MethodScore]) -> String {
     scores
         .iter()
         .map(|s| format!("{} ({}): OA {:.3}, kappa {:.3}", s.method, s.target, s.overall_accuracy(), s.accuracy.kappa))

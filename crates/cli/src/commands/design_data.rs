@@ -21,7 +21,7 @@ use terradl_pipeline::blocks::patch::raw_stack;
 /// Where the labelled samples come from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DataSource {
+pub(super) enum DataSource {
     /// Statlog (Landsat Satellite), 6435 samples of 3x3 pixels x 4 bands; the original
     /// 4435/2000 train/test split. Needs `terradl fetch-data`.
     Statlog,
@@ -31,7 +31,7 @@ pub enum DataSource {
 }
 
 /// Samples with a train/test partition.
-pub struct SampleSet {
+pub(super) struct SampleSet {
     /// All labelled samples.
     pub samples: LabelledSamples,
     /// Row-major pixel index of each sample and the grid width (pipelines only).
@@ -50,7 +50,7 @@ pub struct SampleSet {
 
 impl DataSource {
     /// Resolve a relative pipeline path against `base`.
-    pub fn resolve(mut self, base: &Path) -> Self {
+    pub(super) fn resolve(mut self, base: &Path) -> Self {
         if let DataSource::Pipeline { path } = &mut self {
             if path.is_relative() {
                 *path = base.join(&*path);
@@ -60,7 +60,7 @@ impl DataSource {
     }
 
     /// Load the samples and the held-out split.
-    pub fn load(&self) -> anyhow::Result<SampleSet> {
+    pub(super) fn load(&self) -> anyhow::Result<SampleSet> {
         match self {
             DataSource::Statlog => {
                 let s = statlog_landsat().context("loading Statlog (run `terradl fetch-data` first)")?;
@@ -122,7 +122,7 @@ impl SampleSet {
     /// Split the training samples into (fit, validation) for model selection:
     /// spatially blocked (one of the pipeline's folds, over the training pixels only)
     /// when positions are known, stratified random (`val_fraction`) otherwise.
-    pub fn validation_split(&self, val_fraction: f64, seed: u64) -> anyhow::Result<(Vec<usize>, Vec<usize>)> {
+    pub(super) fn validation_split(&self, val_fraction: f64, seed: u64) -> anyhow::Result<(Vec<usize>, Vec<usize>)> {
         if let (Some((pos, cols)), Some(split)) = (&self.positions, &self.split) {
             let train_pos: Vec<usize> = self.train.iter().map(|&i| pos[i]).collect();
             let inner = BlockedKFold { seed: split.seed.wrapping_add(1), ..*split };
@@ -138,14 +138,14 @@ impl SampleSet {
 
 impl SampleSet {
     /// `(row, col)` of samples `idx` (pipelines only).
-    pub fn centres(&self, idx: &[usize]) -> Option<Vec<(usize, usize)>> {
+    pub(super) fn centres(&self, idx: &[usize]) -> Option<Vec<(usize, usize)>> {
         let (pos, cols) = self.positions.as_ref()?;
         Some(idx.iter().map(|&i| (pos[i] / cols, pos[i] % cols)).collect())
     }
 }
 
 /// Fraction of equal labels.
-pub fn accuracy(pred: &[u32], truth: &[u32]) -> f64 {
+pub(super) fn accuracy(pred: &[u32], truth: &[u32]) -> f64 {
     if truth.is_empty() {
         return f64::NAN;
     }

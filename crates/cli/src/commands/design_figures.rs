@@ -17,7 +17,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 }
 
 /// Mean and sample standard deviation per training size, in size order.
-pub fn curve_summary(curve: &[CurvePoint]) -> Vec<(usize, usize, f64, f64)> {
+pub(super) fn curve_summary(curve: &[CurvePoint]) -> Vec<(usize, usize, f64, f64)> {
     let mut sizes: Vec<usize> = curve.iter().map(|p| p.n_per_class).collect();
     sizes.sort_unstable();
     sizes.dedup();
@@ -32,12 +32,12 @@ pub fn curve_summary(curve: &[CurvePoint]) -> Vec<(usize, usize, f64, f64)> {
 }
 
 /// Mean and sd of the fold accuracies of one CV design.
-pub fn cv_summary(cv: &[CvFold], design: &str) -> (f64, f64) {
+pub(super) fn cv_summary(cv: &[CvFold], design: &str) -> (f64, f64) {
     mean_sd(&cv.iter().filter(|f| f.design == design).map(|f| f.accuracy).collect::<Vec<_>>())
 }
 
 /// `learning_curve.png`: held-out accuracy against training samples per class.
-pub fn write_learning_curve(path: &Path, curve: &[CurvePoint], what: &str) -> anyhow::Result<()> {
+pub(super) fn write_learning_curve(path: &Path, curve: &[CurvePoint], what: &str) -> anyhow::Result<()> {
     let s = curve_summary(curve);
     let line = |f: &dyn Fn(f64, f64) -> f64| s.iter().map(|&(n, _, m, sd)| (n as f64, f(m, sd))).collect::<Vec<_>>();
     let mut lo = Series::new("mean - sd", line(&|m, sd| m - sd));
@@ -55,7 +55,7 @@ pub fn write_learning_curve(path: &Path, curve: &[CurvePoint], what: &str) -> an
 }
 
 /// `cv_compare.png`: accuracy of every fold, random then blocked.
-pub fn write_cv_compare(path: &Path, cv: &[CvFold]) -> anyhow::Result<()> {
+pub(super) fn write_cv_compare(path: &Path, cv: &[CvFold]) -> anyhow::Result<()> {
     let labels = cv.iter().map(|f| format!("{} {}", f.design, f.fold)).collect();
     let values = cv.iter().map(|f| f.accuracy).collect();
     let mut chart = BarChart::new("Random vs spatially blocked CV (per fold)", labels, values, "overall accuracy");
@@ -66,7 +66,7 @@ pub fn write_cv_compare(path: &Path, cv: &[CvFold]) -> anyhow::Result<()> {
 }
 
 /// `reliability.png` of an assessment with probabilities (nothing without).
-pub fn write_reliability(path: &Path, a: &MapAssessment) -> anyhow::Result<()> {
+pub(super) fn write_reliability(path: &Path, a: &MapAssessment) -> anyhow::Result<()> {
     let Some(cal) = &a.calibration else { return Ok(()) };
     let (canvas, _) = reliability_diagram(&reliability_curve(&cal.bins, cal.ece), 560, 480)?;
     canvas.write_png(path).with_context(|| format!("writing {}", path.display()))

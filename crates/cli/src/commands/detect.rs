@@ -14,7 +14,7 @@ use terradl_models::detection::{DecodeConfig, load_detector};
 use terradl_predict::detect::{DetectConfig, WindowSource, detect_scene_with_progress};
 
 #[derive(Debug, Args)]
-pub struct DetectArgs {
+pub(crate) struct DetectArgs {
     /// Detector directory written by `terradl train-detector` (model.json + detector.bpk).
     #[arg(long)]
     pub model: PathBuf,
@@ -83,7 +83,7 @@ fn detect_config(args: &DetectArgs) -> anyhow::Result<DetectConfig> {
 
 /// Detections (scene pixel boxes) as a GeoJSON layer: one polygon per box in the
 /// raster's CRS, with `class` and `label` for boxes that carry a class.
-pub fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs: &Crs, labels: &[String]) -> VectorLayer {
+pub(super) fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs: &Crs, labels: &[String]) -> VectorLayer {
     let features = dets
         .iter()
         .enumerate()
@@ -104,7 +104,7 @@ pub fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs: &Crs,
     VectorLayer { features, crs: crs.epsg.map(|_| crs.clone()) }
 }
 
-pub fn run(args: DetectArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: DetectArgs) -> anyhow::Result<()> {
     let cfg = detect_config(&args)?;
     let device = Device::default();
     let (model, det_cfg) = load_detector(&args.model, &device)

@@ -14,7 +14,7 @@ use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{AttrValue, VectorLayer, pixel_bounds, read_vector};
 
 #[derive(Debug, Args)]
-pub struct EvaluateDetectionsArgs {
+pub(crate) struct EvaluateDetectionsArgs {
     /// Predicted boxes: GeoJSON written by `terradl detect` (polygons, `score` property),
     /// in the raster's CRS or in pixel coordinates.
     pub predictions: PathBuf,
@@ -42,7 +42,7 @@ pub struct EvaluateDetectionsArgs {
 
 /// Figures at one IoU threshold.
 #[derive(Debug, Serialize)]
-pub struct ThresholdFigures {
+pub(super) struct ThresholdFigures {
     pub iou: f64,
     pub true_positives: usize,
     pub false_positives: usize,
@@ -55,7 +55,7 @@ pub struct ThresholdFigures {
 
 /// Everything `evaluate-detections` reports.
 #[derive(Debug, Serialize)]
-pub struct DetectionEvaluation {
+pub(super) struct DetectionEvaluation {
     pub predictions: usize,
     pub truths: usize,
     pub thresholds: Vec<ThresholdFigures>,
@@ -128,7 +128,7 @@ fn score_of(props: &std::collections::BTreeMap<String, AttrValue>) -> f64 {
 }
 
 /// Evaluate predictions against ground truth as described by `args`.
-pub fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<DetectionEvaluation> {
+pub(super) fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<DetectionEvaluation> {
     if args.iou.is_empty() || args.iou.iter().any(|t| !(*t > 0.0 && *t <= 1.0)) {
         bail!("--iou thresholds must lie in (0, 1], got {:?}", args.iou);
     }
@@ -180,7 +180,7 @@ pub fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<Detection
     })
 }
 
-pub fn run(args: EvaluateDetectionsArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: EvaluateDetectionsArgs) -> anyhow::Result<()> {
     let e = evaluate_files(&args)?;
     println!("predictions {}  truth {}", e.predictions, e.truths);
     println!("{:>5} {:>5} {:>5} {:>5} {:>9} {:>7} {:>7} {:>7}", "IoU", "TP", "FP", "FN", "precision", "recall", "F1", "AP");

@@ -3,9 +3,9 @@
 use clap::Args;
 
 #[derive(Debug, Args)]
-pub struct FetchDataArgs {}
+pub(crate) struct FetchDataArgs {}
 
-pub fn run(_args: FetchDataArgs) -> anyhow::Result<()> {
+pub(super) fn run(_args: FetchDataArgs) -> anyhow::Result<()> {
     let cache = terradl_samples::cache_dir()?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));

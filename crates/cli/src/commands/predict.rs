@@ -8,7 +8,7 @@ use terradl_pipeline::blocks::uncertain::UncertaintyMode;
 use terradl_pipeline::PredictRequest;
 
 #[derive(Debug, Args)]
-pub struct PredictArgs {
+pub(crate) struct PredictArgs {
     /// Run directory written by `terradl train` / `terradl demo`, optionally followed by
     /// `:method` — a kind (`mlp`, `random_forest`, `svm`), a model name (`mlp#1`) or its
     /// position (`1`). Default: the model the run mapped with.
@@ -37,7 +37,7 @@ pub struct PredictArgs {
     pub seed: u64,
 }
 
-pub fn run(args: PredictArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: PredictArgs) -> anyhow::Result<()> {
     let request = PredictRequest {
         model: &args.model,
         raster: &args.raster,

@@ -12,7 +12,7 @@ use terradl_sar::speckle::{LeeConfig, RefinedLeeConfig, SpeckleFilter};
 use terradl_sar::{GridShape, PolarimetricImage, SarOperation, SarProduct};
 
 #[derive(Debug, Args)]
-pub struct SarArgs {
+pub(crate) struct SarArgs {
     /// Input image: a GeoTIFF of 2 bands (dual-pol VV, VH linear power), 8 bands (quad-pol
     /// HH, HV, VH, VV as real/imaginary pairs) or 9 bands (covariance C3: C11, C12_real,
     /// C12_imag, C13_real, C13_imag, C22, C23_real, C23_imag, C33); bands with these names
@@ -41,7 +41,7 @@ pub struct SarArgs {
 
 /// The operations of `terradl sar`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SarOp {
+pub(crate) enum SarOp {
     /// Pauli powers |a|² (surface), |b|² (double bounce), |c|² (volume); quad-pol.
     Pauli,
     /// Cloude–Pottier entropy, anisotropy, mean alpha (degrees); quad-pol.
@@ -93,7 +93,7 @@ struct Georef {
     crs: Crs,
 }
 
-pub fn run(args: SarArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: SarArgs) -> anyhow::Result<()> {
     let op = args.operation()?;
     let (image, georef) = read_input(&args.input)?;
     let shape = image.shape();

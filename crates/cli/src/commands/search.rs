@@ -40,7 +40,7 @@ use terradl_train::{PixelModelConfig, TrainError};
 /// The model family searched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SearchModel {
+pub(super) enum SearchModel {
     /// Pixel MLP on band values (+ indices).
     #[default]
     Mlp,
@@ -49,7 +49,7 @@ pub enum SearchModel {
 }
 
 #[derive(Debug, Args)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// Search description (TOML); see the module documentation / docs.
     pub config: PathBuf,
     /// Override the wall-clock budget (seconds).
@@ -60,7 +60,7 @@ pub struct SearchArgs {
 /// The search TOML.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SearchFile {
+pub(super) struct SearchFile {
     /// Output directory (created); relative to the TOML's directory.
     pub output: PathBuf,
     pub seed: u64,
@@ -83,7 +83,7 @@ fn default_val_fraction() -> f64 {
 
 /// What `search` returns to the caller (and writes as `search.json`).
 #[derive(Debug, Clone, Serialize)]
-pub struct SearchSummary {
+pub(super) struct SearchSummary {
     pub data: String,
     pub evaluations: usize,
     pub stopped_by_budget: bool,
@@ -99,7 +99,7 @@ pub struct SearchSummary {
     pub best_epochs: Option<usize>,
 }
 
-pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: SearchArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.config).with_context(|| format!("reading {}", args.config.display()))?;
     let mut file: SearchFile = toml::from_str(&text).with_context(|| format!("invalid search file {}", args.config.display()))?;
     if let Some(b) = args.budget {
@@ -134,7 +134,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
 }
 
 /// Run the search described by `file` and write its outputs.
-pub fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
+pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
     match file.model {
         SearchModel::Mlp => anyhow::ensure!(
             file.space.patch_size.is_empty(),

@@ -19,7 +19,7 @@ use super::detect::{Input, open_input};
 use super::train_segmenter::SegmenterSettings;
 
 #[derive(Debug, Args)]
-pub struct SegmentPlantsArgs {
+pub(crate) struct SegmentPlantsArgs {
     /// Model directory written by `terradl train-segmenter` (model.json, unet.bpk, segmenter.json).
     #[arg(long)]
     pub model: PathBuf,
@@ -43,7 +43,7 @@ pub struct SegmentPlantsArgs {
 }
 
 /// Plants as a GeoJSON layer: one polygon per plant in the raster's CRS.
-pub fn plants_layer(plants: &[Plant], gt: &GeoTransform, crs: &Crs) -> VectorLayer {
+pub(super) fn plants_layer(plants: &[Plant], gt: &GeoTransform, crs: &Crs) -> VectorLayer {
     let r = |v: f64| (v * 1e4).round() / 1e4;
     let features = plants
         .iter()
@@ -71,7 +71,7 @@ pub fn plants_layer(plants: &[Plant], gt: &GeoTransform, crs: &Crs) -> VectorLay
     VectorLayer { features, crs: crs.epsg.map(|_| crs.clone()) }
 }
 
-pub fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
     if args.tile < 16 {
         bail!("--tile must be at least 16 pixels, got {}", args.tile);
     }

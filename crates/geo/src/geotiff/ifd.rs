@@ -14,31 +14,31 @@ use std::path::Path;
 
 /// Baseline and GeoTIFF tag numbers used by the reader and writers.
 pub(crate) mod tag {
-    pub const IMAGE_WIDTH: u16 = 256;
-    pub const IMAGE_LENGTH: u16 = 257;
-    pub const BITS_PER_SAMPLE: u16 = 258;
-    pub const COMPRESSION: u16 = 259;
-    pub const PHOTOMETRIC: u16 = 262;
-    pub const STRIP_OFFSETS: u16 = 273;
-    pub const SAMPLES_PER_PIXEL: u16 = 277;
-    pub const ROWS_PER_STRIP: u16 = 278;
-    pub const STRIP_BYTE_COUNTS: u16 = 279;
-    pub const PLANAR_CONFIGURATION: u16 = 284;
-    pub const PREDICTOR: u16 = 317;
-    pub const COLOR_MAP: u16 = 320;
-    pub const TILE_WIDTH: u16 = 322;
-    pub const TILE_LENGTH: u16 = 323;
-    pub const TILE_OFFSETS: u16 = 324;
-    pub const TILE_BYTE_COUNTS: u16 = 325;
-    pub const EXTRA_SAMPLES: u16 = 338;
-    pub const SAMPLE_FORMAT: u16 = 339;
-    pub const MODEL_PIXEL_SCALE: u16 = 33550;
-    pub const MODEL_TIEPOINT: u16 = 33922;
-    pub const MODEL_TRANSFORMATION: u16 = 34264;
-    pub const GEO_KEY_DIRECTORY: u16 = 34735;
-    pub const GEO_ASCII_PARAMS: u16 = 34737;
-    pub const GDAL_METADATA: u16 = 42112;
-    pub const GDAL_NODATA: u16 = 42113;
+    pub(crate) const IMAGE_WIDTH: u16 = 256;
+    pub(crate) const IMAGE_LENGTH: u16 = 257;
+    pub(crate) const BITS_PER_SAMPLE: u16 = 258;
+    pub(crate) const COMPRESSION: u16 = 259;
+    pub(crate) const PHOTOMETRIC: u16 = 262;
+    pub(crate) const STRIP_OFFSETS: u16 = 273;
+    pub(crate) const SAMPLES_PER_PIXEL: u16 = 277;
+    pub(crate) const ROWS_PER_STRIP: u16 = 278;
+    pub(crate) const STRIP_BYTE_COUNTS: u16 = 279;
+    pub(crate) const PLANAR_CONFIGURATION: u16 = 284;
+    pub(crate) const PREDICTOR: u16 = 317;
+    pub(crate) const COLOR_MAP: u16 = 320;
+    pub(crate) const TILE_WIDTH: u16 = 322;
+    pub(crate) const TILE_LENGTH: u16 = 323;
+    pub(crate) const TILE_OFFSETS: u16 = 324;
+    pub(crate) const TILE_BYTE_COUNTS: u16 = 325;
+    pub(crate) const EXTRA_SAMPLES: u16 = 338;
+    pub(crate) const SAMPLE_FORMAT: u16 = 339;
+    pub(crate) const MODEL_PIXEL_SCALE: u16 = 33550;
+    pub(crate) const MODEL_TIEPOINT: u16 = 33922;
+    pub(crate) const MODEL_TRANSFORMATION: u16 = 34264;
+    pub(crate) const GEO_KEY_DIRECTORY: u16 = 34735;
+    pub(crate) const GEO_ASCII_PARAMS: u16 = 34737;
+    pub(crate) const GDAL_METADATA: u16 = 42112;
+    pub(crate) const GDAL_NODATA: u16 = 42113;
 }
 
 /// A decoded tag value.
@@ -153,7 +153,7 @@ fn decode_value(ty: u16, count: usize, raw: &[u8], big_endian: bool) -> TagValue
 
 impl Ifd {
     /// Read the header and the first IFD of `file`.
-    pub fn read(file: &File, path: &Path) -> Result<Ifd> {
+    pub(super) fn read(file: &File, path: &Path) -> Result<Ifd> {
         let file_len = file.metadata().map_err(|e| GeoError::io(path, e))?.len();
         if file_len < 8 {
             return Err(invalid(path, format!("file is only {file_len} bytes, too short for a TIFF header")));
@@ -229,12 +229,12 @@ impl Ifd {
     }
 
     /// Whether the tag is present.
-    pub fn has(&self, tag: u16) -> bool {
+    pub(super) fn has(&self, tag: u16) -> bool {
         self.entries.contains_key(&tag)
     }
 
     /// Unsigned integer values of a tag (signed non-negative values accepted).
-    pub fn uints(&self, tag: u16) -> Option<Vec<u64>> {
+    pub(super) fn uints(&self, tag: u16) -> Option<Vec<u64>> {
         match self.entries.get(&tag)? {
             TagValue::Unsigned(v) => Some(v.clone()),
             TagValue::Signed(v) => v.iter().map(|&x| u64::try_from(x).ok()).collect(),
@@ -243,12 +243,12 @@ impl Ifd {
     }
 
     /// First unsigned value of a tag.
-    pub fn uint(&self, tag: u16) -> Option<u64> {
+    pub(super) fn uint(&self, tag: u16) -> Option<u64> {
         self.uints(tag)?.first().copied()
     }
 
     /// Numeric values of a tag as `f64`.
-    pub fn floats(&self, tag: u16) -> Option<Vec<f64>> {
+    pub(super) fn floats(&self, tag: u16) -> Option<Vec<f64>> {
         match self.entries.get(&tag)? {
             TagValue::Unsigned(v) => Some(v.iter().map(|&x| x as f64).collect()),
             TagValue::Signed(v) => Some(v.iter().map(|&x| x as f64).collect()),
@@ -258,7 +258,7 @@ impl Ifd {
     }
 
     /// ASCII value of a tag.
-    pub fn ascii(&self, tag: u16) -> Option<&str> {
+    pub(super) fn ascii(&self, tag: u16) -> Option<&str> {
         match self.entries.get(&tag)? {
             TagValue::Ascii(s) => Some(s),
             _ => None,

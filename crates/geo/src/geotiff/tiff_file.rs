@@ -61,7 +61,7 @@ pub(crate) struct TiffFile {
 
 impl TiffFile {
     /// Create the temporary file next to `target` and write the header.
-    pub fn create(target: &Path, bigtiff: bool) -> Result<TiffFile> {
+    pub(super) fn create(target: &Path, bigtiff: bool) -> Result<TiffFile> {
         let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = target
             .file_name()
@@ -95,7 +95,7 @@ impl TiffFile {
 
     /// Append chunk data, returning its offset. Fails on classic TIFF once
     /// the file would pass 4 GiB.
-    pub fn append(&mut self, bytes: &[u8]) -> Result<u64> {
+    pub(super) fn append(&mut self, bytes: &[u8]) -> Result<u64> {
         self.pad_even()?;
         let offset = self.pos;
         if !self.bigtiff && offset + bytes.len() as u64 > u32::MAX as u64 {
@@ -109,13 +109,13 @@ impl TiffFile {
     }
 
     /// Offsets as the right integer type for this kind of TIFF.
-    pub fn offsets_value(&self, offsets: Vec<u64>) -> Value {
+    pub(super) fn offsets_value(&self, offsets: Vec<u64>) -> Value {
         if self.bigtiff { Value::Long8(offsets) } else { Value::Long(offsets.into_iter().map(|o| o as u32).collect()) }
     }
 
     /// Write the IFD with `entries` at the end of the file, point the header
     /// at it, flush and rename onto the target.
-    pub fn finish(mut self, mut entries: Vec<(u16, Value)>) -> Result<()> {
+    pub(super) fn finish(mut self, mut entries: Vec<(u16, Value)>) -> Result<()> {
         entries.sort_by_key(|(t, _)| *t);
         let inline = if self.bigtiff { 8 } else { 4 };
         // Out-of-line values first, remembering where each went.

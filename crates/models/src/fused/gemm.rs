@@ -12,12 +12,12 @@ pub(crate) struct View<'a> {
 
 impl<'a> View<'a> {
     /// Row-major `rows x cols` matrix with rows `row_stride` apart.
-    pub fn rows(data: &'a [f32], row_stride: usize) -> Self {
+    pub(super) fn rows(data: &'a [f32], row_stride: usize) -> Self {
         Self { data, row_stride, col_stride: 1 }
     }
 
     /// The transpose of the row-major matrix with rows `row_stride` apart.
-    pub fn transposed(data: &'a [f32], row_stride: usize) -> Self {
+    pub(super) fn transposed(data: &'a [f32], row_stride: usize) -> Self {
         Self { data, row_stride: 1, col_stride: row_stride }
     }
 

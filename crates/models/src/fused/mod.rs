@@ -167,12 +167,12 @@ pub(crate) mod testing {
     use burn::tensor::Tensor;
 
     /// The values of `t` as `f32`.
-    pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    pub(crate) fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
         t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
     }
 
     /// Asserts `a` equals `b` within `rel` times the largest magnitude in `b`.
-    pub fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, rel: f32, what: &str) {
+    pub(crate) fn assert_close<const D: usize>(a: Tensor<D>, b: Tensor<D>, rel: f32, what: &str) {
         let (a, b) = (values(a), values(b));
         assert_eq!(a.len(), b.len(), "{what}");
         let scale = b.iter().fold(1e-6f32, |m, v| m.max(v.abs()));

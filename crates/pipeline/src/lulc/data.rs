@@ -15,14 +15,14 @@ use terradl_train::lulc::{object_majority, ImageStack};
 
 /// Land-use classes derived from land-cover classes.
 #[derive(Debug, Clone)]
-pub struct LandUse {
+pub(super) struct LandUse {
     /// LU id of each LC class.
     pub of_lc: Vec<u32>,
     pub names: Vec<String>,
 }
 
 /// Everything the methods share.
-pub struct LulcData {
+pub(super) struct LulcData {
     pub img: LabelledImage,
     /// Standardised imagery (nodata -> 0).
     pub stack: ImageStack,
@@ -43,7 +43,7 @@ pub struct LulcData {
 
 impl LulcData {
     /// Read and split.
-    pub fn load(p: &LulcPipeline) -> anyhow::Result<Self> {
+    pub(super) fn load(p: &LulcPipeline) -> anyhow::Result<Self> {
         let raster = read_geotiff(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
         anyhow::ensure!(
             raster.bands == p.band_names.len(),
@@ -101,7 +101,7 @@ impl LulcData {
     }
 
     /// Number of classes of `target`.
-    pub fn n_classes(&self, target: Target) -> usize {
+    pub(super) fn n_classes(&self, target: Target) -> usize {
         match (target, &self.land_use) {
             (Target::LandUse, Some(lu)) => lu.names.len(),
             _ => self.img.n_classes(),
@@ -109,7 +109,7 @@ impl LulcData {
     }
 
     /// Class names of `target`.
-    pub fn class_names(&self, target: Target) -> &[String] {
+    pub(super) fn class_names(&self, target: Target) -> &[String] {
         match (target, &self.land_use) {
             (Target::LandUse, Some(lu)) => &lu.names,
             _ => &self.img.class_names,
@@ -117,7 +117,7 @@ impl LulcData {
     }
 
     /// `pairs` relabelled for `target`.
-    pub fn relabel(&self, pairs: &[(usize, u32)], target: Target) -> Vec<(usize, u32)> {
+    pub(super) fn relabel(&self, pairs: &[(usize, u32)], target: Target) -> Vec<(usize, u32)> {
         match (target, &self.land_use) {
             (Target::LandUse, Some(lu)) => pairs.iter().map(|&(p, c)| (p, lu.of_lc[c as usize])).collect(),
             _ => pairs.to_vec(),
@@ -125,13 +125,13 @@ impl LulcData {
     }
 
     /// Segment the image.
-    pub fn segment(&self, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+    pub(super) fn segment(&self, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
         segment_raster(&self.img.image, cfg)
     }
 
     /// Training objects `(object, class)` for `target`: segments holding no test pixel whose
     /// majority training class covers at least `min_fraction` of them.
-    pub fn training_objects(&self, seg: &Segmentation, target: Target, min_fraction: f64) -> Vec<(u32, u32)> {
+    pub(super) fn training_objects(&self, seg: &Segmentation, target: Target, min_fraction: f64) -> Vec<(u32, u32)> {
         let k = self.n_classes(target);
         let mut labels = vec![UNLABELLED; self.img.labels.len()];
         for (p, c) in self.relabel(&self.train_all, target) {
@@ -150,7 +150,7 @@ impl LulcData {
 }
 
 /// Segment `raster` (raw band values, as in training) with `cfg`.
-pub fn segment_raster(raster: &Raster, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+pub(super) fn segment_raster(raster: &Raster, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
     let seg = match cfg {
         SegmentationConfig::Felzenszwalb(c) => felzenszwalb_raster(raster, c)?,
         SegmentationConfig::Slic(c) => slic_raster(raster, c)?,

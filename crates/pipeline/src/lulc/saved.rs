@@ -43,7 +43,7 @@ pub struct LulcModelInfo {
 }
 
 /// A trained model of a lulc run.
-pub enum TrainedLulc {
+pub(super) enum TrainedLulc {
     Pixel(Box<dyn PixelClassifier>),
     Patch(PatchClassifier),
     Ocnn(Ocnn),
@@ -51,7 +51,7 @@ pub enum TrainedLulc {
 }
 
 /// A trained model with its name and test accuracy, to be saved.
-pub struct TrainedEntry {
+pub(super) struct TrainedEntry {
     /// Method name (`patch_cnn`, `ocnn_lu`, `jdl`, ...), the kind in the manifest.
     pub kind: String,
     /// Position of the method in the pipeline.
@@ -82,14 +82,14 @@ pub(crate) fn save_lulc_models(dir: &Path, info: &LulcModelInfo, entries: &[Trai
 }
 
 /// Read `<run_dir>/model/lulc.json`.
-pub fn read_info(run_dir: &Path) -> anyhow::Result<LulcModelInfo> {
+pub(super) fn read_info(run_dir: &Path) -> anyhow::Result<LulcModelInfo> {
     let path = run_dir.join(MODEL_DIR).join(LULC_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&bytes).with_context(|| format!("corrupt {}", path.display()))
 }
 
 /// A saved lulc model, loaded.
-pub enum LoadedLulc {
+pub(super) enum LoadedLulc {
     Pixel(SavedPixelModel),
     Patch(PatchClassifier),
     Ocnn(Ocnn),
@@ -97,7 +97,7 @@ pub enum LoadedLulc {
 }
 
 /// Load the saved model `entry` of the lulc run in `run_dir`.
-pub fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> anyhow::Result<LoadedLulc> {
+pub(super) fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> anyhow::Result<LoadedLulc> {
     let dir = run_dir.join(MODEL_DIR).join(&entry.dir);
     let ctx = || format!("loading model {} from {}", entry.name, dir.display());
     Ok(match entry.kind.as_str() {

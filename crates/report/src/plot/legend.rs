@@ -16,7 +16,7 @@ pub struct LegendEntry {
 /// top-left, bottom-right, bottom-left, in that order of preference) covers
 /// the fewest `obstacles` (canvas-pixel positions of plotted data).
 /// Returns the legend rectangle `(x, y, w, h)`.
-pub fn draw_legend(c: &mut Canvas, area: &PlotArea, entries: &[LegendEntry], obstacles: &[(f64, f64)]) -> Option<(i64, i64, i64, i64)> {
+pub(super) fn draw_legend(c: &mut Canvas, area: &PlotArea, entries: &[LegendEntry], obstacles: &[(f64, f64)]) -> Option<(i64, i64, i64, i64)> {
     if entries.is_empty() {
         return None;
     }
@@ -44,7 +44,7 @@ pub fn draw_legend(c: &mut Canvas, area: &PlotArea, entries: &[LegendEntry], obs
 }
 
 /// Points every few pixels along a polyline (for [`draw_legend`] obstacles).
-pub fn sample_polyline(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+pub(super) fn sample_polyline(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut out = Vec::new();
     for w in points.windows(2) {
         let (a, b) = (w[0], w[1]);

@@ -10,9 +10,9 @@ use crate::numfmt;
 use crate::run_files::ReliabilityCurve;
 
 /// Bar colour of the accuracy bars.
-pub const BAR_COLOR: Rgba = Rgba::rgb(31, 119, 180);
+pub(super) const BAR_COLOR: Rgba = Rgba::rgb(31, 119, 180);
 /// Colour of the mean-confidence markers.
-pub const CONFIDENCE_COLOR: Rgba = Rgba::rgb(214, 39, 40);
+pub(super) const CONFIDENCE_COLOR: Rgba = Rgba::rgb(214, 39, 40);
 
 /// Render a reliability diagram. Returns the canvas and the plot area (for tests
 /// and overlays). Empty bins (count 0) are not drawn.

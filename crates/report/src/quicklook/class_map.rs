@@ -10,7 +10,7 @@ use crate::resample;
 use terradl_geo::Raster;
 
 /// Colour of class values that the table does not list.
-pub const UNKNOWN_CLASS: Rgba = Rgba::rgb(255, 0, 255);
+pub(super) const UNKNOWN_CLASS: Rgba = Rgba::rgb(255, 0, 255);
 
 /// Side of a legend swatch in pixels.
 pub(crate) const SWATCH: usize = 16;

@@ -7,19 +7,19 @@ use terradl_geo::{DType, Raster};
 use terradl_report::run_files::*;
 use terradl_report::{ColorTable, RunMetadata};
 
-pub const CLASS_NAMES: [&str; 5] = ["Water", "Forest", "Cropland", "Grassland", "Built-up"];
-pub const CLASS_COLORS: [[u8; 3]; 5] = [[30, 100, 200], [20, 110, 40], [230, 200, 60], [150, 210, 110], [200, 40, 40]];
+pub(crate) const CLASS_NAMES: [&str; 5] = ["Water", "Forest", "Cropland", "Grassland", "Built-up"];
+pub(crate) const CLASS_COLORS: [[u8; 3]; 5] = [[30, 100, 200], [20, 110, 40], [230, 200, 60], [150, 210, 110], [200, 40, 40]];
 
 /// Nodata value of the class map.
-pub const CLASS_NODATA: f32 = 255.0;
+pub(crate) const CLASS_NODATA: f32 = 255.0;
 
-pub fn color_table() -> ColorTable {
+pub(crate) fn color_table() -> ColorTable {
     CLASS_NAMES.iter().zip(CLASS_COLORS).enumerate().fold(ColorTable::new(), |t, (i, (n, c))| t.with(i as u8 + 1, *n, c))
 }
 
 /// A 240 x 320 class map with smooth regions and a nodata corner, plus an
 /// uncertainty (entropy-like) map that peaks near class boundaries.
-pub fn rasters() -> HashMap<String, Raster> {
+pub(crate) fn rasters() -> HashMap<String, Raster> {
     let (rows, cols) = (240, 320);
     let mut map = Raster::new(1, rows, cols, DType::U8);
     map.nodata = Some(CLASS_NODATA as f64);
@@ -53,7 +53,7 @@ fn write_json<T: serde::Serialize>(dir: &Path, name: &str, v: &T) {
 /// `load_run_dir_with` should produce with a raster reader:
 /// class map, uncertainty, image, training curves, confusion, F1 bars,
 /// reliability, feature importance, and one extra PNG from `figures/`.
-pub fn write_run_dir(dir: &Path) -> usize {
+pub(crate) fn write_run_dir(dir: &Path) -> usize {
     let info = RunInfo {
         title: Some("Crop map — test run".into()),
         meta: RunMetadata {
@@ -132,7 +132,7 @@ pub fn write_run_dir(dir: &Path) -> usize {
 }
 
 /// A raster reader serving the in-memory rasters by file name.
-pub fn reader(rasters: HashMap<String, Raster>) -> impl Fn(&Path) -> Result<Raster, Box<dyn std::error::Error + Send + Sync>> {
+pub(crate) fn reader(rasters: HashMap<String, Raster>) -> impl Fn(&Path) -> Result<Raster, Box<dyn std::error::Error + Send + Sync>> {
     move |p: &Path| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         rasters.get(name).cloned().ok_or_else(|| format!("no raster {name}").into())
@@ -140,6 +140,6 @@ pub fn reader(rasters: HashMap<String, Raster>) -> impl Fn(&Path) -> Result<Rast
 }
 
 /// Base64 payloads of all `<img src="data:...">` in an HTML page.
-pub fn data_uri_payloads(html: &str) -> Vec<String> {
+pub(crate) fn data_uri_payloads(html: &str) -> Vec<String> {
     html.split("<img src=\"data:image/png;base64,").skip(1).map(|rest| rest.split('"').next().unwrap_or_default().to_string()).collect()
 }

@@ -1,1 +1,1 @@
-pub mod png_tile;
+pub(crate) mod png_tile;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// A decoded 8-bit image, band-sequential.
-pub struct Tile {
+pub(crate) struct Tile {
     pub data: Vec<f32>,
     pub bands: usize,
     pub rows: usize,
@@ -12,12 +12,12 @@ pub struct Tile {
 
 /// Path of a cached deepforest sample file (see `terradl_samples::cache_dir`),
 /// or `None` when it has not been fetched.
-pub fn deepforest_file(name: &str) -> Option<PathBuf> {
+pub(crate) fn deepforest_file(name: &str) -> Option<PathBuf> {
     terradl_samples::sample_path("deepforest", name).ok()
 }
 
 /// Decode an 8-bit RGB/RGBA/grey PNG; alpha is dropped.
-pub fn load_png(path: &std::path::Path) -> Result<Tile, String> {
+pub(crate) fn load_png(path: &std::path::Path) -> Result<Tile, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);

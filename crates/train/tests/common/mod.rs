@@ -13,7 +13,7 @@ fn normal(rng: &mut ChaCha8Rng) -> f32 {
 }
 
 /// Gaussian blobs: `k` classes, centres 3 standard deviations apart on a per-class axis.
-pub fn blobs(n_per_class: usize, n_features: usize, k: usize, seed: u64) -> TensorDataset {
+pub(crate) fn blobs(n_per_class: usize, n_features: usize, k: usize, seed: u64) -> TensorDataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for i in 0..n_per_class * k {
@@ -29,7 +29,7 @@ pub fn blobs(n_per_class: usize, n_features: usize, k: usize, seed: u64) -> Tens
 
 /// Time series `[T, C]`: class `c` peaks (a Gaussian bump, like a crop's NDVI curve) at a
 /// class-specific date, with noise; the series of different classes share mean and range.
-pub fn phenology(
+pub(crate) fn phenology(
     n_per_class: usize,
     t: usize,
     channels: usize,
@@ -53,6 +53,6 @@ pub fn phenology(
 }
 
 /// Fraction of equal labels.
-pub fn accuracy(pred: &[u32], truth: &[u32]) -> f32 {
+pub(crate) fn accuracy(pred: &[u32], truth: &[u32]) -> f32 {
     pred.iter().zip(truth).filter(|(a, b)| a == b).count() as f32 / truth.len() as f32
 }
