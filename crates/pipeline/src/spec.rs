@@ -123,6 +123,17 @@ pub fn resolve_path(path: &Path, base: &Path, data_dir: &Path) -> PathBuf {
     }
 }
 
+/// Check that a raster read for a pipeline has one band per name in `band_names`.
+pub(crate) fn ensure_band_names(path: &Path, bands: usize, band_names: &[String]) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        bands == band_names.len(),
+        "{} has {bands} bands but band_names lists {}",
+        path.display(),
+        band_names.len()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -80,13 +80,7 @@ struct Fitted {
 fn run(p: &LandCoverPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
     let t0 = Instant::now();
     let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
-    anyhow::ensure!(
-        reader.info().bands == p.band_names.len(),
-        "{} has {} bands but band_names lists {}",
-        p.image.display(),
-        reader.info().bands,
-        p.band_names.len()
-    );
+    crate::spec::ensure_band_names(&p.image, reader.info().bands, &p.band_names)?;
     let layer = read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
     let img = labelled_image(p, &reader, &layer)?;
     let pixels = img.labelled_pixels();

@@ -45,13 +45,7 @@ impl LulcData {
     /// Read and split.
     pub(super) fn load(p: &LulcPipeline) -> anyhow::Result<Self> {
         let raster = read_geotiff(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
-        anyhow::ensure!(
-            raster.bands == p.band_names.len(),
-            "{} has {} bands but band_names lists {}",
-            p.image.display(),
-            raster.bands,
-            p.band_names.len()
-        );
+        crate::spec::ensure_band_names(&p.image, raster.bands, &p.band_names)?;
         let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
         anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
         let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;

@@ -52,13 +52,7 @@ fn read_stack(p: &TimeSeriesPipeline) -> anyhow::Result<Raster> {
     let mut rasters = Vec::with_capacity(p.rasters.len());
     for r in &p.rasters {
         let mut img = read_geotiff(&r.path).with_context(|| format!("reading {}", r.path.display()))?;
-        anyhow::ensure!(
-            img.bands == p.band_names.len(),
-            "{} has {} bands but band_names lists {}",
-            r.path.display(),
-            img.bands,
-            p.band_names.len()
-        );
+        crate::spec::ensure_band_names(&r.path, img.bands, &p.band_names)?;
         if let Some(m) = &r.cloud_mask {
             let mask = read_geotiff(m).with_context(|| format!("reading cloud mask {}", m.display()))?;
             anyhow::ensure!(
