@@ -19,12 +19,14 @@ use crate::{AssessError, ConfusionMatrix, Result};
 use serde::{Deserialize, Serialize};
 
 /// Normal quantile for a two-sided 95% interval, as used by Olofsson et al.
-pub const Z_95: f64 = 1.96;
+pub(crate) const Z_95: f64 = 1.96;
 
 /// An estimate with its standard error.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// Point estimate.
     pub value: f64,
+    /// Standard error of `value`.
     pub std_error: f64,
 }
 
@@ -57,8 +59,11 @@ pub struct ClassAreaEstimate {
 /// Area-adjusted accuracy and area estimates of a stratified sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaAdjusted {
+    /// Sum of the mapped areas of all strata (input units).
     pub total_area: f64,
+    /// One estimate per class, in class order.
     pub classes: Vec<ClassAreaEstimate>,
+    /// Area-weighted overall accuracy.
     pub overall_accuracy: Estimate,
 }
 

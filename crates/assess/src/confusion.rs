@@ -21,12 +21,19 @@ pub struct ConfusionMatrix {
 /// All headline measures of a confusion matrix, for reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccuracySummary {
+    /// Number of samples (sum of all counts).
     pub total: u64,
+    /// Fraction of samples on the diagonal; `None` when there are none.
     pub overall_accuracy: Option<f64>,
+    /// Cohen's kappa; `None` without samples or when chance agreement is 1.
     pub kappa: Option<f64>,
+    /// Per class: correct / reference samples of the class (`None` without reference samples).
     pub producers_accuracy: Vec<Option<f64>>,
+    /// Per class: correct / samples mapped as the class (`None` when nothing is mapped as it).
     pub users_accuracy: Vec<Option<f64>>,
+    /// Per class: harmonic mean of producer's and user's accuracy.
     pub f1: Vec<Option<f64>>,
+    /// Mean of the defined per-class F1 scores.
     pub macro_f1: Option<f64>,
 }
 
@@ -116,6 +123,7 @@ impl ConfusionMatrix {
         Ok(())
     }
 
+    /// Number of classes (the matrix is `n_classes × n_classes`).
     pub fn n_classes(&self) -> usize {
         self.n_classes
     }

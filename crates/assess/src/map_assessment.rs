@@ -38,6 +38,7 @@ pub struct MapAssessmentInput<'a> {
 pub struct CalibrationSummary {
     /// Expected calibration error over `n_bins` equal-width bins.
     pub ece: f64,
+    /// Number of equal-width bins of the ECE and the reliability curve.
     pub n_bins: usize,
     /// Mean top-label confidence.
     pub mean_confidence: f64,
@@ -50,32 +51,44 @@ pub struct CalibrationSummary {
 /// Per-class accuracy row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassRow {
+    /// Class name.
     pub class: String,
     /// Reference samples of the class.
     pub support: u64,
     /// Samples mapped as the class.
     pub mapped_samples: u64,
+    /// Correct / reference samples of the class.
     pub producers_accuracy: Option<f64>,
+    /// Correct / samples mapped as the class.
     pub users_accuracy: Option<f64>,
+    /// Harmonic mean of producer's and user's accuracy.
     pub f1: Option<f64>,
 }
 
 /// The full assessment of a map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MapAssessment {
+    /// Class names, index = class id.
     pub class_names: Vec<String>,
+    /// Number of reference samples.
     pub n_samples: u64,
+    /// Fraction of samples mapped as their reference class.
     pub overall_accuracy: Option<f64>,
+    /// Cohen's kappa.
     pub kappa: Option<f64>,
+    /// Mean of the per-class F1 scores.
     pub macro_f1: Option<f64>,
+    /// One row per class.
     pub classes: Vec<ClassRow>,
     /// Rows = reference class, columns = map class.
     pub confusion_matrix: Vec<Vec<u64>>,
+    /// Unit of the areas (e.g. "ha"), as given by the caller.
     pub area_unit: String,
     /// Olofsson et al. (2014) estimates, strata = map classes.
     pub area_adjusted: Option<AreaAdjusted>,
     /// Why `area_adjusted` is missing (e.g. a stratum with fewer than 2 samples).
     pub area_adjusted_error: Option<String>,
+    /// Calibration of the top-label probabilities, when probabilities were given.
     pub calibration: Option<CalibrationSummary>,
     /// Uncertainty of correctly vs wrongly mapped samples.
     pub uncertainty_vs_error: Vec<OutcomeSplit>,
@@ -208,7 +221,7 @@ fn num(v: Option<f64>) -> String {
 }
 
 /// Quote a CSV field when it holds a comma, quote or newline.
-pub fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 pub struct OutcomeSplit {
     /// Name of the uncertainty measure (e.g. "entropy").
     pub measure: String,
+    /// Number of correctly classified samples.
+    /// Number of correctly classified samples.
+    /// Number of wrongly classified samples.
     pub n_correct: usize,
+    /// Number of wrongly classified samples.
     pub n_wrong: usize,
     /// Mean over correct samples (NaN when none).
     pub mean_correct: f64,
@@ -25,7 +29,7 @@ pub struct OutcomeSplit {
 /// Split `values` by `correct` and summarise; non-finite values are skipped.
 ///
 /// ```
-/// use terradl_assess::uncertainty_error::split_by_outcome;
+/// use terradl_assess::split_by_outcome;
 /// let s = split_by_outcome("entropy", &[0.1, 0.2, 0.9, 0.15], &[true, true, false, true]).unwrap();
 /// assert_eq!(s.auroc, Some(1.0));
 /// assert!((s.mean_wrong - 0.9).abs() < 1e-12);

@@ -8,7 +8,7 @@
 
 use burn::tensor::Device;
 use terradl_assess::calibration::{TemperatureScaling, expected_calibration_error, top_label_confidence};
-use terradl_assess::uncertainty_error::split_by_outcome;
+use terradl_assess::split_by_outcome;
 use terradl_data::sampling::{PerClass, stratified_sample};
 use terradl_data::sources::statlog::{TRAIN_ROWS, statlog_landsat};
 use terradl_models::MlpConfig;

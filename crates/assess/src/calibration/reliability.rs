@@ -9,6 +9,7 @@ pub struct ReliabilityBin {
     /// Bin edges: the bin holds confidences in `(lower, upper]` (the first
     /// bin also holds 0).
     pub lower: f64,
+    /// Upper bin edge (inclusive).
     pub upper: f64,
     /// Number of samples in the bin.
     pub count: usize,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// A fitted temperature.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TemperatureScaling {
+    /// The temperature `T` that divides the logits before the softmax (`T > 1` softens).
     pub temperature: f64,
 }
 

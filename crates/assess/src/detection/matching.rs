@@ -24,8 +24,11 @@ impl<S> Default for DetectionImage<S> {
 pub struct ImageMatch {
     /// For each prediction (input order): the matched truth index and IoU.
     pub matched: Vec<Option<(usize, f64)>>,
+    /// Predictions matched to a truth box.
     pub true_positives: usize,
+    /// Predictions left unmatched.
     pub false_positives: usize,
+    /// Truth boxes left unmatched.
     pub false_negatives: usize,
 }
 
@@ -71,9 +74,13 @@ pub struct CountError {
 /// Detection metrics over a set of images at one IoU threshold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionMetrics {
+    /// IoU a prediction needs to match a truth box.
     pub iou_threshold: f64,
+    /// Matched predictions over all images.
     pub true_positives: usize,
+    /// Unmatched predictions over all images.
     pub false_positives: usize,
+    /// Unmatched truth boxes over all images.
     pub false_negatives: usize,
     /// `TP / (TP + FP)`; `None` without predictions.
     pub precision: Option<f64>,
