@@ -7,8 +7,11 @@ use crate::font;
 /// Horizontal text alignment relative to the anchor x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Text starts at the anchor.
     Left,
+    /// Text is centred on the anchor.
     Center,
+    /// Text ends at the anchor.
     Right,
 }
 
@@ -29,9 +32,11 @@ impl Canvas {
         }
         Canvas { width, height, pixels }
     }
+    /// Width in pixels.
     pub fn width(&self) -> usize {
         self.width
     }
+    /// Height in pixels.
     pub fn height(&self) -> usize {
         self.height
     }

@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 pub struct Rgba(pub [u8; 4]);
 
 impl Rgba {
+    /// Fully transparent black.
     pub const TRANSPARENT: Rgba = Rgba([0, 0, 0, 0]);
+    /// Opaque white.
     pub const WHITE: Rgba = Rgba([255, 255, 255, 255]);
+    /// Opaque black.
     pub const BLACK: Rgba = Rgba([0, 0, 0, 255]);
     /// Dark grey used for text and axes.
     pub const INK: Rgba = Rgba([40, 40, 40, 255]);
@@ -49,12 +52,13 @@ pub struct ClassColor {
 /// `{"classes": [{"value": 1, "name": "Forest", "color": [34, 139, 34]}, ...]}`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ColorTable {
+    /// One entry per class, in legend order.
     pub classes: Vec<ClassColor>,
 }
 
 /// A qualitative palette (Tableau 10 followed by lighter variants) used when a
 /// class has no colour of its own.
-pub const QUALITATIVE: [[u8; 3]; 20] = [
+pub(crate) const QUALITATIVE: [[u8; 3]; 20] = [
     [31, 119, 180],
     [255, 127, 14],
     [44, 160, 44],

@@ -11,14 +11,18 @@ pub enum ReportError {
     /// A file could not be read or written.
     #[error("cannot access {path}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A JSON file of a run directory could not be parsed.
     #[error("invalid JSON in {path}")]
     Json {
+        /// The file.
         path: PathBuf,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
@@ -28,7 +32,9 @@ pub enum ReportError {
     /// A raster needed by the report could not be read.
     #[error("cannot read raster {path}")]
     Raster {
+        /// The raster file.
         path: PathBuf,
+        /// The raster reader's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },

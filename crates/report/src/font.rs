@@ -4,9 +4,7 @@
 //! 6x8 cell (one column and one row of spacing) at scale 1.
 
 /// Width of a glyph cell in pixels at scale 1 (5 px glyph + 1 px spacing).
-pub const CELL_W: usize = 6;
-/// Height of a glyph cell in pixels at scale 1 (7 px glyph + 1 px spacing).
-pub const CELL_H: usize = 8;
+pub(crate) const CELL_W: usize = 6;
 
 #[rustfmt::skip]
 const ASCII: [[u8; 5]; 95] = [
@@ -41,7 +39,7 @@ const DEGREE: [u8; 5] = [0x00, 0x06, 0x09, 0x09, 0x06];
 const UNKNOWN: [u8; 5] = [0x7F, 0x41, 0x41, 0x41, 0x7F];
 
 /// The column bitmap of a character (a hollow box for characters not in the font).
-pub fn glyph(c: char) -> [u8; 5] {
+pub(crate) fn glyph(c: char) -> [u8; 5] {
     match c {
         ' '..='~' => ASCII[c as usize - 0x20],
         '±' => PLUS_MINUS,
@@ -51,18 +49,18 @@ pub fn glyph(c: char) -> [u8; 5] {
 }
 
 /// Whether pixel (`x`, `y`) of a glyph (0..5, 0..7) is set.
-pub fn glyph_pixel(g: &[u8; 5], x: usize, y: usize) -> bool {
+pub(crate) fn glyph_pixel(g: &[u8; 5], x: usize, y: usize) -> bool {
     x < 5 && y < 7 && (g[x] >> y) & 1 == 1
 }
 
 /// Width in pixels of `text` drawn at `scale` (without the trailing spacing column).
-pub fn text_width(text: &str, scale: usize) -> usize {
+pub(crate) fn text_width(text: &str, scale: usize) -> usize {
     let n = text.chars().count();
     if n == 0 { 0 } else { (n * CELL_W - 1) * scale }
 }
 
 /// Height in pixels of one text line at `scale` (glyph height, no spacing).
-pub fn text_height(scale: usize) -> usize {
+pub(crate) fn text_height(scale: usize) -> usize {
     7 * scale
 }
 

@@ -12,17 +12,17 @@
 //!   [`write_run_report`] (what `terradl report <run-dir>` calls);
 //! - run-directory JSON formats: [`run_files`].
 
-pub mod canvas;
-pub mod color;
-pub mod error;
-pub mod font;
+mod canvas;
+mod color;
+mod error;
+mod font;
 pub mod html;
-pub mod numfmt;
+mod numfmt;
 pub mod plot;
-pub mod png_io;
-pub mod quicklook;
-pub mod resample;
-pub mod run_dir;
+mod png_io;
+mod quicklook;
+mod resample;
+mod run_dir;
 pub mod run_files;
 
 pub use canvas::{Align, Canvas};
@@ -31,7 +31,7 @@ pub use error::{ReportError, Result};
 pub use html::{Figure, FigureImage, REPORT_FILE, ReportData, RunMetadata, render_html, write_html_report};
 pub use png_io::{decode_png, is_png, write_atomic};
 pub use quicklook::{
-    BoxStyle, ContinuousStyle, Quicklook, QuicklookOptions, Stretch, class_map, continuous_map,
-    rgb_composite,
+    BoxStyle, ColorBar, ContinuousStyle, LegendItem, MapPlacement, Quicklook, QuicklookOptions, Stretch, class_map,
+    continuous_map, rgb_composite,
 };
 pub use run_dir::{LoadOptions, RasterReader, load_run_dir, load_run_dir_with, write_run_report, write_run_report_with_maps};

@@ -1,7 +1,7 @@
 //! Short number formatting for axis ticks, colour bars and tables.
 
 /// Format `v` with `decimals` decimals, then drop trailing zeros (and the dot).
-pub fn trim_fixed(v: f64, decimals: usize) -> String {
+pub(crate) fn trim_fixed(v: f64, decimals: usize) -> String {
     if !v.is_finite() {
         return if v.is_nan() { "NaN".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
@@ -11,7 +11,7 @@ pub fn trim_fixed(v: f64, decimals: usize) -> String {
 }
 
 /// A compact label for a value of unknown magnitude (about 3 significant digits).
-pub fn compact(v: f64) -> String {
+pub(crate) fn compact(v: f64) -> String {
     let a = v.abs();
     if a != 0.0 && !(1e-3..1e6).contains(&a) {
         return format!("{v:.2e}");
@@ -21,7 +21,7 @@ pub fn compact(v: f64) -> String {
 }
 
 /// A tick label given the tick step (enough decimals to tell ticks apart).
-pub fn tick_label(v: f64, step: f64) -> String {
+pub(crate) fn tick_label(v: f64, step: f64) -> String {
     if step.abs() >= 1e6 || (step != 0.0 && step.abs() < 1e-4) {
         return format!("{v:.1e}");
     }

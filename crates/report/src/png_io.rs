@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// The 8-byte PNG signature.
-pub const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+pub(crate) const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
 impl Canvas {
     /// Encode as an 8-bit RGBA PNG.

@@ -4,7 +4,7 @@
 /// Output size for a `rows` x `cols` raster so that the longer side is at most
 /// `max_dim`; rasters whose longer side is below `min_dim` are enlarged by an
 /// integer factor (pixel replication) so small maps stay visible.
-pub fn display_size(rows: usize, cols: usize, max_dim: usize, min_dim: usize) -> (usize, usize) {
+pub(crate) fn display_size(rows: usize, cols: usize, max_dim: usize, min_dim: usize) -> (usize, usize) {
     let long = rows.max(cols).max(1);
     let max_dim = max_dim.max(1);
     if long > max_dim {
@@ -26,7 +26,7 @@ fn source_range(i: usize, n_out: usize, n_src: usize) -> (usize, usize) {
 }
 
 /// Nearest-neighbour resampling (output pixel centre looks up the source pixel).
-pub fn nearest(src: &[f32], rows: usize, cols: usize, out_rows: usize, out_cols: usize) -> Vec<f32> {
+pub(crate) fn nearest(src: &[f32], rows: usize, cols: usize, out_rows: usize, out_cols: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(out_rows * out_cols);
     let col_idx: Vec<usize> = (0..out_cols)
         .map(|c| (((c as f64 + 0.5) * cols as f64 / out_cols as f64) as usize).min(cols - 1))
@@ -41,7 +41,7 @@ pub fn nearest(src: &[f32], rows: usize, cols: usize, out_rows: usize, out_cols:
 
 /// Block-mean resampling ignoring samples for which `is_nodata` holds; an
 /// output pixel with no valid sample is NaN. Enlarging falls back to replication.
-pub fn mean(
+pub(crate) fn mean(
     src: &[f32],
     rows: usize,
     cols: usize,

@@ -16,7 +16,7 @@ use terradl_geo::Raster;
 pub type RasterReader<'a> = &'a dyn Fn(&Path) -> std::result::Result<Raster, Box<dyn std::error::Error + Send + Sync>>;
 
 /// Sub-directory whose `*.png` files are appended to the report as figures.
-pub const EXTRA_FIGURES_DIR: &str = "figures";
+pub(crate) const EXTRA_FIGURES_DIR: &str = "figures";
 
 /// Options of [`load_run_dir_with`].
 #[derive(Clone, Copy)]

@@ -21,11 +21,17 @@ pub use crate::html::RunMetadata;
 
 /// Name of each JSON file in a run directory.
 pub const RUN_FILE: &str = "run.json";
+/// `metrics.json`: [`AccuracyMetrics`].
 pub const METRICS_FILE: &str = "metrics.json";
+/// `confusion.json`: [`ConfusionData`].
 pub const CONFUSION_FILE: &str = "confusion.json";
+/// `reliability.json`: [`ReliabilityCurve`].
 pub const RELIABILITY_FILE: &str = "reliability.json";
+/// `history.json`: [`TrainingHistory`].
 pub const HISTORY_FILE: &str = "history.json";
+/// `classes.json`: [`crate::ColorTable`].
 pub const CLASSES_FILE: &str = "classes.json";
+/// `feature_importance.json`: [`BarChartData`].
 pub const FEATURE_IMPORTANCE_FILE: &str = "feature_importance.json";
 
 /// Wall-clock time of one pipeline stage.
@@ -33,6 +39,7 @@ pub const FEATURE_IMPORTANCE_FILE: &str = "feature_importance.json";
 pub struct Timing {
     /// Stage name, e.g. "train", "predict".
     pub stage: String,
+    /// Duration in seconds.
     pub seconds: f64,
 }
 
@@ -63,12 +70,14 @@ pub struct RunInfo {
     pub uncertainty_label: Option<String>,
     /// Optional RGB image and the three (0-based) bands to show, for detection runs.
     pub rgb_image: Option<String>,
+    /// The three bands of `rgb_image` shown as red, green, blue.
     pub rgb_bands: Option<[usize; 3]>,
 }
 
 /// Area estimate with its 95% confidence half-width (Olofsson et al. 2014).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaEstimate {
+    /// Estimated area.
     pub estimate: f64,
     /// Half-width of the 95% confidence interval.
     pub ci95: f64,
@@ -80,15 +89,18 @@ pub struct AreaEstimate {
 /// One row of the per-class accuracy table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassAccuracy {
+    /// Class name.
     pub class: String,
     /// Producer's accuracy (recall) in 0..1.
     pub producers_accuracy: Option<f64>,
     /// User's accuracy (precision) in 0..1.
     pub users_accuracy: Option<f64>,
+    /// Harmonic mean of producer's and user's accuracy.
     pub f1: Option<f64>,
     /// Number of reference samples of the class.
     #[serde(default)]
     pub support: Option<u64>,
+    /// Area-adjusted area estimate of the class, if computed.
     #[serde(default)]
     pub area: Option<AreaEstimate>,
 }
@@ -101,9 +113,11 @@ pub struct AccuracyMetrics {
     pub overall_accuracy: Option<f64>,
     /// Half-width of the 95% CI of the overall accuracy, if estimated.
     pub overall_accuracy_ci95: Option<f64>,
+    /// Cohen's kappa.
     pub kappa: Option<f64>,
     /// Number of assessment samples.
     pub n_samples: Option<u64>,
+    /// One row per class.
     pub per_class: Vec<ClassAccuracy>,
 }
 
@@ -123,8 +137,11 @@ pub enum MatrixRows {
 /// `{"classes": ["water", "forest"], "matrix": [[50, 2], [3, 45]], "rows": "map"}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfusionData {
+    /// Class names, in matrix order.
     pub classes: Vec<String>,
+    /// Square matrix of sample counts.
     pub matrix: Vec<Vec<u64>>,
+    /// Which axis holds the map classes.
     #[serde(default)]
     pub rows: MatrixRows,
 }
@@ -134,11 +151,13 @@ pub struct ConfusionData {
 pub struct ReliabilityBin {
     /// Confidence interval of the bin `[lower, upper)`.
     pub lower: f64,
+    /// Upper edge of the bin.
     pub upper: f64,
     /// Mean predicted confidence of the samples in the bin.
     pub mean_confidence: f64,
     /// Fraction of those samples that were correct.
     pub accuracy: f64,
+    /// Number of samples in the bin.
     pub count: u64,
 }
 
@@ -146,7 +165,9 @@ pub struct ReliabilityBin {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReliabilityCurve {
+    /// Bins, from low to high confidence.
     pub bins: Vec<ReliabilityBin>,
+    /// Expected calibration error.
     pub ece: Option<f64>,
 }
 
@@ -154,10 +175,15 @@ pub struct ReliabilityCurve {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EpochRecord {
+    /// Epoch number (1-based).
     pub epoch: usize,
+    /// Training loss.
     pub train_loss: Option<f64>,
+    /// Validation loss.
     pub val_loss: Option<f64>,
+    /// Training accuracy in 0..1.
     pub train_accuracy: Option<f64>,
+    /// Validation accuracy in 0..1.
     pub val_accuracy: Option<f64>,
     /// Learning rate used in the epoch.
     pub learning_rate: Option<f64>,
@@ -170,6 +196,7 @@ pub struct EpochRecord {
 /// `{"train_loss": [...], "val_loss": [...], "val_accuracy": [...]}` (epochs 1..n).
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct TrainingHistory {
+    /// One record per epoch, in order.
     pub epochs: Vec<EpochRecord>,
 }
 
@@ -222,9 +249,13 @@ impl<'de> Deserialize<'de> for TrainingHistory {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BarChartData {
+    /// Chart title.
     pub title: String,
+    /// One label per bar.
     pub labels: Vec<String>,
+    /// Bar heights, same length as `labels`.
     pub values: Vec<f64>,
+    /// Title of the y axis.
     pub y_label: String,
 }
 

@@ -53,10 +53,12 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
 pub mod serde_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Serialise bytes as a standard base64 string.
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::encode(bytes))
     }
 
+    /// Deserialise a base64 string; an invalid one is an error.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         super::decode(&text).ok_or_else(|| serde::de::Error::custom("invalid base64"))

@@ -17,6 +17,7 @@ pub struct RunMetadata {
     pub dataset: String,
     /// Wall-clock time per stage.
     pub timings: Vec<Timing>,
+    /// Version of terradl that made the run.
     pub terradl_version: String,
     /// Date of the run (free text, ISO 8601 recommended).
     pub date: String,
@@ -37,10 +38,12 @@ pub enum FigureImage {
 /// One figure of the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
+    /// Figure title, shown above the image.
     pub title: String,
     /// Optional explanatory text under the title.
     #[serde(default)]
     pub caption: Option<String>,
+    /// The image, embedded in the HTML as a data URI.
     pub image: FigureImage,
 }
 
@@ -66,9 +69,11 @@ impl Figure {
 pub struct ReportData {
     /// Page title (default "terradl run report").
     pub title: String,
+    /// What was run, on what, and when.
     pub run: RunMetadata,
     /// Overall accuracy, kappa and the per-class table (producer's, user's, F1, area ± CI).
     pub accuracy: AccuracyMetrics,
+    /// Figures, in page order.
     pub figures: Vec<Figure>,
     /// Free-text notes (each one paragraph/list item).
     pub notes: Vec<String>,

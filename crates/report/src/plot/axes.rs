@@ -14,9 +14,13 @@ pub const MARGIN: usize = 12;
 /// A linear axis: visible range and tick positions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
+    /// Lower end of the visible range.
     pub min: f64,
+    /// Upper end of the visible range.
     pub max: f64,
+    /// Distance between ticks.
     pub step: f64,
+    /// Tick values, from `min` in steps of `step`.
     pub ticks: Vec<f64>,
 }
 
@@ -56,11 +60,17 @@ impl Axis {
 /// The plotting rectangle of a chart and its two axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlotArea {
+    /// Left edge of the plotting rectangle in canvas pixels.
     pub x: usize,
+    /// Top edge of the plotting rectangle in canvas pixels.
     pub y: usize,
+    /// Width of the plotting rectangle in pixels.
     pub width: usize,
+    /// Height of the plotting rectangle in pixels.
     pub height: usize,
+    /// Horizontal axis.
     pub x_axis: Axis,
+    /// Vertical axis.
     pub y_axis: Axis,
     /// Canvas x of the (vertical) y-axis title.
     pub y_label_x: usize,

@@ -9,12 +9,17 @@ use crate::{font, numfmt};
 /// A bar chart description.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BarChart {
+    /// Chart title.
     pub title: String,
+    /// One label per bar, under the x axis.
     pub labels: Vec<String>,
+    /// Bar heights, same length as `labels`.
     pub values: Vec<f64>,
+    /// Title of the y axis.
     pub y_label: String,
     /// Fixed y range (e.g. 0..1 for F1); `None` fits 0 and the data.
     pub y_range: Option<(f64, f64)>,
+    /// Bar colour.
     pub color: Rgba,
 }
 

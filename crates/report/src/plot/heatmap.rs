@@ -13,11 +13,13 @@ const MAX_LABEL_CHARS: usize = 16;
 /// Where the cells of a rendered heat-map are.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeatmapLayout {
-    /// Top-left corner of cell (0, 0) in image pixels.
+    /// Left edge of cell (0, 0) in image pixels.
     pub x: usize,
+    /// Top edge of cell (0, 0) in image pixels.
     pub y: usize,
     /// Cell side in pixels.
     pub cell: usize,
+    /// Number of classes (cells per row and column).
     pub n: usize,
 }
 

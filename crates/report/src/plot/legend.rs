@@ -8,7 +8,9 @@ use crate::font;
 /// One legend line: a colour sample and a label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendEntry {
+    /// Text after the colour sample.
     pub label: String,
+    /// Colour of the sample.
     pub color: Rgba,
 }
 

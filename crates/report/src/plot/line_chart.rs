@@ -10,10 +10,13 @@ use crate::run_files::TrainingHistory;
 /// One line of a chart. Points with a non-finite coordinate break the line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
+    /// Legend label.
     pub name: String,
+    /// `(x, y)` points in drawing order.
     pub points: Vec<(f64, f64)>,
     /// Line colour; `None` picks the next qualitative colour.
     pub color: Option<Rgba>,
+    /// Draw the line dashed.
     pub dashed: bool,
 }
 
@@ -27,9 +30,13 @@ impl Series {
 /// A line chart description.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LineChart {
+    /// Chart title.
     pub title: String,
+    /// Title of the x axis.
     pub x_label: String,
+    /// Title of the y axis.
     pub y_label: String,
+    /// The lines, drawn in order.
     pub series: Vec<Series>,
     /// Fixed y range (e.g. 0..1 for accuracy); `None` fits the data.
     pub y_range: Option<(f64, f64)>,

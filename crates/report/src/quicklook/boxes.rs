@@ -8,6 +8,7 @@ use terradl_geo::{PixelBox, Scored};
 /// How boxes are drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxStyle {
+    /// Colour of the outline and the label text.
     pub color: Rgba,
     /// Outline thickness in image pixels.
     pub thickness: usize,

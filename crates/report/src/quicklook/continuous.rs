@@ -14,6 +14,7 @@ const BAR_W: usize = 20;
 /// How to colour a continuous band.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContinuousStyle {
+    /// Colour ramp from low to high values.
     pub ramp: ColorRamp,
     /// Value range mapped to the ends of the ramp; `None` = data min/max.
     pub range: Option<(f64, f64)>,

@@ -17,11 +17,13 @@ pub struct MapPlacement {
     pub x: usize,
     /// Top edge of the map in image pixels.
     pub y: usize,
-    /// Map width and height in image pixels.
+    /// Map width in image pixels.
     pub width: usize,
+    /// Map height in image pixels.
     pub height: usize,
-    /// Size of the source raster in pixels.
+    /// Columns of the source raster.
     pub src_cols: usize,
+    /// Rows of the source raster.
     pub src_rows: usize,
 }
 
@@ -39,22 +41,32 @@ impl MapPlacement {
 /// One legend entry: a colour swatch and its label.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendItem {
+    /// Class name.
     pub label: String,
+    /// Swatch colour.
     pub color: Rgba,
-    /// Swatch rectangle in image pixels.
+    /// Left edge of the swatch in image pixels.
     pub x: usize,
+    /// Top edge of the swatch.
     pub y: usize,
+    /// Side of the square swatch.
     pub size: usize,
 }
 
 /// A vertical colour bar: `max` at the top row, `min` at the bottom row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ColorBar {
+    /// Left edge of the bar in image pixels.
     pub x: usize,
+    /// Top edge of the bar in image pixels.
     pub y: usize,
+    /// Bar width in pixels.
     pub width: usize,
+    /// Bar height in pixels.
     pub height: usize,
+    /// Value at the bottom row.
     pub min: f64,
+    /// Value at the top row.
     pub max: f64,
 }
 

@@ -12,7 +12,7 @@ pub use boxes::BoxStyle;
 pub use class_map::class_map;
 pub use continuous::{ContinuousStyle, continuous_map};
 pub use layout::{ColorBar, LegendItem, MapPlacement};
-pub use rgb::{Stretch, percentile, rgb_composite};
+pub use rgb::{Stretch, rgb_composite};
 
 use crate::canvas::Canvas;
 
@@ -45,7 +45,9 @@ impl QuicklookOptions {
 /// overlays in raster pixel coordinates can be drawn afterwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quicklook {
+    /// The rendered image (map, title, legend or colour bar).
     pub image: Canvas,
+    /// Where the map sits inside `image`.
     pub map: MapPlacement,
     /// Legend swatches (class maps), in image pixels.
     pub legend: Vec<LegendItem>,

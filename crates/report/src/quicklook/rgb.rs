@@ -11,7 +11,9 @@ use terradl_geo::Raster;
 /// Percentile stretch: values at `low` % map to 0, at `high` % to 255.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stretch {
+    /// Lower percentile (0..100), mapped to 0.
     pub low: f64,
+    /// Upper percentile (0..100), mapped to 255.
     pub high: f64,
 }
 
@@ -23,7 +25,7 @@ impl Default for Stretch {
 
 /// The `p`-th percentile (0..=100, nearest rank on the sorted values) of the
 /// non-NaN values; `None` when there are none.
-pub fn percentile(values: &[f32], p: f64) -> Option<f32> {
+fn percentile(values: &[f32], p: f64) -> Option<f32> {
     let mut v: Vec<f32> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     if v.is_empty() {
         return None;
