@@ -6,7 +6,9 @@ use std::collections::HashMap;
 /// Two objects that share at least one pixel edge (`a < b`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ObjectAdjacency {
+    /// The smaller object id.
     pub a: u32,
+    /// The larger object id.
     pub b: u32,
     /// Number of pixel edges the two objects share.
     pub border_length: usize,

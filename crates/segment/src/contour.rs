@@ -9,7 +9,7 @@ const MOORE: [(i64, i64); 8] = [(0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1,
 /// Outer boundary pixels of the object, in order, by Moore-neighbour tracing
 /// (Jacob's stopping criterion) from its first pixel in raster order. The
 /// trace goes clockwise as displayed; holes are not traced.
-pub fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
+pub(crate) fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
     let inside = |r: i64, c: i64| r >= 0 && c >= 0 && object.contains(r as usize, c as usize);
     let Some(start) = object.pixels().next() else {
         return Vec::new();
@@ -68,7 +68,7 @@ pub fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
 /// let ring = outline_ring(&ObjectMask::from_labels(&labels, 4, 4, 1).unwrap(), 0.1);
 /// assert_eq!(ring, vec![(0.5, 0.5), (0.5, 3.5), (3.5, 3.5), (3.5, 0.5), (0.5, 0.5)]);
 /// ```
-pub fn outline_ring(object: &ObjectMask, tolerance: f64) -> Vec<(f64, f64)> {
+pub(crate) fn outline_ring(object: &ObjectMask, tolerance: f64) -> Vec<(f64, f64)> {
     let mut points: Vec<(f64, f64)> =
         trace_boundary(object).into_iter().map(|(r, c)| (c as f64 + 0.5, r as f64 + 0.5)).collect();
     points.reverse();
@@ -98,7 +98,7 @@ fn simplify_ring(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
 }
 
 /// Douglas–Peucker simplification of an open polyline (ends kept).
-pub fn douglas_peucker(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
+pub(crate) fn douglas_peucker(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
     if points.len() < 3 {
         return points.to_vec();
     }
@@ -133,7 +133,8 @@ fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Signed area of a closed ring by the shoelace formula (positive when
 /// counter-clockwise in the coordinates given).
-pub fn ring_area(ring: &[(f64, f64)]) -> f64 {
+#[cfg(test)]
+fn ring_area(ring: &[(f64, f64)]) -> f64 {
     ring.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum::<f64>() / 2.0
 }
 

@@ -14,7 +14,7 @@ use crate::error::{check_shape, Result};
 /// let d = squared_edt(&[false, true, true, true, true], 1, 5).unwrap();
 /// assert_eq!(d, vec![0.0, 1.0, 4.0, 9.0, 16.0]);
 /// ```
-pub fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
+pub(crate) fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
     check_shape("mask", mask.len(), 1, rows, cols)?;
     let mut grid: Vec<f64> = mask.iter().map(|&m| if m { f64::INFINITY } else { 0.0 }).collect();
     let n = rows.max(cols);
@@ -39,7 +39,7 @@ pub fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> 
 }
 
 /// Euclidean distance (square root of [`squared_edt`]).
-pub fn edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
+pub(crate) fn edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
     Ok(squared_edt(mask, rows, cols)?.into_iter().map(f64::sqrt).collect())
 }
 

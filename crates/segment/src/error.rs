@@ -5,15 +5,28 @@
 pub enum SegmentError {
     /// The image or label map has no pixels.
     #[error("image is empty ({bands} band(s) x {rows} rows x {cols} cols)")]
-    EmptyImage { bands: usize, rows: usize, cols: usize },
+    EmptyImage {
+        /// Bands of the image.
+        bands: usize,
+        /// Rows of the image.
+        rows: usize,
+        /// Columns of the image.
+        cols: usize,
+    },
     /// A buffer does not hold `bands x rows x cols` values.
     #[error("{what} has {got} values, expected {expected} ({bands} band(s) x {rows} rows x {cols} cols)")]
     ShapeMismatch {
+        /// Name of the buffer.
         what: &'static str,
+        /// Number of values it holds.
         got: usize,
+        /// `bands * rows * cols`.
         expected: usize,
+        /// Bands of the image.
         bands: usize,
+        /// Rows of the image.
         rows: usize,
+        /// Columns of the image.
         cols: usize,
     },
     /// A configuration value is out of range.
@@ -24,7 +37,12 @@ pub enum SegmentError {
     Invariant(String),
     /// An object id that does not exist was requested.
     #[error("object {id} does not exist (segmentation has {n_objects} objects)")]
-    UnknownObject { id: u32, n_objects: usize },
+    UnknownObject {
+        /// The requested id.
+        id: u32,
+        /// Number of objects in the segmentation.
+        n_objects: usize,
+    },
 }
 
 /// Result alias of this crate.

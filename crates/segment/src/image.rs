@@ -40,12 +40,15 @@ impl<'a> ImageView<'a> {
         Ok(Self::new(&raster.data, raster.bands, raster.rows, raster.cols)?.with_nodata(raster.nodata))
     }
 
+    /// Number of bands.
     pub fn bands(&self) -> usize {
         self.bands
     }
+    /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows
     }
+    /// Number of columns.
     pub fn cols(&self) -> usize {
         self.cols
     }

@@ -45,16 +45,20 @@ pub struct Instance {
     /// Mean `(row, col)` of the pixel centres.
     pub centroid: (f64, f64),
     /// Closed outline ring in pixel coordinates `(x, y) = (col + 0.5, row + 0.5)`,
-    /// counter-clockwise as displayed (see [`crate::contour::outline_ring`]).
+    /// counter-clockwise as displayed (traced by `contour::outline_ring`).
     pub polygon: Vec<(f64, f64)>,
 }
 
 /// The separated instances and their label map (0 = background).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instances {
+    /// Row-major instance label per pixel: 0 = background, `1..=n` = instance id.
     pub labels: Vec<u32>,
+    /// Rows of the label map.
     pub rows: usize,
+    /// Columns of the label map.
     pub cols: usize,
+    /// The instances, ordered by id (`instances[i].id == i + 1`).
     pub instances: Vec<Instance>,
 }
 

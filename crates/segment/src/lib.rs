@@ -11,24 +11,24 @@
 //!   distance transform, h-maxima markers, marker-controlled watershed,
 //!   outline polygons).
 
-pub mod adjacency;
-pub mod contour;
-pub mod dsu;
-pub mod edt;
-pub mod error;
-pub mod felzenszwalb;
-pub mod image;
-pub mod instances;
-pub mod markers;
-pub mod mask;
-pub mod merge;
-pub mod patches;
-pub mod segmentation;
-pub mod skeleton;
-pub mod slic;
-pub mod smooth;
-pub mod stats;
-pub mod watershed;
+mod adjacency;
+mod contour;
+mod dsu;
+mod edt;
+mod error;
+mod felzenszwalb;
+mod image;
+mod instances;
+mod markers;
+mod mask;
+mod merge;
+mod patches;
+mod segmentation;
+mod skeleton;
+mod slic;
+mod smooth;
+mod stats;
+mod watershed;
 
 pub use adjacency::{adjacency, ObjectAdjacency};
 pub use dsu::DisjointSet;

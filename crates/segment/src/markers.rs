@@ -56,7 +56,7 @@ impl Ord for Ordered {
 /// let (_, n) = maxima_markers(&v, &mask, 1, 5, &MarkerConfig { h: 2.0, min_distance: 0.0 }).unwrap();
 /// assert_eq!(n, 1);
 /// ```
-pub fn maxima_markers(values: &[f64], mask: &[bool], rows: usize, cols: usize, config: &MarkerConfig) -> Result<(Vec<u32>, usize)> {
+pub(crate) fn maxima_markers(values: &[f64], mask: &[bool], rows: usize, cols: usize, config: &MarkerConfig) -> Result<(Vec<u32>, usize)> {
     check_shape("values", values.len(), 1, rows, cols)?;
     check_shape("mask", mask.len(), 1, rows, cols)?;
     if !(config.h >= 0.0 && config.h.is_finite() && config.min_distance >= 0.0) {

@@ -18,10 +18,13 @@ use terradl_geo::PixelBox;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMask {
-    /// Image row and column of the mask's first pixel.
+    /// Image row of the mask's first pixel.
     pub row0: usize,
+    /// Image column of the mask's first pixel.
     pub col0: usize,
+    /// Rows of the mask.
     pub rows: usize,
+    /// Columns of the mask.
     pub cols: usize,
     /// Row-major, `rows x cols`.
     pub mask: Vec<bool>,

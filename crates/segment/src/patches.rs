@@ -33,7 +33,9 @@ impl Default for PatchPlacementConfig {
 /// Where to cut one patch: its centre pixel `(row, col)` and side length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatchSite {
+    /// Centre pixel `(row, col)` in the image.
     pub centre: (usize, usize),
+    /// Side length of the square patch in pixels.
     pub size: usize,
 }
 

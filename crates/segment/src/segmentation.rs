@@ -23,10 +23,15 @@ use crate::error::{check_shape, Result, SegmentError};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segmentation {
+    /// Row-major object id per pixel, each `< n_objects`.
     pub labels: Vec<u32>,
+    /// Rows of the image.
     pub rows: usize,
+    /// Columns of the image.
     pub cols: usize,
+    /// Number of objects (ids are `0..n_objects`).
     pub n_objects: usize,
+    /// Per object id: true when the object is made of nodata pixels.
     pub nodata_objects: Vec<bool>,
 }
 

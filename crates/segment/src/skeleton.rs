@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 /// assert!(thin[7..14].iter().any(|&t| t));
 /// assert!(!thin[..7].iter().any(|&t| t) && !thin[14..].iter().any(|&t| t));
 /// ```
-pub fn zhang_suen(mask: &[bool], rows: usize, cols: usize) -> Vec<bool> {
+pub(crate) fn zhang_suen(mask: &[bool], rows: usize, cols: usize) -> Vec<bool> {
     let mut img = mask.to_vec();
     let at = |img: &[bool], r: i64, c: i64| -> bool {
         r >= 0 && c >= 0 && (r as usize) < rows && (c as usize) < cols && img[r as usize * cols + c as usize]

@@ -21,6 +21,7 @@ pub enum SlicGrid {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SlicConfig {
+    /// How the initial cluster centres are spaced.
     pub grid: SlicGrid,
     /// Weight of spatial against spectral distance, in image units: the
     /// distance is `sqrt(d_colour² + (d_xy / step)² * compactness²)`, so a

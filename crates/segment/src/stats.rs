@@ -16,6 +16,7 @@ use terradl_geo::PixelBox;
 /// second moments (`4 sqrt(eigenvalue)`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObjectStats {
+    /// Object id in the segmentation.
     pub id: u32,
     /// Pixels.
     pub area: usize,
@@ -27,12 +28,16 @@ pub struct ObjectStats {
     pub mean: Vec<f32>,
     /// Central second moments (variances / covariance per pixel, unit-square corrected).
     pub mu_rr: f64,
+    /// Column variance.
     pub mu_cc: f64,
+    /// Row-column covariance.
     pub mu_rc: f64,
     /// Angle from the column axis (east) to the major axis, counter-clockwise as
     /// displayed (rows grow downward), in `(-pi/2, pi/2]`.
     pub orientation: f64,
+    /// Major axis length in pixels.
     pub major_axis: f64,
+    /// Minor axis length in pixels.
     pub minor_axis: f64,
     /// `major_axis / minor_axis` (>= 1).
     pub elongation: f64,

@@ -22,7 +22,7 @@ use std::collections::BinaryHeap;
 /// assert_eq!(&labels[..3], &[1, 1, 1]);
 /// assert_eq!(&labels[4..], &[2, 2, 2]);
 /// ```
-pub fn watershed(elevation: &[f64], markers: &[u32], mask: &[bool], rows: usize, cols: usize) -> Result<(Vec<u32>, u32)> {
+pub(crate) fn watershed(elevation: &[f64], markers: &[u32], mask: &[bool], rows: usize, cols: usize) -> Result<(Vec<u32>, u32)> {
     check_shape("elevation", elevation.len(), 1, rows, cols)?;
     check_shape("markers", markers.len(), 1, rows, cols)?;
     check_shape("mask", mask.len(), 1, rows, cols)?;
