@@ -9,7 +9,7 @@ const MOORE: [(i64, i64); 8] = [(0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1,
 /// Outer boundary pixels of the object, in order, by Moore-neighbour tracing
 /// (Jacob's stopping criterion) from its first pixel in raster order. The
 /// trace goes clockwise as displayed; holes are not traced.
-pub(crate) fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
+pub fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
     let inside = |r: i64, c: i64| r >= 0 && c >= 0 && object.contains(r as usize, c as usize);
     let Some(start) = object.pixels().next() else {
         return Vec::new();
@@ -63,12 +63,12 @@ pub(crate) fn trace_boundary(object: &ObjectMask) -> Vec<(usize, usize)> {
 /// RFC 7946 exterior ring once mapped through a north-up transform.
 ///
 /// ```
-/// use terradl_segment::{contour::outline_ring, ObjectMask};
+/// use terradl_segment::{outline_ring, ObjectMask};
 /// let labels = vec![1u32; 16]; // a 4 x 4 square
 /// let ring = outline_ring(&ObjectMask::from_labels(&labels, 4, 4, 1).unwrap(), 0.1);
 /// assert_eq!(ring, vec![(0.5, 0.5), (0.5, 3.5), (3.5, 3.5), (3.5, 0.5), (0.5, 0.5)]);
 /// ```
-pub(crate) fn outline_ring(object: &ObjectMask, tolerance: f64) -> Vec<(f64, f64)> {
+pub fn outline_ring(object: &ObjectMask, tolerance: f64) -> Vec<(f64, f64)> {
     let mut points: Vec<(f64, f64)> =
         trace_boundary(object).into_iter().map(|(r, c)| (c as f64 + 0.5, r as f64 + 0.5)).collect();
     points.reverse();
@@ -98,7 +98,7 @@ fn simplify_ring(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
 }
 
 /// Douglas–Peucker simplification of an open polyline (ends kept).
-pub(crate) fn douglas_peucker(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
+pub fn douglas_peucker(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
     if points.len() < 3 {
         return points.to_vec();
     }

@@ -9,12 +9,12 @@ use crate::error::{check_shape, Result};
 /// count as background; with no `false` pixel at all every value is infinite.
 ///
 /// ```
-/// use terradl_segment::edt::squared_edt;
+/// use terradl_segment::squared_edt;
 /// // 1 x 5: background only at the left end.
 /// let d = squared_edt(&[false, true, true, true, true], 1, 5).unwrap();
 /// assert_eq!(d, vec![0.0, 1.0, 4.0, 9.0, 16.0]);
 /// ```
-pub(crate) fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
+pub fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
     check_shape("mask", mask.len(), 1, rows, cols)?;
     let mut grid: Vec<f64> = mask.iter().map(|&m| if m { f64::INFINITY } else { 0.0 }).collect();
     let n = rows.max(cols);
@@ -39,7 +39,7 @@ pub(crate) fn squared_edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec
 }
 
 /// Euclidean distance (square root of [`squared_edt`]).
-pub(crate) fn edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
+pub fn edt(mask: &[bool], rows: usize, cols: usize) -> Result<Vec<f64>> {
     Ok(squared_edt(mask, rows, cols)?.into_iter().map(f64::sqrt).collect())
 }
 

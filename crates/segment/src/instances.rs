@@ -45,7 +45,7 @@ pub struct Instance {
     /// Mean `(row, col)` of the pixel centres.
     pub centroid: (f64, f64),
     /// Closed outline ring in pixel coordinates `(x, y) = (col + 0.5, row + 0.5)`,
-    /// counter-clockwise as displayed (traced by `contour::outline_ring`).
+    /// counter-clockwise as displayed (see [`crate::outline_ring`]).
     pub polygon: Vec<(f64, f64)>,
 }
 

@@ -46,7 +46,7 @@ impl Ord for Ordered {
 /// kept marker's peak are dropped. Returns the map and the marker count.
 ///
 /// ```
-/// use terradl_segment::markers::{maxima_markers, MarkerConfig};
+/// use terradl_segment::{maxima_markers, MarkerConfig};
 /// // Peaks 3 and 5 separated by a dip to 2: the 3 rises 1 above the saddle.
 /// // With h = 0.5 both count (strongest first), with h = 2 only the 5.
 /// let v = [0.0, 3.0, 2.0, 5.0, 0.0];
@@ -56,7 +56,7 @@ impl Ord for Ordered {
 /// let (_, n) = maxima_markers(&v, &mask, 1, 5, &MarkerConfig { h: 2.0, min_distance: 0.0 }).unwrap();
 /// assert_eq!(n, 1);
 /// ```
-pub(crate) fn maxima_markers(values: &[f64], mask: &[bool], rows: usize, cols: usize, config: &MarkerConfig) -> Result<(Vec<u32>, usize)> {
+pub fn maxima_markers(values: &[f64], mask: &[bool], rows: usize, cols: usize, config: &MarkerConfig) -> Result<(Vec<u32>, usize)> {
     check_shape("values", values.len(), 1, rows, cols)?;
     check_shape("mask", mask.len(), 1, rows, cols)?;
     if !(config.h >= 0.0 && config.h.is_finite() && config.min_distance >= 0.0) {

@@ -9,14 +9,14 @@ use std::collections::BinaryHeap;
 /// pixel wide away from junctions).
 ///
 /// ```
-/// use terradl_segment::skeleton::zhang_suen;
+/// use terradl_segment::zhang_suen;
 /// // A 3 x 7 bar thins to (part of) its middle row.
 /// let mask = vec![true; 21];
 /// let thin = zhang_suen(&mask, 3, 7);
 /// assert!(thin[7..14].iter().any(|&t| t));
 /// assert!(!thin[..7].iter().any(|&t| t) && !thin[14..].iter().any(|&t| t));
 /// ```
-pub(crate) fn zhang_suen(mask: &[bool], rows: usize, cols: usize) -> Vec<bool> {
+pub fn zhang_suen(mask: &[bool], rows: usize, cols: usize) -> Vec<bool> {
     let mut img = mask.to_vec();
     let at = |img: &[bool], r: i64, c: i64| -> bool {
         r >= 0 && c >= 0 && (r as usize) < rows && (c as usize) < cols && img[r as usize * cols + c as usize]

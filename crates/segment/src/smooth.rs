@@ -6,7 +6,7 @@ use crate::image::ImageView;
 /// (kernel radius `ceil(4 sigma)`, edges replicated). Invalid pixels neither
 /// contribute nor change (normalised convolution over valid pixels).
 /// `sigma <= 0` returns a copy.
-pub(crate) fn gaussian_smooth(image: &ImageView, sigma: f32) -> Vec<f32> {
+pub fn gaussian_smooth(image: &ImageView, sigma: f32) -> Vec<f32> {
     let data = image.data().to_vec();
     if sigma <= 0.0 {
         return data;

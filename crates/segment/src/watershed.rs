@@ -13,7 +13,7 @@ use std::collections::BinaryHeap;
 /// after the marker labels. Returns the labels and the largest label.
 ///
 /// ```
-/// use terradl_segment::watershed::watershed;
+/// use terradl_segment::watershed;
 /// // A ridge at index 3 between two basins seeded at 1 and 5.
 /// let elevation = [1.0, 0.0, 1.0, 3.0, 1.0, 0.0, 1.0];
 /// let markers = [0, 1, 0, 0, 0, 2, 0];
@@ -22,7 +22,7 @@ use std::collections::BinaryHeap;
 /// assert_eq!(&labels[..3], &[1, 1, 1]);
 /// assert_eq!(&labels[4..], &[2, 2, 2]);
 /// ```
-pub(crate) fn watershed(elevation: &[f64], markers: &[u32], mask: &[bool], rows: usize, cols: usize) -> Result<(Vec<u32>, u32)> {
+pub fn watershed(elevation: &[f64], markers: &[u32], mask: &[bool], rows: usize, cols: usize) -> Result<(Vec<u32>, u32)> {
     check_shape("elevation", elevation.len(), 1, rows, cols)?;
     check_shape("markers", markers.len(), 1, rows, cols)?;
     check_shape("mask", mask.len(), 1, rows, cols)?;
