@@ -14,9 +14,13 @@ use crate::{Result, SarError};
 /// Dual-pol features of one pixel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DualPolFeatures {
+    /// `10 log10(VH / VV)` in dB.
     pub ratio_db: f32,
+    /// `VH / VV` (linear).
     pub cross_pol_ratio: f32,
+    /// Radar vegetation index `4 VH / (VV + VH)`.
     pub rvi: f32,
+    /// Normalised difference polarisation index `(VV − VH) / (VV + VH)`.
     pub ndpi: f32,
 }
 
@@ -52,9 +56,13 @@ impl DualPolFeatures {
 /// Per-pixel dual-pol feature bands.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DualPolBands {
+    /// `10 log10(VH / VV)` in dB per pixel.
     pub ratio_db: Vec<f32>,
+    /// `VH / VV` (linear) per pixel.
     pub cross_pol_ratio: Vec<f32>,
+    /// Radar vegetation index per pixel.
     pub rvi: Vec<f32>,
+    /// Normalised difference polarisation index per pixel.
     pub ndpi: Vec<f32>,
 }
 

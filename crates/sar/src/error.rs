@@ -6,10 +6,15 @@ pub enum SarError {
     /// A buffer does not hold `rows x cols` samples.
     #[error("{what} has {found} samples, expected {expected} ({rows}x{cols})")]
     ShapeMismatch {
+        /// Name of the buffer.
         what: &'static str,
+        /// Samples it holds.
         found: usize,
+        /// `rows * cols`.
         expected: usize,
+        /// Rows of the grid.
         rows: usize,
+        /// Columns of the grid.
         cols: usize,
     },
     /// Window sizes must be odd and at least 1.
@@ -21,9 +26,13 @@ pub enum SarError {
     /// Two inputs that must have equal lengths differ.
     #[error("{a} has {len_a} samples but {b} has {len_b}")]
     LengthMismatch {
+        /// Name of the first input.
         a: &'static str,
+        /// Length of the first input.
         len_a: usize,
+        /// Name of the second input.
         b: &'static str,
+        /// Length of the second input.
         len_b: usize,
     },
     /// The operation needs quad-pol data but the image is dual-pol.

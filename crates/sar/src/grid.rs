@@ -5,11 +5,14 @@ use crate::{Result, SarError};
 /// Shape of a single-band, row-major grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GridShape {
+    /// Number of rows.
     pub rows: usize,
+    /// Number of columns.
     pub cols: usize,
 }
 
 impl GridShape {
+    /// A `rows x cols` grid.
     pub fn new(rows: usize, cols: usize) -> Self {
         GridShape { rows, cols }
     }
@@ -17,6 +20,7 @@ impl GridShape {
     pub fn len(&self) -> usize {
         self.rows * self.cols
     }
+    /// True when the grid has no pixels.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -23,8 +23,8 @@
 
 pub mod db;
 pub mod dualpol;
-pub mod error;
-pub mod grid;
+mod error;
+mod grid;
 mod image;
 pub mod io;
 mod operation;

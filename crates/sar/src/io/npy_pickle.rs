@@ -23,22 +23,42 @@ const MAX_DECOMPRESSED: u64 = 1 << 31;
 pub enum PickleError {
     /// The file cannot be opened or read.
     #[error("cannot read {path}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The gzip stream is corrupt or truncated.
     #[error("{path}: not a valid gzip stream")]
-    Gzip { path: PathBuf, source: std::io::Error },
+    Gzip {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        source: std::io::Error,
+    },
     /// The decompressed data exceeds [`MAX_DECOMPRESSED`] bytes.
     #[error("decompressed pickle is larger than {0} bytes")]
     TooLarge(u64),
     /// The pickle byte stream is malformed or ends early.
     #[error("malformed pickle at byte {offset}: {reason}")]
-    Malformed { offset: usize, reason: String },
+    Malformed {
+        /// Byte offset in the decompressed stream.
+        offset: usize,
+        /// What is wrong there.
+        reason: String,
+    },
     /// The pickle is valid but does not hold a supported numpy array.
     #[error("unsupported pickle content: {0}")]
     Unsupported(String),
     /// The array shape is not `(rows, cols, d, d)` or not what the caller needs.
     #[error("wrong array shape {found:?}: {expected}")]
-    Shape { found: Vec<usize>, expected: String },
+    Shape {
+        /// The shape found.
+        found: Vec<usize>,
+        /// The shape that was needed, in words.
+        expected: String,
+    },
 }
 
 /// Per-pixel `d x d` complex matrices of a `rows x cols` image, row-major

@@ -7,17 +7,23 @@ use crate::{GridShape, Result};
 /// `rows x cols`, row-major.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PolarimetricBands {
-    /// Pauli powers `|a|²`, `|b|²`, `|c|²` of the multilooked T3.
+    /// Pauli power `|a|²` (surface) of the multilooked T3.
     pub pauli_a2: Vec<f32>,
+    /// Pauli power `|b|²` (even bounce) of the multilooked T3.
     pub pauli_b2: Vec<f32>,
+    /// Pauli power `|c|²` (volume) of the multilooked T3.
     pub pauli_c2: Vec<f32>,
-    /// Cloude–Pottier entropy, anisotropy, mean alpha (degrees).
+    /// Cloude–Pottier entropy.
     pub entropy: Vec<f32>,
+    /// Cloude–Pottier anisotropy.
     pub anisotropy: Vec<f32>,
+    /// Cloude–Pottier mean alpha angle in degrees.
     pub alpha_deg: Vec<f32>,
-    /// Freeman–Durden surface, double-bounce and volume powers.
+    /// Freeman–Durden surface power.
     pub surface: Vec<f32>,
+    /// Freeman–Durden double-bounce power.
     pub double_bounce: Vec<f32>,
+    /// Freeman–Durden volume power.
     pub volume: Vec<f32>,
     /// Total power (trace of the multilooked T3).
     pub span: Vec<f32>,

@@ -23,8 +23,11 @@ use super::matrix::Hermitian3;
 /// Surface, double-bounce and volume powers of one pixel.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FreemanDurden {
+    /// Surface (odd-bounce) power `Ps`.
     pub surface: f64,
+    /// Double-bounce power `Pd`.
     pub double_bounce: f64,
+    /// Volume power `Pv`.
     pub volume: f64,
 }
 

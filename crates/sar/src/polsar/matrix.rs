@@ -6,6 +6,7 @@ use std::f64::consts::FRAC_1_SQRT_2;
 /// A 3x3 complex matrix, row-major; used for Hermitian C3/T3 matrices.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hermitian3 {
+    /// Elements, `m[row][col]`.
     pub m: [[Complex64; 3]; 3],
 }
 

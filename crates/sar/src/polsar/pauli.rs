@@ -9,8 +9,11 @@ use super::scattering::QuadPolPixel;
 /// For reciprocal data `a2 + b2 + c2 = span`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PauliPowers {
+    /// `|a|²`, odd bounce (surface).
     pub a2: f64,
+    /// `|b|²`, even bounce (dihedral).
     pub b2: f64,
+    /// `|c|²`, 45°-rotated dihedral (volume).
     pub c2: f64,
 }
 

@@ -7,9 +7,13 @@ use std::f64::consts::{FRAC_1_SQRT_2, SQRT_2};
 /// Complex scattering amplitudes of one pixel (single-look complex).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuadPolPixel {
+    /// Complex amplitude `S_HH`.
     pub hh: Complex64,
+    /// Complex amplitude `S_HV`.
     pub hv: Complex64,
+    /// Complex amplitude `S_VH`.
     pub vh: Complex64,
+    /// Complex amplitude `S_VV`.
     pub vv: Complex64,
 }
 

@@ -34,7 +34,10 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SpeckleFilter {
     /// Moving average over an odd square window.
-    Boxcar { window: usize },
+    Boxcar {
+        /// Window side in pixels (odd).
+        window: usize,
+    },
     /// Lee (1980) local-statistics MMSE filter.
     Lee(LeeConfig),
     /// Lee (1981) refined filter with 8 edge-aligned windows.
