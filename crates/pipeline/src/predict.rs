@@ -122,7 +122,7 @@ fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: 
     let predictor = UncertainBlockPredictor { features, passes: passes(&loaded, model_name, req.uncertainty, req.seed)? };
     let legend = m.legend();
 
-    let tiles = cols.div_ceil(terradl_predict::outputs::OUTPUT_TILE) * rows.div_ceil(terradl_predict::outputs::OUTPUT_TILE);
+    let tiles = cols.div_ceil(terradl_predict::OUTPUT_TILE) * rows.div_ceil(terradl_predict::OUTPUT_TILE);
     let t = Instant::now();
     tracing::info!(raster = %req.raster.display(), model = %model_name, uncertainty = ?req.uncertainty, "predicting");
     let output: PathBuf = req.output.to_path_buf();

@@ -39,7 +39,7 @@ pub struct BlockOutput {
 }
 
 /// Per-pixel validity of a block's core: false where any band is nodata/NaN.
-pub fn valid_mask(block: &Raster, core: Window) -> Vec<bool> {
+pub(crate) fn valid_mask(block: &Raster, core: Window) -> Vec<bool> {
     let mut valid = vec![true; core.rows * core.cols];
     for b in 0..block.bands {
         for r in 0..core.rows {

@@ -13,7 +13,7 @@ use terradl_geo::{Raster, Window};
 
 /// How an overview pixel is computed from the 2x2 pixels below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resampling {
+pub(crate) enum Resampling {
     /// The lower-right pixel of the 2x2 block (GDAL's choice for a factor of 2:
     /// source pixel `floor((x + 0.5) * 2)`), clamped to the image.
     Nearest,
@@ -59,7 +59,7 @@ fn tmp_level(target: &Path, level: usize) -> PathBuf {
 
 /// Rewrite the tiled GeoTIFF `src` as a COG at `dst` (which may be `src`), with `options`
 /// (compression, tile size, colour table) for every level.
-pub fn write_cog(src: &Path, dst: &Path, resampling: Resampling, options: &WriteOptions) -> Result<()> {
+pub(crate) fn write_cog(src: &Path, dst: &Path, resampling: Resampling, options: &WriteOptions) -> Result<()> {
     let reader = GeoTiffReader::open(src)?;
     let spec = reader.info().spec();
     let tile = options.tile_size.unwrap_or(512) as usize;

@@ -14,12 +14,16 @@ use crate::nms::scene_nms;
 /// Errors of scene detection.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
+    /// The detection settings are out of range.
     #[error("invalid detection settings: {0}")]
     Invalid(String),
+    /// A raster window could not be read.
     #[error("cannot read raster window")]
     Read(#[source] terradl_geo::GeoError),
+    /// The scene could not be cut into tiles.
     #[error("cannot tile the scene")]
     Tiling(#[source] terradl_geo::GeoError),
+    /// Crown instances could not be separated.
     #[error("cannot separate crown instances")]
     Instances(#[source] terradl_segment::SegmentError),
 }

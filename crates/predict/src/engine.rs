@@ -14,20 +14,25 @@ use terradl_geo::tile_grid::{Tile, TileGrid};
 /// Class names and colours for the class map.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassLegend {
+    /// Class names, index = class id.
     pub names: Vec<String>,
+    /// Colour `[r, g, b]` of each class.
     pub colors: Vec<[u8; 3]>,
 }
 
 /// Counts of a finished run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PredictSummary {
+    /// Tiles of the run (this shard's tiles for a shard).
     pub tiles: usize,
+    /// Tiles whose part already existed and were not predicted again.
     pub tiles_skipped: usize,
+    /// Pixels covered by those tiles.
     pub pixels: usize,
 }
 
 /// Output layout of a prediction of `reader`'s raster with `model`.
-pub fn layout_for(reader: &dyn TileSource, model: &dyn BlockPredictor, legend: &ClassLegend) -> Result<OutputLayout> {
+pub(crate) fn layout_for(reader: &dyn TileSource, model: &dyn BlockPredictor, legend: &ClassLegend) -> Result<OutputLayout> {
     let info = reader.info();
     if info.bands != model.n_bands() {
         return Err(PredictError::BandMismatch { expected: model.n_bands(), found: info.bands });
@@ -53,12 +58,12 @@ pub fn layout_for(reader: &dyn TileSource, model: &dyn BlockPredictor, legend: &
 }
 
 /// The tile grid of a layout (prediction tiles = output GeoTIFF tiles).
-pub fn grid_of(layout: &OutputLayout) -> Result<TileGrid> {
+pub(crate) fn grid_of(layout: &OutputLayout) -> Result<TileGrid> {
     Ok(TileGrid::new(layout.cols, layout.rows, layout.tile, layout.halo)?)
 }
 
 /// Predict one tile: read core + halo, run the model, mask nodata.
-pub fn predict_tile(
+pub(crate) fn predict_tile(
     reader: &dyn TileSource,
     model: &dyn BlockPredictor,
     layout: &OutputLayout,

@@ -5,36 +5,66 @@ use std::path::PathBuf;
 /// Why a prediction run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PredictError {
+    /// Reading or writing a raster failed.
     #[error(transparent)]
     Geo(#[from] terradl_geo::GeoError),
+    /// A file could not be read or written.
     #[error("I/O error on {path}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The model failed on a tile.
     #[error("model failed on tile {tile}")]
     Model {
+        /// Index of the tile in the tile grid.
         tile: usize,
+        /// The model's error.
         #[source]
         source: Box<PredictError>,
     },
+    /// A JSON file (e.g. the shard manifest) could not be parsed.
     #[error("invalid JSON in {path}")]
     Json {
+        /// The file.
         path: PathBuf,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// A cloud-optimised GeoTIFF could not be written.
     #[error("cannot write COG {path}")]
     Cog {
+        /// The COG being written.
         path: PathBuf,
+        /// The underlying error.
         #[source]
         source: Box<PredictError>,
     },
+    /// The input raster's band count differs from the model's.
     #[error("input raster has {found} band(s), the model needs {expected}")]
-    BandMismatch { expected: usize, found: usize },
+    BandMismatch {
+        /// Bands the model needs.
+        expected: usize,
+        /// Bands of the input raster.
+        found: usize,
+    },
+    /// A mosaic was asked for before every shard finished.
     #[error("mosaic of {dir} is incomplete: {missing} of {total} tiles missing (first: {first}); rerun the shards that own them")]
-    Incomplete { dir: PathBuf, missing: usize, total: usize, first: usize },
+    Incomplete {
+        /// The parts directory.
+        dir: PathBuf,
+        /// Number of missing tile parts.
+        missing: usize,
+        /// Number of tiles in the grid.
+        total: usize,
+        /// Index of the first missing tile.
+        first: usize,
+    },
+    /// Any other invalid input, described by the message.
     #[error("{0}")]
     Invalid(String),
 }
@@ -45,4 +75,5 @@ impl PredictError {
     }
 }
 
+/// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, PredictError>;

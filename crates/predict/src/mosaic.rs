@@ -10,8 +10,11 @@ use terradl_geo::geotiff::TiledGeoTiffWriter;
 /// Where a mosaic writes its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MosaicTargets {
+    /// Path of the class-map GeoTIFF.
     pub classes: PathBuf,
+    /// Path of the probability GeoTIFF (one band per class).
     pub probabilities: PathBuf,
+    /// Path of the uncertainty GeoTIFF.
     pub uncertainty: PathBuf,
 }
 

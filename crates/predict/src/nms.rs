@@ -8,7 +8,7 @@ use terradl_geo::{PixelBox, Scored};
 /// kept unless they overlap a kept box of the same class by more than `iou`.
 /// Only kept boxes in the grid cells a box touches are compared (cell side
 /// `cell` pixels; any positive value is correct, ~2x the typical box is fast).
-pub fn scene_nms(mut boxes: Vec<Scored<PixelBox>>, iou: f64, cell: f64) -> Vec<Scored<PixelBox>> {
+pub(crate) fn scene_nms(mut boxes: Vec<Scored<PixelBox>>, iou: f64, cell: f64) -> Vec<Scored<PixelBox>> {
     let cell = if cell.is_finite() && cell > 0.0 { cell } else { 256.0 };
     boxes.retain(|b| b.bbox.is_finite() && b.score.is_finite());
     boxes.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -18,18 +18,28 @@ pub const OUTPUT_TILE: usize = 256;
 /// shards and `mosaic` agree on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputLayout {
+    /// Width of the input raster in pixels.
     pub cols: usize,
+    /// Height of the input raster in pixels.
     pub rows: usize,
+    /// Georeferencing of the input (and every output).
     pub transform: GeoTransform,
+    /// Coordinate reference system of the input.
     pub crs: Crs,
+    /// Side of a prediction tile in pixels.
     pub tile: usize,
+    /// Context pixels read around each tile for the model.
     pub halo: usize,
+    /// Class names, index = class id.
     pub class_names: Vec<String>,
+    /// Colour `[r, g, b]` of each class.
     pub colors: Vec<[u8; 3]>,
+    /// Names of the uncertainty bands.
     pub uncertainty_bands: Vec<String>,
 }
 
 impl OutputLayout {
+    /// Number of classes.
     pub fn n_classes(&self) -> usize {
         self.class_names.len()
     }
@@ -37,12 +47,15 @@ impl OutputLayout {
     pub fn bands_per_pixel(&self) -> usize {
         1 + self.n_classes() + self.uncertainty_bands.len()
     }
+    /// `classes.tif` in `dir`.
     pub fn classes_path(dir: &Path) -> PathBuf {
         dir.join("classes.tif")
     }
+    /// `probabilities.tif` in `dir`.
     pub fn probabilities_path(dir: &Path) -> PathBuf {
         dir.join("probabilities.tif")
     }
+    /// `uncertainty.tif` in `dir`.
     pub fn uncertainty_path(dir: &Path) -> PathBuf {
         dir.join("uncertainty.tif")
     }
@@ -92,15 +105,18 @@ impl OutputLayout {
 /// One tile's outputs, band-sequential per file: class ids (as f32, 255 =
 /// nodata), probabilities (NaN = nodata), uncertainty (NaN = nodata).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TileOutputs {
+pub(crate) struct TileOutputs {
+    /// Class id per pixel.
     pub classes: Vec<f32>,
+    /// Probabilities, one band per class.
     pub probabilities: Vec<f32>,
+    /// Uncertainty, one band per measure.
     pub uncertainty: Vec<f32>,
 }
 
 impl TileOutputs {
     /// Argmax class map plus nodata masking of a block's output.
-    pub fn from_block(out: BlockOutput, valid: &[bool], n_classes: usize, n_unc: usize) -> Result<Self> {
+    pub(crate) fn from_block(out: BlockOutput, valid: &[bool], n_classes: usize, n_unc: usize) -> Result<Self> {
         let n = valid.len();
         if out.probabilities.len() != n_classes * n || out.uncertainty.len() != n_unc * n {
             return Err(crate::PredictError::Invalid(format!(
@@ -131,7 +147,7 @@ impl TileOutputs {
     }
 
     /// The per-file sample vectors, in the order of [`OutputLayout::files`].
-    pub fn per_file(&self) -> Vec<&[f32]> {
+    pub(crate) fn per_file(&self) -> Vec<&[f32]> {
         let mut v: Vec<&[f32]> = vec![&self.classes, &self.probabilities];
         if !self.uncertainty.is_empty() {
             v.push(&self.uncertainty);

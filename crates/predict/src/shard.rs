@@ -14,7 +14,7 @@ use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::tile_grid::Shard;
 
 /// File name of the layout shared by all shards.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// Path of tile `k`'s part in a parts directory.
 pub fn part_path(parts_dir: &Path, k: usize) -> PathBuf {

@@ -32,18 +32,59 @@
 /// Errors of the uncertainty computations.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UncertaintyError {
+    /// The shape has no pixel or no class.
     #[error("need at least one pixel and one class (got {pixels} pixels, {classes} classes)")]
-    EmptyShape { pixels: usize, classes: usize },
+    EmptyShape {
+        /// Pixels asked for.
+        pixels: usize,
+        /// Classes asked for.
+        classes: usize,
+    },
+    /// A pass does not hold `pixels * classes` values.
     #[error("a pass has {found} values, expected {expected} ({pixels} pixels x {classes} classes)")]
-    PassLength { found: usize, expected: usize, pixels: usize, classes: usize },
+    PassLength {
+        /// Values in the pass.
+        found: usize,
+        /// `pixels * classes`.
+        expected: usize,
+        /// Pixels.
+        pixels: usize,
+        /// Classes.
+        classes: usize,
+    },
+    /// A probability is negative or infinite.
     #[error("probability {value} at pixel {pixel}, class {class} is negative or infinite")]
-    InvalidProbability { value: f32, pixel: usize, class: usize },
+    InvalidProbability {
+        /// The value.
+        value: f32,
+        /// Its pixel.
+        pixel: usize,
+        /// Its class.
+        class: usize,
+    },
+    /// `finish` was called before any pass.
     #[error("no passes were added")]
     NoPasses,
+    /// A tree's vote is not a class index.
     #[error("vote {vote} at pixel {pixel} is not a class index below {classes}")]
-    VoteOutOfRange { vote: u32, pixel: usize, classes: usize },
+    VoteOutOfRange {
+        /// The vote.
+        vote: u32,
+        /// Its pixel.
+        pixel: usize,
+        /// Number of classes.
+        classes: usize,
+    },
+    /// The vote buffer is not `pixels * trees` long.
     #[error("{found} votes do not form {pixels} pixels x {trees} trees")]
-    VoteLength { found: usize, pixels: usize, trees: usize },
+    VoteLength {
+        /// Votes given.
+        found: usize,
+        /// Pixels.
+        pixels: usize,
+        /// Trees.
+        trees: usize,
+    },
 }
 
 /// Result alias for this module.
@@ -62,7 +103,9 @@ pub enum ProbabilityLayout {
 /// except `mean_probabilities`. Nodata pixels (NaN in any pass) are NaN.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UncertaintyMaps {
+    /// Number of pixels.
     pub n_pixels: usize,
+    /// Number of classes.
     pub n_classes: usize,
     /// Number of passes averaged.
     pub passes: usize,

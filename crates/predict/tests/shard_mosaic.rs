@@ -128,7 +128,7 @@ fn a_lost_shard_is_rerun_alone() {
     let reference = tmp.path().join("ref");
     mosaic(&parts, &reference, || {}).unwrap();
     // Lose shard 1's first part: the mosaic refuses, naming what is missing.
-    let lost = terradl_predict::shard::part_path(&parts, 1);
+    let lost = terradl_predict::part_path(&parts, 1);
     std::fs::remove_file(&lost).unwrap();
     let err = mosaic(&parts, &tmp.path().join("bad"), || {}).unwrap_err().to_string();
     assert!(err.contains("1 of") && err.contains("first: 1"), "{err}");

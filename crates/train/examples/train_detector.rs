@@ -16,7 +16,7 @@ use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
 use terradl_samples::sample_path;
 use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
-use terradl_predict::detect::{DetectConfig, detect_scene};
+use terradl_predict::{DetectConfig, detect_scene};
 use terradl_train::detection::{DetectorTrainingConfig, train_detector};
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {

@@ -11,7 +11,7 @@ use terradl_assess::detection::{DetectionImage as EvalImage, DetectionMetrics, e
 use terradl_data::detection::{DetectionImage, extract_chip};
 use terradl_samples::sample_path;
 use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig};
-use terradl_predict::detect::{DetectConfig, detect_scene};
+use terradl_predict::{DetectConfig, detect_scene};
 use terradl_train::detection::{
     DetectionLossWeights, DetectorTrainingConfig, channel_stats, chips_to_tensor, detection_loss, encode_targets, train_detector,
 };

@@ -11,7 +11,7 @@ use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{Feature, VectorLayer, pixel_box_to_world, write_geojson};
 use terradl_geo::{Crs, GeoTransform, PixelBox, Scored};
 use terradl_models::detection::{DecodeConfig, load_detector};
-use terradl_predict::detect::{DetectConfig, WindowSource, detect_scene_with_progress};
+use terradl_predict::{DetectConfig, WindowSource, detect_scene_with_progress};
 
 #[derive(Debug, Args)]
 pub(crate) struct DetectArgs {

@@ -4,7 +4,7 @@ use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
-use terradl_predict::mosaic::{mosaic_to, MosaicTargets};
+use terradl_predict::{mosaic_to, MosaicTargets};
 
 #[derive(Debug, Args)]
 pub(crate) struct MosaicArgs {
@@ -33,7 +33,7 @@ pub(super) fn run(args: MosaicArgs) -> anyhow::Result<()> {
         MosaicTargets::in_dir(&args.output)
     };
     let t = Instant::now();
-    let layout = terradl_predict::shard::read_manifest(&args.parts)
+    let layout = terradl_predict::read_manifest(&args.parts)
         .with_context(|| format!("{} is not a parts directory of `terradl predict --shard`", args.parts.display()))?;
     let tiles = layout.cols.div_ceil(layout.tile) * layout.rows.div_ceil(layout.tile);
     let bar = terradl_pipeline::progress::bar(tiles as u64, "mosaic");
@@ -44,7 +44,7 @@ pub(super) fn run(args: MosaicArgs) -> anyhow::Result<()> {
         written.push(targets.uncertainty.clone());
     }
     if args.cog {
-        terradl_predict::cog::convert_outputs_to_cog(&layout, &targets)?;
+        terradl_predict::convert_outputs_to_cog(&layout, &targets)?;
     }
     println!("{n} tiles in {:.1} s{}", t.elapsed().as_secs_f64(), if args.cog { " (COG)" } else { "" });
     for w in written {

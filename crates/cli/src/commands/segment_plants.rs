@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use terradl_geo::vector::{Feature, VectorLayer, write_geojson};
 use terradl_geo::{Crs, GeoTransform};
 use terradl_models::unet::load_unet;
-use terradl_predict::plants::{Plant, segment_plants};
+use terradl_predict::{Plant, segment_plants};
 
 use super::detect::{Input, open_input};
 use super::train_segmenter::SegmenterSettings;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
 use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
-use terradl_predict::detect::{DetectConfig, detect_scene};
+use terradl_predict::{DetectConfig, detect_scene};
 use terradl_train::detection::{DetectorTrainingConfig, train_detector};
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::{DetectionImage, core_ellipse_mask};
 use terradl_models::unet::{UNet, UNetConfig, save_unet};
-use terradl_predict::plants::{PlantSegmentConfig, probability_scene, segment_plants};
+use terradl_predict::{PlantSegmentConfig, probability_scene, segment_plants};
 use terradl_geo::Scored;
 use terradl_segment::{InstanceConfig, MarkerConfig};
 use terradl_train::plant_segmenter::{PlantSegmenterTrainingConfig, train_plant_segmenter};
