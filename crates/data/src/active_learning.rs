@@ -13,8 +13,11 @@ use std::collections::HashMap;
 /// A proposed location.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Proposal {
+    /// Row of the pixel.
     pub row: usize,
+    /// Column of the pixel.
     pub col: usize,
+    /// Its score (higher = more worth labelling).
     pub score: f32,
 }
 
@@ -23,7 +26,7 @@ pub struct Proposal {
 /// score is not finite are never chosen (labelled pixels, nodata).
 ///
 /// ```
-/// use terradl_data::active_learning::select_spread;
+/// use terradl_data::select_spread;
 /// // 1 x 5 strip: the two top scores are neighbours; with distance 2 the
 /// // second pick skips the neighbour.
 /// let score = [0.1, 0.9, 0.8, 0.2, 0.7];

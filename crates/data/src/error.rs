@@ -8,13 +8,22 @@ pub enum DataError {
     /// A file could not be read.
     #[error("cannot read {path}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A file's bytes do not follow the format they claim (R data).
     #[error("malformed {format} data{context}: {message}")]
-    Format { format: &'static str, context: String, message: String },
+    Format {
+        /// Name of the format (e.g. "R data").
+        format: &'static str,
+        /// Where (` in <path>`, or empty).
+        context: String,
+        /// What is wrong.
+        message: String,
+    },
     /// An error from the geo layer (GeoTIFF, vectors, rasterisation).
     #[error(transparent)]
     Geo(#[from] terradl_geo::GeoError),

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 /// A normalised-difference index `(a - b) / (a + b)` of two named bands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizedDifference {
+    /// Feature name of the index (e.g. "ndvi").
     pub name: String,
+    /// Band name of `a`.
     pub a: String,
+    /// Band name of `b`.
     pub b: String,
 }
 

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 /// Mean and standard deviation of each feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormStats {
+    /// Feature names, one per statistic.
     pub names: Vec<String>,
+    /// Mean of each feature over its valid values.
     pub mean: Vec<f64>,
+    /// Standard deviation of each feature (1 when it has no spread or no valid value).
     pub std: Vec<f64>,
     /// Valid values each statistic was computed from.
     pub count: Vec<u64>,

@@ -5,12 +5,17 @@ use crate::error::{DataError, Result};
 /// Labelled feature vectors, row-major `n_samples x n_features`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelledSamples {
+    /// Feature values, row-major `n_samples x n_features`.
     pub x: Vec<f32>,
+    /// Number of samples (rows).
     pub n_samples: usize,
+    /// Number of features (columns).
     pub n_features: usize,
+    /// Name of each feature.
     pub feature_names: Vec<String>,
     /// Class id per sample.
     pub y: Vec<u32>,
+    /// Class names, index = class id.
     pub class_names: Vec<String>,
 }
 

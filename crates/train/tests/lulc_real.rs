@@ -6,7 +6,7 @@
 //!
 //! The image is cropped to the labelled area (plus a margin) to keep the tests short.
 
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::sources::historical_map::etat_major_map;
 use terradl_data::{LabelledImage, UNLABELLED};

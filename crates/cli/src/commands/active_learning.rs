@@ -10,7 +10,7 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
-use terradl_data::active_learning::select_spread;
+use terradl_data::select_spread;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::vector::{read_vector, write_geojson, Feature, VectorLayer};

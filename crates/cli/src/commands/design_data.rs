@@ -9,7 +9,7 @@ use terradl_pipeline::PipelineSpec;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use terradl_data::features::pixel_features;
+use terradl_data::pixel_features;
 use terradl_data::sampling::{stratified_sample, BlockedKFold, PerClass};
 use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
 use terradl_data::LabelledSamples;

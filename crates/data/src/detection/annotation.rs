@@ -36,6 +36,7 @@ pub struct ImageAnnotations {
     pub image: String,
     /// Image width and height when the annotation states them (VOC `<size>`).
     pub size: Option<(usize, usize)>,
+    /// The boxes, in pixel coordinates of the image.
     pub boxes: Vec<BoxAnnotation>,
 }
 

@@ -11,8 +11,11 @@ use terradl_geo::{PixelBox, Window};
 /// boxes in chip pixel coordinates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectionChip {
+    /// Chip side in pixels.
     pub size: usize,
+    /// Band-sequential RGB values, `3 x size x size`.
     pub pixels: Vec<f32>,
+    /// Boxes in chip pixel coordinates.
     pub boxes: Vec<BoxAnnotation>,
     /// Per-pixel target (`size x size`, row-major) cut from the image's mask when
     /// the sampler has masks ([`ChipSampler::with_masks`]); empty otherwise.
@@ -176,6 +179,7 @@ pub struct ChipSamplerConfig {
     pub size: usize,
     /// Fraction of a box's area that must be inside the chip to keep it.
     pub min_visible: f32,
+    /// Random flips, rotations and brightness changes applied to each chip.
     pub augmentation: Augmentation,
 }
 

@@ -11,7 +11,9 @@ use terradl_geo::{PixelBox, Raster, Window};
 pub struct DetectionImage {
     /// Identifier used for splitting and reporting (file stem).
     pub name: String,
+    /// The 3-band image, values 0–255.
     pub raster: Raster,
+    /// Boxes in pixel coordinates of the image.
     pub boxes: Vec<BoxAnnotation>,
 }
 

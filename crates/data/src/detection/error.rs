@@ -8,20 +8,36 @@ pub enum DetectionDataError {
     /// A file could not be read.
     #[error("cannot read {path}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// Malformed annotation XML.
     #[error("invalid Pascal VOC XML{context}: {message}")]
-    Voc { context: String, message: String },
+    Voc {
+        /// Where (` in <path>`, or empty).
+        context: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Malformed annotation CSV.
     #[error("invalid annotation CSV{context}, line {line}: {message}")]
-    Csv { context: String, line: usize, message: String },
+    Csv {
+        /// Where (` in <path>`, or empty).
+        context: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// An image could not be decoded or has an unsupported layout.
     #[error("cannot decode image {path}")]
     Image {
+        /// The image file.
         path: PathBuf,
+        /// The decoder's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },

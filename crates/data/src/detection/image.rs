@@ -60,7 +60,7 @@ pub fn read_rgb_image(path: impl AsRef<Path>) -> Result<Raster> {
 }
 
 /// Reduce or expand a raster to exactly three bands.
-pub fn to_rgb(r: Raster) -> std::result::Result<Raster, String> {
+pub(crate) fn to_rgb(r: Raster) -> std::result::Result<Raster, String> {
     match r.bands {
         3 => Ok(r),
         0 => Err("raster has no bands".into()),

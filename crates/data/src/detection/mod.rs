@@ -2,13 +2,13 @@
 //! chips with augmentation (flips, 90-degree rotations, brightness) that keep
 //! boxes consistent with pixels, masks derived from boxes, and splits by image.
 
-pub mod annotation;
-pub mod chip;
-pub mod dataset;
-pub mod error;
-pub mod image;
-pub mod mask;
-pub mod split;
+mod annotation;
+mod chip;
+mod dataset;
+mod error;
+mod image;
+mod mask;
+mod split;
 
 pub use annotation::{BoxAnnotation, ImageAnnotations, parse_annotation_csv, parse_voc, read_annotation_csv, read_voc};
 pub use chip::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip, extract_mask};

@@ -20,6 +20,7 @@ pub struct BlockedKFold {
     pub block_size: usize,
     /// Number of folds (at least 2).
     pub k: usize,
+    /// Seed of the random assignment of blocks to folds.
     pub seed: u64,
 }
 
@@ -27,7 +28,9 @@ pub struct BlockedKFold {
 /// [`BlockedKFold::folds`]) for training and test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fold {
+    /// Training sample indices.
     pub train: Vec<usize>,
+    /// Test sample indices.
     pub test: Vec<usize>,
 }
 

@@ -10,9 +10,9 @@
 //!
 //! All take a `seed` and are deterministic for a given seed.
 
-pub mod blocked_kfold;
-pub mod per_object;
-pub mod stratified;
+mod blocked_kfold;
+mod per_object;
+mod stratified;
 
 pub use blocked_kfold::{BlockedKFold, Fold};
 pub use per_object::{object_split, sample_per_object, ObjectSplit};

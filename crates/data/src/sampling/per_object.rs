@@ -10,9 +10,13 @@ use std::collections::BTreeMap;
 /// Pixels of the training and test objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectSplit {
+    /// Pixel indices of the training objects.
     pub train: Vec<usize>,
+    /// Pixel indices of the test objects.
     pub test: Vec<usize>,
+    /// Ids of the training objects.
     pub train_objects: Vec<u32>,
+    /// Ids of the test objects.
     pub test_objects: Vec<u32>,
 }
 

@@ -21,7 +21,9 @@ pub const BANDS: [&str; 3] = ["blue", "green", "red"];
 /// Which label layers to burn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Labels {
+    /// The 4 label polygons.
     Polygons,
+    /// The 6 label points.
     Points,
     /// Polygons then points (objects 0–3 are polygons, 4–9 points).
     Both,

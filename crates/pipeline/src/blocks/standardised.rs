@@ -3,7 +3,7 @@
 
 use super::patch::standardised_stack;
 use super::pixel::{entropy_margin, UNCERTAINTY_BANDS};
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
 use terradl_train::pixel::PixelClassifier;

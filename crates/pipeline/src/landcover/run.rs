@@ -12,7 +12,7 @@ use crate::RunOutcome;
 use anyhow::Context;
 use std::time::Instant;
 use terradl_assess::{AreaAdjusted, ConfusionMatrix};
-use terradl_data::features::{pixel_features, NormalizedDifference};
+use terradl_data::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};

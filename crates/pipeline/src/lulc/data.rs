@@ -4,7 +4,7 @@
 use super::config::{LulcPipeline, SegmentationConfig, Target};
 use crate::blocks::patch::{raw_stack, standardised_stack};
 use anyhow::Context;
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::{LabelledImage, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;

@@ -22,7 +22,7 @@ use crate::run_files::write_json;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 use terradl_train::lulc::{JdlModel, Ocnn, PatchClassifier};
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
 

@@ -18,7 +18,7 @@ use crate::spec::{resolve_path, PipelineSpec};
 use anyhow::{bail, ensure, Context};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use terradl_data::field_series::stack_dates;
+use terradl_data::stack_dates;
 use terradl_data::{Date, TimeSeriesDataset};
 use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
 use terradl_geo::{DType, Raster, Window};

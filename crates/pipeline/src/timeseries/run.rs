@@ -15,7 +15,7 @@ use anyhow::Context;
 use serde::Serialize;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
-use terradl_data::field_series::{aggregate_probabilities, field_mean_series, stack_dates};
+use terradl_data::{aggregate_probabilities, field_mean_series, stack_dates};
 use terradl_data::sampling::{object_split, sample_per_object};
 use terradl_data::{LabelledImage, TimeSeriesDataset, UNLABELLED};
 use terradl_geo::geotiff::read_geotiff;

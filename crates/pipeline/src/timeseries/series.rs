@@ -1,8 +1,8 @@
 //! Per-pixel series cleaning shared by training and `terradl predict`: cloud masks, missing
 //! values and gap filling in time.
 
-use terradl_data::field_series::mask_outside;
-use terradl_data::gap_fill::{fill_gaps, mask_invalid, GapReport};
+use terradl_data::mask_outside;
+use terradl_data::{fill_gaps, mask_invalid, GapReport};
 use terradl_data::TimeSeriesDataset;
 use terradl_geo::Raster;
 

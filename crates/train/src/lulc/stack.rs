@@ -1,7 +1,7 @@
 //! [`ImageStack`]: a band-major image held in memory, with per-band standardisation and
 //! square patch extraction (edge pixels replicated beyond the image border).
 
-use terradl_data::normalize::NormStats;
+use terradl_data::NormStats;
 
 use crate::error::TrainError;
 
