@@ -5,42 +5,90 @@ use std::path::PathBuf;
 /// Errors raised while reading, writing or transforming geospatial data.
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
+    /// A file could not be read or written.
     #[error("I/O error on {path}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not a readable TIFF.
     #[error("not a valid TIFF file {path}: {reason}")]
-    InvalidTiff { path: PathBuf, reason: String },
+    InvalidTiff {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A strip or tile could not be read or decompressed.
     #[error("corrupt TIFF chunk {index} (at byte {offset}) in {path}")]
     CorruptChunk {
+        /// The file.
         path: PathBuf,
+        /// Index of the strip or tile.
         index: usize,
+        /// Byte offset of the chunk in the file.
         offset: u64,
+        /// The read or decoder error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The TIFF uses a feature this reader does not support.
     #[error("unsupported TIFF feature in {path}: {what}")]
-    Unsupported { path: PathBuf, what: String },
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// The feature.
+        what: String,
+    },
+    /// A raster with zero columns, rows or bands.
     #[error("raster has zero size ({cols}x{rows}x{bands})")]
-    EmptyRaster { cols: usize, rows: usize, bands: usize },
+    EmptyRaster {
+        /// Columns.
+        cols: usize,
+        /// Rows.
+        rows: usize,
+        /// Bands.
+        bands: usize,
+    },
+    /// A window does not fit inside the raster.
     #[error("window {window:?} lies outside the raster ({cols}x{rows})")]
     WindowOutOfBounds {
+        /// The window.
         window: crate::Window,
+        /// Raster columns.
         cols: usize,
+        /// Raster rows.
         rows: usize,
     },
+    /// A band index at or past the band count.
     #[error("band {band} requested but the raster has {bands} band(s)")]
-    MissingBand { band: usize, bands: usize },
+    MissingBand {
+        /// The requested band (0-based).
+        band: usize,
+        /// Bands of the raster.
+        bands: usize,
+    },
+    /// Two inputs that must share a CRS do not.
     #[error("CRS mismatch: {what} is in {found}, expected {expected}")]
     CrsMismatch {
+        /// The input with the other CRS.
         what: String,
+        /// Its CRS.
         found: String,
+        /// The CRS it should have.
         expected: String,
     },
+    /// A vector file's structure is wrong.
     #[error("invalid vector data in {path}: {reason}")]
-    InvalidVector { path: PathBuf, reason: String },
+    InvalidVector {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A GeoPackage's SQLite queries failed: not an SQLite file, a GeoPackage
     /// table missing, corrupt pages.
     #[error("cannot read GeoPackage {path}: {what}: {source}")]
@@ -69,15 +117,29 @@ pub enum GeoError {
     /// A vector file's contents could not be decoded.
     #[error("invalid vector data in {path}: {what}")]
     VectorDecode {
+        /// The file.
         path: PathBuf,
+        /// What could not be decoded.
         what: String,
+        /// The decoder's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A vector file holds no features.
     #[error("no features found in {path}")]
-    EmptyVector { path: PathBuf },
+    EmptyVector {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A feature's geometry cannot be used.
     #[error("invalid geometry (feature {index}): {reason}")]
-    InvalidGeometry { index: usize, reason: String },
+    InvalidGeometry {
+        /// Index of the feature.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Any other invalid input, described by the message.
     #[error("{0}")]
     Invalid(String),
 }

@@ -9,9 +9,13 @@ use serde::{Deserialize, Serialize};
 /// On-disk sample type of a raster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DType {
+    /// Unsigned 8-bit.
     U8,
+    /// Unsigned 16-bit.
     U16,
+    /// Signed 16-bit.
     I16,
+    /// 32-bit float.
     F32,
 }
 
@@ -38,13 +42,18 @@ impl DType {
 /// A pixel window: column/row offset and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
+    /// First column.
     pub col: usize,
+    /// First row.
     pub row: usize,
+    /// Width in pixels.
     pub cols: usize,
+    /// Height in pixels.
     pub rows: usize,
 }
 
 impl Window {
+    /// A window of `cols x rows` pixels starting at (`col`, `row`).
     pub fn new(col: usize, row: usize, cols: usize, rows: usize) -> Self {
         Window { col, row, cols, rows }
     }
@@ -65,13 +74,21 @@ impl Window {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raster {
+    /// Number of bands.
     pub bands: usize,
+    /// Height in pixels.
     pub rows: usize,
+    /// Width in pixels.
     pub cols: usize,
+    /// Sample type the data came from or will be written as.
     pub dtype: DType,
+    /// Samples, `data[(band * rows + row) * cols + col]`.
     pub data: Vec<f32>,
+    /// Nodata value, if any (NaN samples are nodata too).
     pub nodata: Option<f64>,
+    /// Pixel-to-world affine transform.
     pub transform: GeoTransform,
+    /// Coordinate reference system.
     pub crs: Crs,
 }
 
@@ -118,14 +135,17 @@ impl Raster {
     pub fn pixels(&self) -> usize {
         self.rows * self.cols
     }
+    /// Index of a sample in `data`.
     #[inline]
     pub fn index(&self, band: usize, row: usize, col: usize) -> usize {
         (band * self.rows + row) * self.cols + col
     }
+    /// One sample.
     #[inline]
     pub fn get(&self, band: usize, row: usize, col: usize) -> f32 {
         self.data[self.index(band, row, col)]
     }
+    /// Set one sample.
     #[inline]
     pub fn set(&mut self, band: usize, row: usize, col: usize, v: f32) {
         let i = self.index(band, row, col);
@@ -136,6 +156,7 @@ impl Raster {
         let n = self.pixels();
         &self.data[band * n..(band + 1) * n]
     }
+    /// Samples of one band (row-major), mutable.
     pub fn band_mut(&mut self, band: usize) -> &mut [f32] {
         let n = self.pixels();
         &mut self.data[band * n..(band + 1) * n]
@@ -175,11 +196,17 @@ impl Raster {
 /// Summary statistics of one band, ignoring nodata.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BandStats {
+    /// Smallest valid value.
     pub min: f64,
+    /// Largest valid value.
     pub max: f64,
+    /// Mean of the valid values.
     pub mean: f64,
+    /// Population standard deviation of the valid values.
     pub std: f64,
+    /// Number of valid samples.
     pub valid: usize,
+    /// Number of nodata (or NaN) samples.
     pub nodata: usize,
 }
 

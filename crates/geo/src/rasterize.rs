@@ -82,7 +82,9 @@ impl Polygonal for MultiPolygon<f64> {
 /// A pixel of the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PixelIndex {
+    /// Column.
     pub col: usize,
+    /// Row.
     pub row: usize,
 }
 

@@ -24,10 +24,15 @@ use std::str::FromStr;
 /// raster edge). Edge tiles have smaller cores when the size does not divide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TileGrid {
+    /// Raster width in pixels.
     pub cols: usize,
+    /// Raster height in pixels.
     pub rows: usize,
+    /// Core width of a tile.
     pub tile_cols: usize,
+    /// Core height of a tile.
     pub tile_rows: usize,
+    /// Margin in pixels around each core.
     pub halo: usize,
 }
 
@@ -37,9 +42,13 @@ pub struct TileGrid {
 /// fixed-size input pads by these amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Padding {
+    /// Missing columns on the left.
     pub left: usize,
+    /// Missing rows at the top.
     pub top: usize,
+    /// Missing columns on the right.
     pub right: usize,
+    /// Missing rows at the bottom.
     pub bottom: usize,
 }
 
@@ -113,7 +122,9 @@ impl Tile {
 /// Shard `index` of `count` (`--shard i/N`, 0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
+    /// This shard, `0..count`.
     pub index: usize,
+    /// Number of shards.
     pub count: usize,
 }
 

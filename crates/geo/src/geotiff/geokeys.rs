@@ -27,8 +27,11 @@ pub struct GeoKeys {
     pub model_type: Option<u64>,
     /// True for RasterPixelIsPoint (GTRasterTypeGeoKey = 2).
     pub pixel_is_point: bool,
+    /// GeographicTypeGeoKey (EPSG code of the geographic CRS).
     pub geographic_type: Option<u64>,
+    /// ProjectedCSTypeGeoKey (EPSG code of the projected CRS).
     pub projected_type: Option<u64>,
+    /// The most specific citation: projected, then general, then geographic.
     pub citation: Option<String>,
 }
 

@@ -5,8 +5,11 @@ use crate::GeoTransform;
 /// The transform tags of a GeoTIFF.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TransformTags {
+    /// ModelPixelScaleTag `(sx, sy, sz)`.
     pub pixel_scale: Option<Vec<f64>>,
+    /// ModelTiepointTag `(i, j, k, x, y, z)`, one or more points.
     pub tiepoint: Option<Vec<f64>>,
+    /// ModelTransformationTag, a row-major 4x4 matrix.
     pub transformation: Option<Vec<f64>>,
 }
 

@@ -96,17 +96,27 @@ impl Predictor {
 /// from a file's header, without decoding any pixels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RasterInfo {
+    /// Width in pixels.
     pub cols: usize,
+    /// Height in pixels.
     pub rows: usize,
+    /// Number of bands.
     pub bands: usize,
+    /// Sample type on disk.
     pub dtype: DType,
+    /// Pixel-to-world affine transform.
     pub transform: GeoTransform,
+    /// Coordinate reference system.
     pub crs: Crs,
+    /// Nodata value (GDAL_NODATA tag), if any.
     pub nodata: Option<f64>,
+    /// Compression of the pixel data.
     pub compression: Compression,
+    /// Predictor applied before compression.
     pub predictor: Predictor,
     /// `Some((tile_width, tile_height))` for tiled files, `None` for strips.
     pub tiled: Option<(u32, u32)>,
+    /// True for BigTIFF (64-bit offsets).
     pub bigtiff: bool,
     /// Band-interleaved (PlanarConfiguration = 2) rather than pixel-interleaved.
     pub planar: bool,
@@ -137,12 +147,19 @@ impl RasterInfo {
 /// Shape, sample type and georeferencing of a raster to be written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RasterSpec {
+    /// Width in pixels.
     pub cols: usize,
+    /// Height in pixels.
     pub rows: usize,
+    /// Number of bands.
     pub bands: usize,
+    /// Sample type on disk.
     pub dtype: DType,
+    /// Pixel-to-world affine transform.
     pub transform: GeoTransform,
+    /// Coordinate reference system.
     pub crs: Crs,
+    /// Nodata value to record, if any.
     pub nodata: Option<f64>,
 }
 

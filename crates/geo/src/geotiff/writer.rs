@@ -17,7 +17,9 @@ pub enum BigTiff {
     /// BigTIFF when the uncompressed data approaches 4 GiB.
     #[default]
     Auto,
+    /// Always BigTIFF.
     Always,
+    /// Never BigTIFF (fails past 4 GiB).
     Never,
 }
 
@@ -25,6 +27,7 @@ pub enum BigTiff {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WriteOptions {
+    /// Compression of the pixel data.
     pub compression: Compression,
     /// Horizontal for integer data, FloatingPoint for `f32` compress better.
     pub predictor: Predictor,
@@ -32,6 +35,7 @@ pub struct WriteOptions {
     pub tile_size: Option<u32>,
     /// Colour table for a single-band `u8` class map.
     pub colormap: Option<ColorMap>,
+    /// When to write BigTIFF.
     pub bigtiff: BigTiff,
     /// Band names, written as GDAL band descriptions (GDAL_METADATA tag);
     /// empty: none, else exactly one per band.

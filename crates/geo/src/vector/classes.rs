@@ -36,6 +36,7 @@ impl ClassList {
 /// Class id of every feature plus the class list the ids index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassAssignment {
+    /// The class list the ids index.
     pub classes: ClassList,
     /// `ids[i]` is the class id of feature `i`.
     pub ids: Vec<u32>,

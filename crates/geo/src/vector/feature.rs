@@ -130,6 +130,7 @@ pub fn geometry_type_name(g: &Geometry<f64>) -> &'static str {
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct VectorLayer {
+    /// The features, in file order.
     pub features: Vec<Feature>,
     /// CRS of the coordinates; `None` when the source did not say.
     pub crs: Option<Crs>,
