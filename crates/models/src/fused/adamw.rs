@@ -35,8 +35,11 @@ pub struct AdamWStep {
 
 /// The updated parameter and moments: the three tensors a step writes.
 pub struct AdamWTensors<const D: usize> {
+    /// The updated parameter.
     pub param: Tensor<D>,
+    /// The updated first moment (mean of the gradients).
     pub moment_1: Tensor<D>,
+    /// The updated second moment (mean of the squared gradients).
     pub moment_2: Tensor<D>,
 }
 
