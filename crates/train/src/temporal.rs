@@ -65,10 +65,15 @@ impl TemporalTraining {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TempCnnSettings {
+    /// Filters of each of the three convolutions.
     pub filters: usize,
+    /// Temporal kernel size (odd).
     pub kernel_size: usize,
+    /// Width of the dense layer.
     pub hidden: usize,
+    /// Dropout probability.
     pub dropout: f64,
+    /// Optimisation settings.
     pub train: TemporalTraining,
 }
 
@@ -82,13 +87,17 @@ impl Default for TempCnnSettings {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LstmSettings {
+    /// Hidden state size.
     pub hidden: usize,
+    /// Stacked recurrent layers.
     pub layers: usize,
     /// Use GRU cells instead of LSTM.
     pub gru: bool,
     /// Mean of the hidden states over time instead of the last one.
     pub mean_pooling: bool,
+    /// Dropout probability.
     pub dropout: f64,
+    /// Optimisation settings.
     pub train: TemporalTraining,
 }
 
@@ -103,11 +112,17 @@ impl Default for LstmSettings {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LtaeSettings {
+    /// Width of the projected input (a multiple of `heads`).
     pub d_model: usize,
+    /// Attention heads.
     pub heads: usize,
+    /// Key/query width per head.
     pub d_k: usize,
+    /// Width of the hidden layer of the classification head.
     pub mlp_hidden: usize,
+    /// Dropout probability.
     pub dropout: f64,
+    /// Optimisation settings.
     pub train: TemporalTraining,
 }
 
@@ -121,9 +136,12 @@ impl Default for LtaeSettings {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TemporalModelConfig {
+    /// TempCNN (Pelletier et al. 2019), `kind = "tempcnn"`.
     #[serde(rename = "tempcnn")]
     TempCnn(TempCnnSettings),
+    /// LSTM or GRU classifier, `kind = "lstm"`.
     Lstm(LstmSettings),
+    /// L-TAE attention encoder, `kind = "ltae"`.
     Ltae(LtaeSettings),
     /// Random forest on the flattened series (dates x bands features).
     RandomForest(RandomForestConfig),

@@ -14,6 +14,7 @@ pub struct DetectorTrainingConfig {
     /// Chip side in pixels (multiple of 16).
     #[config(default = 128)]
     pub chip_size: usize,
+    /// Chips per optimizer step.
     #[config(default = 8)]
     pub batch_size: usize,
     /// Peak learning rate (cosine decay to 5% of it over the budget).
@@ -29,15 +30,19 @@ pub struct DetectorTrainingConfig {
     /// Fraction of a box's area that must lie in a chip for it to be a target.
     #[config(default = 0.5)]
     pub min_visible: f32,
+    /// Random horizontal and vertical flips of the chips.
     #[config(default = true)]
     pub flips: bool,
+    /// Random rotations of the chips by multiples of 90 degrees.
     #[config(default = true)]
     pub rotations: bool,
+    /// Maximum relative brightness change (0 disables).
     #[config(default = 0.2)]
     pub brightness: f32,
     /// Run the validation callback every this many steps (0: only at the end).
     #[config(default = 0)]
     pub eval_every: usize,
+    /// Seed of weight initialisation, chip sampling and augmentation.
     #[config(default = 42)]
     pub seed: u64,
 }

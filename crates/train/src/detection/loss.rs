@@ -10,17 +10,24 @@ use super::target::DetectionTargets;
 /// Loss terms (each a scalar tensor `[1]`) for one batch.
 #[derive(Debug, Clone)]
 pub struct DetectionLoss {
+    /// Weighted sum of the three terms.
     pub total: Tensor<1>,
+    /// Focal loss of the centre heat-map.
     pub heatmap: Tensor<1>,
+    /// L1 loss of the log box sizes at the centres.
     pub size: Tensor<1>,
+    /// L1 loss of the sub-cell centre offsets.
     pub offset: Tensor<1>,
 }
 
 /// Weights of the loss terms.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectionLossWeights {
+    /// Weight of the heat-map term.
     pub heatmap: f32,
+    /// Weight of the size term.
     pub size: f32,
+    /// Weight of the offset term.
     pub offset: f32,
 }
 

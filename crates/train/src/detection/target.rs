@@ -7,10 +7,13 @@ use terradl_models::detection::DETECTOR_STRIDE;
 /// Dense targets for a batch (all `Vec`s are row-major `[B, C, h, w]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectionTargets {
+    /// Chips in the batch.
     pub batch: usize,
+    /// Detector classes.
     pub classes: usize,
-    /// Output grid height and width (input side / stride).
+    /// Output grid height (input side / stride).
     pub height: usize,
+    /// Output grid width.
     pub width: usize,
     /// `[B, classes, h, w]`: 1 at box centres, Gaussian fall-off around them.
     pub heatmap: Vec<f32>,

@@ -20,12 +20,19 @@ use super::target::encode_targets;
 /// One logged training step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DetectionStepLog {
+    /// Optimizer step (1-based).
     pub step: usize,
+    /// Seconds since training started.
     pub seconds: f64,
+    /// Learning rate of the step.
     pub learning_rate: f64,
+    /// Total loss of the batch.
     pub loss: f32,
+    /// Heat-map term of the loss.
     pub heatmap_loss: f32,
+    /// Size term of the loss.
     pub size_loss: f32,
+    /// Offset term of the loss.
     pub offset_loss: f32,
     /// Validation score when validation ran at this step.
     pub validation: Option<f64>,
@@ -34,13 +41,17 @@ pub struct DetectionStepLog {
 /// A trained detector (inference mode, plain device) with its configuration and history.
 #[derive(Debug)]
 pub struct TrainedDetector {
+    /// The trained detector.
     pub model: CenterNetDetector,
     /// The configuration the model was built with (including normalisation statistics).
     pub config: DetectorConfig,
+    /// Logged steps.
     pub history: Vec<DetectionStepLog>,
     /// Best validation score (when a validation callback was given).
     pub best_validation: Option<f64>,
+    /// Optimizer steps taken.
     pub steps: usize,
+    /// Training time in seconds.
     pub seconds: f64,
 }
 

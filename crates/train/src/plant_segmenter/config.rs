@@ -15,6 +15,7 @@ pub struct PlantSegmenterTrainingConfig {
     /// Optimizer steps per stage.
     #[config(default = 100)]
     pub steps_per_stage: usize,
+    /// Patches per optimizer step.
     #[config(default = 8)]
     pub batch_size: usize,
     /// Peak learning rate (Adam, cosine decay to 5% of it over all stages).
@@ -28,15 +29,19 @@ pub struct PlantSegmenterTrainingConfig {
     /// (class-balanced, so thin cores are not drowned by background).
     #[config(default = "None")]
     pub foreground_weight: Option<f32>,
+    /// Random horizontal and vertical flips of the patches.
     #[config(default = true)]
     pub flips: bool,
+    /// Random rotations of the patches by multiples of 90 degrees.
     #[config(default = true)]
     pub rotations: bool,
+    /// Maximum relative brightness change (0 disables).
     #[config(default = 0.2)]
     pub brightness: f32,
     /// Optional wall-clock budget (seconds) that stops training early.
     #[config(default = "None")]
     pub max_seconds: Option<f64>,
+    /// Seed of weight initialisation, patch sampling and augmentation.
     #[config(default = 42)]
     pub seed: u64,
 }

@@ -16,11 +16,15 @@ use crate::detection::{DetectionTrainError, channel_stats, chips_to_tensor};
 /// One logged plant-segmenter step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlantSegmenterStepLog {
+    /// Stage index in `scale_sequence`.
     pub stage: usize,
+    /// Patch side of the stage in pixels.
     pub patch_size: usize,
     /// Step index over all stages.
     pub step: usize,
+    /// Learning rate of the step.
     pub learning_rate: f64,
+    /// Loss of the batch.
     pub loss: f32,
 }
 
@@ -28,10 +32,13 @@ pub struct PlantSegmenterStepLog {
 /// configuration and history.
 #[derive(Debug)]
 pub struct TrainedPlantSegmenter {
+    /// The trained U-Net.
     pub model: UNet,
     /// The configuration the model was built with (including normalisation statistics).
     pub config: UNetConfig,
+    /// Logged steps.
     pub history: Vec<PlantSegmenterStepLog>,
+    /// Training time in seconds.
     pub seconds: f64,
 }
 

@@ -30,11 +30,25 @@ use crate::error::TrainError;
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Strategy {
     /// `trials` random configurations, each trained `epochs` epochs.
-    Random { trials: usize, epochs: usize },
+    Random {
+        /// Configurations to draw.
+        trials: usize,
+        /// Epochs per configuration.
+        epochs: usize,
+    },
     /// Successive halving: `configs` random configurations trained `min_epochs`
     /// epochs; the best `1/eta` are retrained with `eta` times more epochs, until one
     /// is left or `max_epochs` is reached.
-    SuccessiveHalving { configs: usize, min_epochs: usize, max_epochs: usize, eta: usize },
+    SuccessiveHalving {
+        /// Configurations drawn for the first rung.
+        configs: usize,
+        /// Epochs of the first rung.
+        min_epochs: usize,
+        /// Most epochs of any rung.
+        max_epochs: usize,
+        /// Reduction factor between rungs (at least 2).
+        eta: usize,
+    },
 }
 
 /// A complete search description.
@@ -45,7 +59,9 @@ pub struct SearchConfig {
     pub seed: u64,
     /// Wall-clock budget in seconds.
     pub budget_seconds: f64,
+    /// How configurations are drawn and trained.
     pub strategy: Strategy,
+    /// The hyper-parameter ranges to draw from.
     pub space: SearchSpace,
 }
 
@@ -75,12 +91,15 @@ impl SearchConfig {
 /// One evaluation of one configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrialResult {
+    /// The configuration.
     pub trial: Trial,
     /// Successive-halving rung (0 for random search).
     pub rung: usize,
+    /// Epochs it was trained.
     pub epochs: usize,
     /// Validation score (higher is better).
     pub score: f64,
+    /// Training and evaluation time in seconds.
     pub seconds: f64,
 }
 
@@ -94,6 +113,7 @@ pub struct SearchOutcome {
     pub best: Option<usize>,
     /// Whether the budget stopped the search before its schedule was done.
     pub stopped_by_budget: bool,
+    /// Wall-clock time of the whole search in seconds.
     pub seconds: f64,
 }
 

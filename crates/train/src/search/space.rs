@@ -49,11 +49,15 @@ impl Default for SearchSpace {
 pub struct Trial {
     /// Index in draw order (0-based).
     pub id: usize,
+    /// Learning rate.
     pub learning_rate: f64,
+    /// Mini-batch size.
     pub batch_size: usize,
     /// Hidden layer widths (the depth is their number).
     pub hidden: Vec<usize>,
+    /// Dropout probability.
     pub dropout: f64,
+    /// Patch side for patch models; `None` for per-pixel models.
     pub patch_size: Option<usize>,
     /// Seed for the training run of this trial (weights, shuffling, dropout).
     pub seed: u64,
