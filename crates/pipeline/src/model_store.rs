@@ -55,6 +55,7 @@ pub struct SavedModelEntry {
 /// What `terradl predict` needs to apply the saved models to a raster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelManifest {
+    /// Manifest format version ([`FORMAT`] when written).
     pub format: u32,
     /// The pipeline that trained the models.
     pub kind: RunKind,
@@ -62,12 +63,15 @@ pub struct ModelManifest {
     pub band_names: Vec<String>,
     /// Spectral indices appended to the band values ("ndvi", "ndwi").
     pub indices: Vec<String>,
+    /// Class names, index = class id.
     pub class_names: Vec<String>,
+    /// Colour `[r, g, b]` of each class.
     pub colors: Vec<[u8; 3]>,
     /// CRS of the training image.
     pub crs: Crs,
     /// Index into `models` of the model the run mapped with.
     pub best: usize,
+    /// The saved models.
     pub models: Vec<SavedModelEntry>,
     /// The pipeline TOML the models were trained with.
     pub config_toml: String,

@@ -26,6 +26,7 @@ pub struct PredictRequest<'a> {
     pub output: &'a Path,
     /// Only this shard; `None` looks at the array-job environment.
     pub shard: Option<Shard>,
+    /// Which uncertainty, if any, to write besides the probabilities.
     pub uncertainty: UncertaintyMode,
     /// Seed of the MC-dropout masks (combined with each tile's position).
     pub seed: u64,

@@ -20,8 +20,11 @@ pub(crate) const FIELD: &str = "field";
 /// Accuracy figures of one set of test predictions.
 #[derive(Debug, Clone, Serialize)]
 pub struct Accuracy {
+    /// Overall accuracy.
     pub overall_accuracy: f64,
+    /// Cohen's kappa.
     pub kappa: f64,
+    /// Mean of the per-class F1 scores.
     pub macro_f1: f64,
     /// F1 of each class (NaN where undefined).
     pub f1: Vec<f64>,
@@ -49,10 +52,12 @@ pub struct MethodScore {
     pub method: String,
     /// What was assessed: [`LAND_COVER`], [`LAND_USE`], [`PIXEL`] or [`FIELD`].
     pub target: String,
+    /// Accuracy on the test samples.
     #[serde(flatten)]
     pub accuracy: Accuracy,
     /// Training samples: pixels, patch centres or objects.
     pub n_train: usize,
+    /// Training time in seconds.
     pub fit_seconds: f64,
     /// Position of the method in the pipeline.
     #[serde(skip)]

@@ -40,6 +40,7 @@ pub enum PipelineSpec {
 /// A pipeline file: the parsed spec and the TOML text it was parsed from.
 #[derive(Debug, Clone)]
 pub struct PipelineFile {
+    /// The parsed and resolved spec.
     pub spec: PipelineSpec,
     /// The TOML, verbatim (stored in `run.json` and the saved models' manifest).
     pub toml: String,

@@ -7,10 +7,13 @@ use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
 use terradl_train::lulc::{ImageStack, PatchClassifier};
 
+/// A trained patch CNN applied block by block (one patch per core pixel).
 pub struct PatchBlockPredictor<'a> {
+    /// The trained patch classifier.
     pub model: &'a PatchClassifier,
     /// Per-band statistics the model's training image was standardised with.
     pub stats: &'a NormStats,
+    /// Number of classes the model outputs.
     pub n_classes: usize,
 }
 

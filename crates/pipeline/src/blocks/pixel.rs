@@ -21,9 +21,13 @@ pub fn entropy_margin(row: &[f32]) -> (f32, f32) {
     (entropy(&p64) as f32, top - sorted.get(1).copied().unwrap_or(0.0))
 }
 
+/// A trained per-pixel classifier applied block by block on band values plus spectral indices.
 pub struct PixelBlockPredictor<'a> {
+    /// The trained classifier.
     pub model: &'a dyn PixelClassifier,
+    /// Bands the input raster must have.
     pub n_bands: usize,
+    /// Number of classes the model outputs.
     pub n_classes: usize,
     /// (band a, band b) of each normalised-difference index.
     pub indices: Vec<(usize, usize)>,

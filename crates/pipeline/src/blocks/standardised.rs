@@ -10,8 +10,11 @@ use terradl_train::pixel::PixelClassifier;
 
 /// A pixel classifier of a lulc run (trained on standardised bands) as a [`BlockPredictor`].
 pub struct StandardisedPixelBlock<'a> {
+    /// The trained classifier.
     pub model: &'a dyn PixelClassifier,
+    /// Per-band statistics the training bands were standardised with.
     pub stats: &'a NormStats,
+    /// Number of classes the model outputs.
     pub n_classes: usize,
 }
 

@@ -49,7 +49,14 @@ pub enum Passes<'a> {
     /// One deterministic pass; no uncertainty bands.
     Single(&'a dyn PixelClassifier),
     /// MC dropout: `passes` stochastic passes, the generator reseeded per tile from `seed`.
-    McDropout { mlp: &'a MlpPixelClassifier, passes: usize, seed: u64 },
+    McDropout {
+        /// The MLP, run with dropout active.
+        mlp: &'a MlpPixelClassifier,
+        /// Number of stochastic passes.
+        passes: usize,
+        /// Base seed of the dropout masks.
+        seed: u64,
+    },
     /// One pass per ensemble member.
     Ensemble(Vec<&'a dyn PixelClassifier>),
     /// One one-hot pass per tree.
@@ -60,6 +67,7 @@ pub enum Passes<'a> {
 pub struct UncertainBlockPredictor<'a> {
     /// Feature extraction (bands + indices) shared with the training pipeline's map.
     pub features: PixelBlockPredictor<'a>,
+    /// Where the probability passes come from.
     pub passes: Passes<'a>,
 }
 

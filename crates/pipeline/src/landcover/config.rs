@@ -40,10 +40,12 @@ pub struct LandCoverPipeline {
     pub indices: Vec<String>,
     /// Run directory (created).
     pub output: PathBuf,
+    /// Spatially blocked train/test split.
     #[serde(default)]
     pub split: SplitConfig,
     /// Classifiers to train and compare on the same test fold.
     pub models: Vec<PixelModelConfig>,
+    /// Which model maps the whole raster.
     #[serde(default)]
     pub map: MapConfig,
 }
@@ -53,9 +55,13 @@ pub struct LandCoverPipeline {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SplitConfig {
+    /// Block side in pixels.
     pub block_size: usize,
+    /// Number of folds the blocks are spread over.
     pub folds: usize,
+    /// Fold used as the test set (`< folds`).
     pub test_fold: usize,
+    /// Seed of the block-to-fold assignment.
     pub seed: u64,
 }
 

@@ -53,6 +53,7 @@ pub struct LulcPipeline {
     /// (the window is saved as `image.tif` in the run directory and mapped from there).
     #[serde(default)]
     pub label_margin: Option<usize>,
+    /// Per-object train/test split.
     #[serde(default)]
     pub split: ObjectSplitConfig,
     /// Segmentation giving the objects of OCNN / JDL.
@@ -64,6 +65,7 @@ pub struct LulcPipeline {
     pub land_use: BTreeMap<String, Vec<String>>,
     /// Methods, compared on the same test pixels.
     pub methods: Vec<LulcMethod>,
+    /// Which methods' maps are written.
     #[serde(default)]
     pub map: LulcMapConfig,
 }
@@ -74,7 +76,9 @@ pub struct LulcPipeline {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ObjectSplitConfig {
+    /// Share of each class's polygons held out for testing.
     pub test_fraction: f64,
+    /// Seed of the split and the pixel subsampling.
     pub seed: u64,
     /// At most this many training pixels per class for the pixel and patch methods
     /// (random, seeded); 0 keeps all.
@@ -94,7 +98,9 @@ impl Default for ObjectSplitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum SegmentationConfig {
+    /// Felzenszwalb graph-based segmentation.
     Felzenszwalb(FelzenszwalbConfig),
+    /// SLIC superpixels.
     Slic(SlicConfig),
 }
 
@@ -108,8 +114,10 @@ impl Default for SegmentationConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
+    /// Land-cover classes (the label file's classes).
     #[default]
     LandCover,
+    /// Land-use classes (groups of land-cover classes, `[land_use]`).
     LandUse,
 }
 
@@ -117,6 +125,7 @@ pub enum Target {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PatchMethod {
+    /// Patch CNN architecture and training settings.
     pub cnn: PatchCnnSettings,
 }
 
@@ -124,7 +133,9 @@ pub struct PatchMethod {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OcnnMethod {
+    /// Which labels the OCNN learns.
     pub target: Target,
+    /// OCNN settings.
     pub ocnn: OcnnConfig,
 }
 
@@ -132,9 +143,13 @@ pub struct OcnnMethod {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LulcMethod {
+    /// Per-pixel random forest.
     RandomForest(RandomForestConfig),
+    /// Per-pixel MLP.
     Mlp(MlpPixelConfig),
+    /// Patch CNN classifying each pixel from the window around it.
     PatchCnn(PatchMethod),
+    /// Object-based CNN (OCNN) on segments.
     Ocnn(OcnnMethod),
     /// JDL (`scales` empty) or SS-JDL (`scales` set).
     Jdl(JdlConfig),

@@ -39,6 +39,7 @@ pub struct LulcModelInfo {
     pub segmentation: SegmentationConfig,
     /// Land-use classes (empty without a `[land_use]` table) and their colours.
     pub land_use_names: Vec<String>,
+    /// Colour `[r, g, b]` of each land-use class.
     pub land_use_colors: Vec<[u8; 3]>,
 }
 

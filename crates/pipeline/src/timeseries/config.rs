@@ -69,12 +69,15 @@ pub struct TimeSeriesPipeline {
     pub valid_range: Option<[f32; 2]>,
     /// Run directory (created).
     pub output: PathBuf,
+    /// Hold-out of whole fields for testing and validation.
     #[serde(default)]
     pub split: FieldSplit,
     /// Classifiers to train and compare on the same held-out fields.
     pub models: Vec<TemporalModelConfig>,
+    /// Per-date permutation importance.
     #[serde(default)]
     pub importance: ImportanceConfig,
+    /// OSVM-OCNN fusion of a deep model with an object-based classifier; `None` skips it.
     #[serde(default)]
     pub fusion: Option<FusionConfig>,
 }
@@ -85,6 +88,7 @@ pub struct TimeSeriesPipeline {
 pub struct DatedRaster {
     /// Acquisition date, `YYYY-MM-DD`.
     pub date: String,
+    /// The raster file.
     pub path: PathBuf,
     /// Single-band cloud mask on the same grid; non-zero marks a cloudy pixel.
     #[serde(default)]
@@ -101,6 +105,7 @@ pub struct FieldSplit {
     pub val_fraction: f64,
     /// At most this many pixels drawn from each field (0: all).
     pub max_pixels_per_field: usize,
+    /// Seed of the field split and pixel subsampling.
     pub seed: u64,
 }
 
@@ -116,6 +121,7 @@ impl Default for FieldSplit {
 pub struct ImportanceConfig {
     /// Permutations per date (0 disables).
     pub repeats: usize,
+    /// Seed of the permutations.
     pub seed: u64,
 }
 

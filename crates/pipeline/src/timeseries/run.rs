@@ -29,12 +29,17 @@ use terradl_train::ClassProbabilities;
 /// OSVM-OCNN fusion figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct FusionReport {
+    /// Name of the deep model that was fused.
     pub deep_model: String,
+    /// Name of the object-based classifier.
     pub object_model: String,
+    /// Threshold chosen on the validation fields.
     pub threshold: terradl_train::fusion::FusionThreshold,
     /// Test fields: deep model alone, object classifier alone, fused.
     pub test_deep: Accuracy,
+    /// Object-based classifier alone on the test fields.
     pub test_object: Accuracy,
+    /// Fused prediction on the test fields.
     pub test_fused: Accuracy,
 }
 
