@@ -3,7 +3,7 @@
 
 use crate::error::{DataError, Result};
 use geo_types::{Geometry, MultiPolygon};
-use terradl_geo::rasterize::{rasterize_polygons, RasterizeOptions};
+use terradl_geo::{rasterize_polygons, RasterizeOptions};
 use terradl_geo::vector::VectorLayer;
 use terradl_geo::Raster;
 

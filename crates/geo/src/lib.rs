@@ -10,17 +10,22 @@
 //! ```
 
 mod boxes;
-pub mod crs;
-pub mod error;
+mod crs;
+mod error;
 pub mod geotiff;
-pub mod raster;
-pub mod rasterize;
-pub mod tile_grid;
-pub mod transform;
+mod raster;
+mod rasterize;
+mod tile_grid;
+mod transform;
 pub mod vector;
 
 pub use boxes::{BBox, Pixel, PixelBox, Scored, World, WorldBox};
 pub use crs::Crs;
 pub use error::{GeoError, Result};
-pub use raster::{BandStats, DType, Raster, Window};
+pub use raster::{BandStats, BandStatsAccumulator, DType, Raster, Window};
+pub use rasterize::{
+    for_each_span, point_pixel, points_to_pixels, rasterize_layer_classes, rasterize_like, rasterize_polygons, PixelIndex,
+    Polygonal, RasterizeOptions,
+};
+pub use tile_grid::{Padding, Shard, Tile, TileGrid};
 pub use transform::GeoTransform;

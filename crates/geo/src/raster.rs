@@ -223,7 +223,7 @@ impl Raster {
 /// window by window over a raster larger than memory), then [`finish`](Self::finish).
 ///
 /// ```
-/// use terradl_geo::raster::BandStatsAccumulator;
+/// use terradl_geo::BandStatsAccumulator;
 /// let mut acc = BandStatsAccumulator::default();
 /// acc.add(&[1.0, 2.0], None);
 /// acc.add(&[3.0, -9.0], Some(-9.0));

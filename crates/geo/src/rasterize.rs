@@ -31,7 +31,7 @@
 //! parts overlap (an invalid multipolygon).
 //!
 //! ```
-//! use terradl_geo::{GeoTransform, rasterize::{rasterize_polygons, RasterizeOptions}};
+//! use terradl_geo::{GeoTransform, rasterize_polygons, RasterizeOptions};
 //! use geo_types::polygon;
 //! // 4x3 grid of 10 m pixels; a box covering columns 1..3 and rows 0..2.
 //! let gt = GeoTransform::north_up(0.0, 30.0, 10.0, 10.0);

@@ -7,7 +7,7 @@
 //! tiles `k` with `k % n == i`.
 //!
 //! ```
-//! use terradl_geo::tile_grid::TileGrid;
+//! use terradl_geo::TileGrid;
 //! let grid = TileGrid::new(10, 7, 4, 1).unwrap();
 //! assert_eq!((grid.tiles_across(), grid.tiles_down(), grid.len()), (3, 2, 6));
 //! let t = grid.tile(4).unwrap(); // second row, middle column

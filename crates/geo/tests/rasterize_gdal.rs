@@ -14,7 +14,7 @@
 use geo_types::{Geometry, MultiPolygon, Point, Polygon};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use terradl_geo::rasterize::{for_each_span, points_to_pixels, rasterize_polygons, RasterizeOptions};
+use terradl_geo::{for_each_span, points_to_pixels, rasterize_polygons, RasterizeOptions};
 use terradl_samples::sample_path;
 use terradl_geo::vector::{read_vector, write_geojson, Feature, VectorLayer};
 use terradl_geo::GeoTransform;

@@ -3,7 +3,7 @@
 //! the tiles.
 
 use proptest::prelude::*;
-use terradl_geo::tile_grid::TileGrid;
+use terradl_geo::TileGrid;
 use terradl_geo::{DType, Raster};
 
 fn grid_strategy() -> impl Strategy<Value = TileGrid> {

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::tile_grid::Shard;
+use terradl_geo::Shard;
 use terradl_predict::{BlockPredictor, TileSource, predict_shard_source, predict_source, shard_from_env};
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
 

@@ -5,7 +5,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::tile_grid::TileGrid;
+use terradl_geo::TileGrid;
 use terradl_geo::{GeoTransform, PixelBox, Raster, Scored, Window};
 use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DecodeConfig, decode_detections};
 

@@ -9,7 +9,7 @@ use crate::{BlockPredictor, PredictError, Result};
 use rayon::prelude::*;
 use std::path::Path;
 use terradl_geo::geotiff::{EncodedTile, GeoTiffReader, TiledGeoTiffWriter};
-use terradl_geo::tile_grid::{Tile, TileGrid};
+use terradl_geo::{Tile, TileGrid};
 
 /// Class names and colours for the class map.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@
 //! windows (e.g. a GeoTIFF reader).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use terradl_geo::tile_grid::TileGrid;
+use terradl_geo::TileGrid;
 use terradl_geo::{PixelBox, Raster};
 use terradl_models::unet::UNet;
 use terradl_segment::{InstanceConfig, separate_instances};

@@ -11,7 +11,7 @@ use crate::{BlockPredictor, PredictError, Result};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::tile_grid::Shard;
+use terradl_geo::Shard;
 
 /// File name of the layout shared by all shards.
 pub(crate) const MANIFEST: &str = "manifest.json";

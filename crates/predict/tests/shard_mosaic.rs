@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use terradl_geo::geotiff::read_geotiff;
 use terradl_samples::sample_path;
-use terradl_geo::tile_grid::Shard;
+use terradl_geo::Shard;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{mosaic, predict_raster, predict_shard, BlockOutput, BlockPredictor, ClassLegend};
 

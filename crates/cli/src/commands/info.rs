@@ -6,7 +6,7 @@ use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
 use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
-use terradl_geo::raster::BandStatsAccumulator;
+use terradl_geo::BandStatsAccumulator;
 use terradl_geo::{BandStats, Window};
 
 #[derive(Debug, Args)]

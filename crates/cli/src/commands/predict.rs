@@ -3,7 +3,7 @@
 
 use clap::Args;
 use std::path::PathBuf;
-use terradl_geo::tile_grid::Shard;
+use terradl_geo::Shard;
 use terradl_pipeline::blocks::uncertain::UncertaintyMode;
 use terradl_pipeline::PredictRequest;
 
