@@ -2,26 +2,29 @@
 //!
 //! Every model has a `#[derive(Config)]` configuration whose `init(&device)` builds it, a
 //! `forward` returning logits, and implements [`Classifier`] so one training loop drives all
-//! of them. See [`classifier`] for how MC dropout works with burn 0.22.
+//! of them. See [`DropoutMode`] for how MC dropout works with burn 0.22.
 
-pub mod classifier;
+mod classifier;
 pub mod saved;
 pub mod detection;
-pub mod detector_conv;
-pub mod temporal_conv;
-pub mod error;
+mod detector_conv;
+mod temporal_conv;
+mod error;
 pub mod fused;
-pub mod ltae;
-pub mod mlp;
-pub mod patch_cnn;
-pub mod recurrent;
-pub mod unet;
-pub mod tempcnn;
+mod ltae;
+mod mlp;
+mod patch_cnn;
+mod recurrent;
+mod unet;
+mod tempcnn;
 
 pub use classifier::{Classifier, DropoutMode, apply_dropout};
+pub use detector_conv::MatmulConv;
 pub use error::ModelError;
 pub use ltae::{Ltae, LtaeConfig};
 pub use mlp::{Mlp, MlpConfig};
-pub use patch_cnn::{PatchCnn, PatchCnnConfig};
+pub use patch_cnn::{MIN_PATCH_SIZE, PatchCnn, PatchCnnConfig};
 pub use recurrent::{LstmClassifier, LstmClassifierConfig, RecurrentCell, SequencePooling};
 pub use tempcnn::{TempCnn, TempCnnConfig};
+pub use temporal_conv::MatmulConv1d;
+pub use unet::{UNET_WEIGHTS_FILE, UNet, UNetConfig, load_unet, save_unet};

@@ -109,7 +109,7 @@ impl LtaeConfig {
 
 /// Sinusoidal encoding `[T, d_model]` of `positions`; each head gets the same `d_model /
 /// n_head`-wide encoding, as in L-TAE.
-pub fn positional_encoding(
+pub(crate) fn positional_encoding(
     positions: &[f32],
     d_model: usize,
     n_head: usize,

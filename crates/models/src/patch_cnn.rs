@@ -33,7 +33,7 @@ pub struct PatchCnnConfig {
 /// (shifted slices + one GEMM): burn-ndarray's direct `conv2d` backward is two orders of
 /// magnitude slower on CPU (docs/BENCHMARKS.md).
 #[derive(Module, Debug)]
-pub struct ConvBlock {
+pub(crate) struct ConvBlock {
     conv: MatmulConv,
     norm: BatchNorm,
     pool: MaxPool2d,

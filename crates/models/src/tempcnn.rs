@@ -36,7 +36,7 @@ pub struct TempCnnConfig {
 
 /// conv1d -> batch norm -> ReLU (dropout applied by the caller).
 #[derive(Module, Debug)]
-pub struct TemporalConvBlock {
+pub(crate) struct TemporalConvBlock {
     conv: MatmulConv1d,
     norm: BatchNorm,
 }

@@ -53,7 +53,7 @@ fn conv3(c_in: usize, c_out: usize, device: &Device) -> MatmulConv {
 
 /// Two 3x3 conv + BN (+ ReLU), optionally with a residual shortcut.
 #[derive(Module, Debug)]
-pub struct UNetBlock {
+pub(crate) struct UNetBlock {
     conv1: MatmulConv,
     norm1: BatchNorm,
     conv2: MatmulConv,

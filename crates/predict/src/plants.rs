@@ -10,7 +10,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use terradl_geo::TileGrid;
 use terradl_geo::{PixelBox, Raster};
-use terradl_models::unet::UNet;
+use terradl_models::UNet;
 use terradl_segment::{InstanceConfig, separate_instances};
 
 use crate::detect::{DetectError, WindowSource, tile_input};
@@ -200,7 +200,7 @@ pub fn segment_plants_with(
 mod tests {
     use super::*;
     use terradl_geo::DType;
-    use terradl_models::unet::UNetConfig;
+    use terradl_models::UNetConfig;
 
     #[test]
     fn probabilities_cover_odd_sizes_and_bad_input_is_an_error() {

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
 use terradl_models::detection::DetectorConfig;
-use terradl_models::detector_conv::MatmulConv;
+use terradl_models::MatmulConv;
 use terradl_models::{LstmClassifierConfig, PatchCnnConfig, TempCnnConfig};
 
 /// Process CPU seconds so far (user + system, from /proc/self/stat; 0 elsewhere): robust to

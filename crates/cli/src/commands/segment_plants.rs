@@ -12,7 +12,7 @@ use geo_types::{Coord, LineString, Polygon};
 use std::path::PathBuf;
 use terradl_geo::vector::{Feature, VectorLayer, write_geojson};
 use terradl_geo::{Crs, GeoTransform};
-use terradl_models::unet::load_unet;
+use terradl_models::load_unet;
 use terradl_predict::{Plant, segment_plants};
 
 use super::detect::{Input, open_input};

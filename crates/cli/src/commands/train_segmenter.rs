@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::{DetectionImage, core_ellipse_mask};
-use terradl_models::unet::{UNet, UNetConfig, save_unet};
+use terradl_models::{UNet, UNetConfig, save_unet};
 use terradl_predict::{PlantSegmentConfig, probability_scene, segment_plants};
 use terradl_geo::Scored;
 use terradl_segment::{InstanceConfig, MarkerConfig};

@@ -2,8 +2,8 @@
 //! batch, with its backward pass (two GEMMs + col2im) as a single autodiff node.
 //!
 //! Weight layout `[c_out, kh * kw * c_in]`, offset-major and channel-minor: the layout of
-//! [`MatmulConv`](crate::detector_conv::MatmulConv) and
-//! [`MatmulConv1d`](crate::temporal_conv::MatmulConv1d), so saved models load unchanged.
+//! [`MatmulConv`](crate::MatmulConv) and
+//! [`MatmulConv1d`](crate::MatmulConv1d), so saved models load unchanged.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -82,7 +82,7 @@ pub fn conv_same(x: Tensor<4>, weight: Tensor<2>, bias: Tensor<1>, kh: usize, kw
 
 /// [`conv_same`] with a stride: output pixel `(y, x)` is the kernel centred on input pixel
 /// `(stride * y, stride * x)`, and the output is `H / stride x W / stride` (rounded down), as
-/// [`MatmulConv`](crate::detector_conv::MatmulConv) defines its stride-2 layers.
+/// [`MatmulConv`](crate::MatmulConv) defines its stride-2 layers.
 pub fn conv_strided(
     x: Tensor<4>,
     weight: Tensor<2>,

@@ -377,7 +377,7 @@ pub fn joint_deep_learning(
     if inputs.lc_train.is_empty() || inputs.lu_train.is_empty() {
         return Err(TrainError::Data("JDL needs LC training pixels and LU training objects".into()));
     }
-    if let Some(&s) = config.scales.iter().find(|&&s| s < terradl_models::patch_cnn::MIN_PATCH_SIZE) {
+    if let Some(&s) = config.scales.iter().find(|&&s| s < terradl_models::MIN_PATCH_SIZE) {
         return Err(TrainError::Config(format!("SS-JDL scale {s} is below the CNN's minimum patch size")));
     }
     let train = subsample(inputs.lc_train, config.max_pixels_per_class, config.seed)?;
@@ -396,7 +396,7 @@ pub fn joint_deep_learning(
         let mut ocnn_cfg = config.ocnn.clone();
         if let Some(&s) = config.scales.get(it).or(config.scales.last()) {
             ocnn_cfg.placement.large_patch = s;
-            ocnn_cfg.placement.small_patch = (s / 2).max(terradl_models::patch_cnn::MIN_PATCH_SIZE);
+            ocnn_cfg.placement.small_patch = (s / 2).max(terradl_models::MIN_PATCH_SIZE);
         }
         let stack = inputs.image.with_bands(&lc)?;
         let ocnn = Ocnn::fit(&ocnn_cfg, &stack, inputs.plans, inputs.lu_train, inputs.n_lu, inputs.excluded)?;

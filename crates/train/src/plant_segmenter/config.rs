@@ -1,7 +1,7 @@
 //! Settings of plant-segmenter training.
 
 use burn::config::Config;
-use terradl_models::unet::UNetConfig;
+use terradl_models::UNetConfig;
 
 /// Settings of [`train_plant_segmenter`](super::train_plant_segmenter).
 #[derive(Config, Debug)]

@@ -8,7 +8,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::SeedableRng;
 use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage, core_ellipse_mask};
-use terradl_models::unet::{UNet, UNetConfig};
+use terradl_models::{UNet, UNetConfig};
 
 use super::config::PlantSegmenterTrainingConfig;
 use crate::detection::{DetectionTrainError, channel_stats, chips_to_tensor};
