@@ -87,7 +87,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     // As the `terradl` binary does: freed buffers stay in the heap for the next step.
-    terradl_train::allocator::keep_freed_memory();
+    terradl_train::keep_freed_memory();
     match Cli::parse().command {
         Command::Data { dir, series_samples } => datasets::write_all(&dir, series_samples),
         Command::Train { model, dir, epochs, batch_size } => train_bench::run(model, &dir, epochs, batch_size),

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = commands::Cli::parse();
     init_tracing(cli.verbose);
-    terradl_train::allocator::keep_freed_memory();
+    terradl_train::keep_freed_memory();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

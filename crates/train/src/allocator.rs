@@ -19,7 +19,7 @@ const TRIM_THRESHOLD: i32 = 1024 * 1024 * 1024;
 /// Returns whether the settings were applied.
 ///
 /// ```
-/// let applied = terradl_train::allocator::keep_freed_memory();
+/// let applied = terradl_train::keep_freed_memory();
 /// assert_eq!(applied, cfg!(all(target_os = "linux", target_env = "gnu")));
 /// ```
 pub fn keep_freed_memory() -> bool {

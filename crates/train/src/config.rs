@@ -130,7 +130,7 @@ pub struct TrainConfig {
 /// ```
 /// #[derive(serde::Deserialize)]
 /// struct Model {
-///     #[serde(deserialize_with = "terradl_train::config::deserialize_partial")]
+///     #[serde(deserialize_with = "terradl_train::deserialize_partial")]
 ///     train: terradl_train::TrainConfig,
 /// }
 /// let m: Model = toml::from_str("[train]\nepochs = 3").unwrap();

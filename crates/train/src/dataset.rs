@@ -126,7 +126,7 @@ impl TensorDataset {
 }
 
 /// Rows `[start, end)` of a flat sample buffer as one `[end - start, sample_len]` tensor.
-pub fn rows_tensor(
+pub(crate) fn rows_tensor(
     x: &[f32],
     sample_len: usize,
     start: usize,

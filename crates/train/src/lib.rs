@@ -16,28 +16,29 @@
 //! - [`search`]: random search and successive halving over learning rate, batch size,
 //!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
-pub mod allocator;
+mod allocator;
 pub mod checkpoint;
-pub mod config;
-pub mod dataset;
+mod config;
+mod dataset;
 pub mod detection;
 pub mod ensemble;
-pub mod error;
-pub mod fit;
+mod error;
+mod fit;
 pub mod fusion;
-pub mod history;
+mod history;
 pub mod importance;
-pub mod inference;
+mod inference;
 pub mod lulc;
-pub mod normalization;
+mod normalization;
 pub mod optimizer;
 pub mod pixel;
 pub mod plant_segmenter;
-pub mod pool;
+mod pool;
 pub mod search;
 pub mod temporal;
 
-pub use config::{ClassWeighting, LrSchedule, TrainConfig};
+pub use allocator::keep_freed_memory;
+pub use config::{ClassWeighting, LrSchedule, TrainConfig, deserialize_partial};
 pub use dataset::TensorDataset;
 pub use error::TrainError;
 pub use fit::{FitOptions, Fitted, epoch_seed, evaluate, fit};
@@ -45,3 +46,4 @@ pub use history::{EpochRecord, History};
 pub use inference::{ClassProbabilities, predict_proba, predict_proba_mc};
 pub use normalization::{FeatureAxis, Normalization};
 pub use pixel::{PixelClassifier, PixelModelConfig};
+pub use pool::on_pool;

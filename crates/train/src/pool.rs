@@ -9,7 +9,7 @@
 /// queue and the other workers steal them.
 ///
 /// ```
-/// let on_worker = terradl_train::pool::on_pool(|| rayon::current_thread_index().is_some());
+/// let on_worker = terradl_train::on_pool(|| rayon::current_thread_index().is_some());
 /// assert!(on_worker);
 /// ```
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {

@@ -31,7 +31,7 @@ pub struct PatchCnnSettings {
     /// Add the 7 other flips/rotations of every training patch (8x the samples).
     pub augment: bool,
     /// Training hyper-parameters (a table may name only some; see
-    /// [`deserialize_partial`](crate::config::deserialize_partial)).
+    /// [`deserialize_partial`](crate::deserialize_partial)).
     #[serde(deserialize_with = "crate::config::deserialize_partial")]
     pub train: TrainConfig,
 }

@@ -24,7 +24,7 @@ pub struct MlpPixelConfig {
     /// Dropout probability.
     pub dropout: f64,
     /// Training hyper-parameters (a table may name only some; see
-    /// [`deserialize_partial`](crate::config::deserialize_partial)).
+    /// [`deserialize_partial`](crate::deserialize_partial)).
     #[serde(deserialize_with = "crate::config::deserialize_partial")]
     pub train: TrainConfig,
     /// Fraction of the samples held out for validation / early stopping (0 disables).
