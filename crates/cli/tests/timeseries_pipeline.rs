@@ -184,7 +184,7 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     assert!((0.0..=1.01).contains(&thr), "{f}");
     assert!(f["test_fused"]["overall_accuracy"].as_f64().unwrap() > 0.6, "{f}");
     assert!(run.join("report.html").is_file());
-    let norm = json(&run.join("model/0-tempcnn/temporal.json"))["normalization"].clone();
+    let norm = json(&run.join("model/0-tempcnn/model.json"))["normalisation"].clone();
     assert_eq!(norm["mean"].as_array().unwrap().len(), BANDS.len(), "{norm}");
     assert!(run.join("model/2-ltae/temporal.bpk").is_file() && run.join("model/3-random_forest").is_dir());
     assert_eq!(json(&run.join("model/manifest.json"))["models"].as_array().unwrap().len(), 4);

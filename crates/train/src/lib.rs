@@ -29,6 +29,7 @@ pub mod history;
 pub mod importance;
 pub mod inference;
 pub mod lulc;
+mod model_dir;
 pub mod normalization;
 pub mod optimizer;
 pub mod pixel;
