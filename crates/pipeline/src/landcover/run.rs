@@ -16,7 +16,8 @@ use terradl_data::features::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
-use terradl_geo::vector::{pixel_bounds, read_vector, VectorLayer};
+use terradl_geo::vector::{read_vector, VectorLayer};
+use terradl_geo::PixelBox;
 use terradl_geo::Window;
 use terradl_predict::{predict_raster, OutputLayout};
 use terradl_report::run_files::{AreaEstimate, RunInfo};
@@ -26,14 +27,13 @@ use terradl_train::pixel::PixelClassifier;
 pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> Result<LabelledImage> {
     let info = reader.info();
     ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut b = PixelBox::empty();
     for f in &layer.features {
-        let q = pixel_bounds(&info.transform, &f.geometry)?;
-        b = [b[0].min(q[0]), b[1].min(q[1]), b[2].max(q[2]), b[3].max(q[3])];
+        b = b.union(&PixelBox::bounding_geometry(&info.transform, &f.geometry)?);
     }
     let clamp = |v: f64, hi: usize| (v.max(0.0) as usize).min(hi);
-    let (c0, r0) = (clamp(b[0].floor() - 1.0, info.cols), clamp(b[1].floor() - 1.0, info.rows));
-    let (c1, r1) = (clamp(b[2].ceil() + 1.0, info.cols), clamp(b[3].ceil() + 1.0, info.rows));
+    let (c0, r0) = (clamp(b.xmin.floor() - 1.0, info.cols), clamp(b.ymin.floor() - 1.0, info.rows));
+    let (c1, r1) = (clamp(b.xmax.ceil() + 1.0, info.cols), clamp(b.ymax.ceil() + 1.0, info.rows));
     ensure!(c1 > c0 && r1 > r0, "the labels in {} lie outside the image", p.labels.display());
     let image = reader.read_window(Window::new(c0, r0, c1 - c0, r1 - r0))?;
     Ok(LabelledImage::from_layer(image, layer, &p.class_attribute, p.band_names.clone())?)
