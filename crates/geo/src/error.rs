@@ -78,6 +78,31 @@ pub enum GeoError {
     EmptyVector { path: PathBuf },
     #[error("invalid geometry (feature {index}): {reason}")]
     InvalidGeometry { index: usize, reason: String },
+    /// A feature's geometry cannot be converted to a `geo_types` geometry.
+    #[error("cannot convert the {type_name} geometry of feature {index}")]
+    GeometryConversion {
+        /// 0-based feature index.
+        index: usize,
+        /// The geometry type read, e.g. `GeometryCollection`.
+        type_name: String,
+        /// The converter's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A layer cannot be serialised as GeoJSON.
+    #[error("cannot serialise GeoJSON")]
+    GeoJsonEncode(#[source] serde_json::Error),
+    /// A GeoTIFF tile (or strip) cannot be compressed.
+    #[error("compressing tile ({col}, {row})")]
+    EncodeTile {
+        /// Tile column.
+        col: usize,
+        /// Tile row.
+        row: usize,
+        /// The encoder's error.
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(String),
 }

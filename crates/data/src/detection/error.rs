@@ -15,6 +15,15 @@ pub enum DetectionDataError {
     /// Malformed annotation XML.
     #[error("invalid Pascal VOC XML{context}: {message}")]
     Voc { context: String, message: String },
+    /// Annotation XML that does not parse.
+    #[error("invalid Pascal VOC XML{context}")]
+    VocXml {
+        /// ` in <file>`, or empty.
+        context: String,
+        /// The XML parser's error.
+        #[source]
+        source: roxmltree::Error,
+    },
     /// Malformed annotation CSV.
     #[error("invalid annotation CSV{context}, line {line}: {message}")]
     Csv { context: String, line: usize, message: String },
