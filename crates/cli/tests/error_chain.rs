@@ -81,3 +81,18 @@ fn truncated_geojson_reference_prints_file_and_parser_cause() {
     assert!(line.contains("not valid GeoJSON"), "{line}");
     assert!(line.contains("EOF while parsing"), "serde_json's message ends the chain: {line}");
 }
+
+#[test]
+fn broken_pipeline_toml_prints_file_and_parser_cause() {
+    // No sample data needed: the pipeline library's error chain (PipelineError) on its own.
+    let dir = fresh_dir("error-chain-pipeline");
+    let toml = dir.join("broken.toml");
+    std::fs::write(&toml, "kind = \"lulc\"\nname = \"t\"\n[[methods]\n").unwrap();
+
+    let line = error_line(&["train", s(&toml)]);
+    let levels = levels(&line);
+    assert!(levels.len() >= 3, "expected a nested chain, got {levels:?}");
+    assert!(levels[0].contains("broken.toml"), "the outermost message names the file: {line}");
+    assert_eq!(levels[1], "invalid TOML", "{line}");
+    assert!(levels[2].starts_with("TOML parse error at line 3"), "the parser's message ends the chain: {line}");
+}

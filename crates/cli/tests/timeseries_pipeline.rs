@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use terradl_geo::geotiff::{read_geotiff, write_geotiff, GeoTiffReader, WriteOptions};
 use terradl_samples::sample_path;
-use terradl_geo::vector::{pixel_box_to_world, write_geojson, Feature, VectorLayer};
-use terradl_geo::{DType, Raster};
+use terradl_geo::vector::{write_geojson, Feature, VectorLayer};
+use terradl_geo::{DType, PixelBox, Raster};
 
 const DATES: [&str; 7] = ["2018-04-29", "2018-05-13", "2018-07-08", "2018-08-15", "2018-09-15", "2018-10-15", "2018-11-15"];
 const BANDS: [&str; 10] = ["blue", "green", "red", "nir", "re1", "re2", "re3", "nir_narrow", "swir1", "swir2"];
@@ -71,7 +71,7 @@ fn fields(s: &Raster) -> VectorLayer {
         .map(|(i, &k)| {
             let class = CLASSES[k];
             let (r, c) = ((i / nc * FIELD) as f64, (i % nc * FIELD) as f64);
-            Feature::new(pixel_box_to_world(&s.transform, c, r, c + FIELD as f64, r + FIELD as f64)).with("class", class)
+            Feature::new(PixelBox::new(c, r, c + FIELD as f64, r + FIELD as f64).to_world_polygon(&s.transform)).with("class", class)
         })
         .collect();
     VectorLayer { features, crs: Some(s.crs.clone()) }
@@ -184,7 +184,7 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     assert!((0.0..=1.01).contains(&thr), "{f}");
     assert!(f["test_fused"]["overall_accuracy"].as_f64().unwrap() > 0.6, "{f}");
     assert!(run.join("report.html").is_file());
-    let norm = json(&run.join("model/0-tempcnn/temporal.json"))["normalization"].clone();
+    let norm = json(&run.join("model/0-tempcnn/model.json"))["normalisation"].clone();
     assert_eq!(norm["mean"].as_array().unwrap().len(), BANDS.len(), "{norm}");
     assert!(run.join("model/2-ltae/temporal.bpk").is_file() && run.join("model/3-random_forest").is_dir());
     assert_eq!(json(&run.join("model/manifest.json"))["models"].as_array().unwrap().len(), 4);

@@ -24,6 +24,15 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
+    /// Compressed R data cannot be decompressed.
+    #[error("cannot decompress R data{context}")]
+    Decompress {
+        /// ` in <file>` once known, else empty.
+        context: String,
+        /// The decoder's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An error from the geo layer (GeoTIFF, vectors, rasterisation).
     #[error(transparent)]
     Geo(#[from] terradl_geo::GeoError),
@@ -51,6 +60,7 @@ impl DataError {
             DataError::Format { format, message, .. } => {
                 DataError::Format { format, context: format!(" in {}", path.display()), message }
             }
+            DataError::Decompress { source, .. } => DataError::Decompress { context: format!(" in {}", path.display()), source },
             other => other,
         }
     }

@@ -139,6 +139,31 @@ pub enum GeoError {
         /// What is wrong.
         reason: String,
     },
+    /// A feature's geometry cannot be converted to a `geo_types` geometry.
+    #[error("cannot convert the {type_name} geometry of feature {index}")]
+    GeometryConversion {
+        /// 0-based feature index.
+        index: usize,
+        /// The geometry type read, e.g. `GeometryCollection`.
+        type_name: String,
+        /// The converter's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A layer cannot be serialised as GeoJSON.
+    #[error("cannot serialise GeoJSON")]
+    GeoJsonEncode(#[source] serde_json::Error),
+    /// A GeoTIFF tile (or strip) cannot be compressed.
+    #[error("compressing tile ({col}, {row})")]
+    EncodeTile {
+        /// Tile column.
+        col: usize,
+        /// Tile row.
+        row: usize,
+        /// The encoder's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Any other invalid input, described by the message.
     #[error("{0}")]
     Invalid(String),

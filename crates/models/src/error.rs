@@ -29,6 +29,9 @@ pub enum ModelError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A saved model's header is missing, of another version or kind, or unreadable.
+    #[error(transparent)]
+    Saved(#[from] crate::saved::SavedModelError),
 }
 
 impl ModelError {

@@ -27,6 +27,7 @@
 //! The CLI needs no change: `terradl train` and `terradl predict` call [`run`] and [`predict`].
 
 pub mod blocks;
+mod error;
 pub mod landcover;
 pub mod lulc;
 pub mod model_store;
@@ -38,6 +39,7 @@ mod score;
 mod spec;
 pub mod timeseries;
 
+pub use error::{BoxedCause, PipelineError, Result};
 pub use lulc::LulcPipeline;
 pub use model_store::RunKind;
 pub use predict::{PredictRequest, predict};
@@ -74,6 +76,6 @@ impl fmt::Display for RunOutcome {
 }
 
 /// Run a parsed pipeline.
-pub fn run(file: &PipelineFile) -> anyhow::Result<RunOutcome> {
+pub fn run(file: &PipelineFile) -> Result<RunOutcome> {
     file.spec.pipeline().run(&file.toml)
 }

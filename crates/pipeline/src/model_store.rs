@@ -11,7 +11,7 @@
 //! The whole `model/` directory is written under a temporary name and renamed into place,
 //! so a reader sees either the previous complete set or the new one.
 
-use anyhow::{Context, bail, ensure};
+use crate::error::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use terradl_geo::Crs;
@@ -79,7 +79,7 @@ pub struct ModelManifest {
 
 /// Save pixel classifiers `models` (name, model, test accuracy) into the model directory
 /// `dir` (`<i>-<kind>` each); returns their manifest entries.
-pub fn save_pixel_models(dir: &Path, models: &[(String, &dyn PixelClassifier, f64)]) -> anyhow::Result<Vec<SavedModelEntry>> {
+pub fn save_pixel_models(dir: &Path, models: &[(String, &dyn PixelClassifier, f64)]) -> Result<Vec<SavedModelEntry>> {
     let mut entries = Vec::new();
     for (i, (name, model, oa)) in models.iter().enumerate() {
         let sub = format!("{i}-{}", model.name());
@@ -95,8 +95,8 @@ pub fn save_pixel_models(dir: &Path, models: &[(String, &dyn PixelClassifier, f6
 pub fn save_model_dir(
     run_dir: &Path,
     mut manifest: ModelManifest,
-    write: impl FnOnce(&Path) -> anyhow::Result<Vec<SavedModelEntry>>,
-) -> anyhow::Result<PathBuf> {
+    write: impl FnOnce(&Path) -> Result<Vec<SavedModelEntry>>,
+) -> Result<PathBuf> {
     let target = run_dir.join(MODEL_DIR);
     let tmp = run_dir.join(format!(".{MODEL_DIR}.tmp{}", std::process::id()));
     if tmp.exists() {
@@ -118,12 +118,12 @@ pub fn save_model_dir(
 }
 
 /// Read `<run_dir>/model/manifest.json`.
-pub fn read_manifest(run_dir: &Path) -> anyhow::Result<ModelManifest> {
+pub fn read_manifest(run_dir: &Path) -> Result<ModelManifest> {
     ensure!(run_dir.is_dir(), "model run directory {} does not exist", run_dir.display());
     let path = run_dir.join(MODEL_DIR).join(MANIFEST_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        anyhow::anyhow!(
-            "{} holds no saved model ({}: {e}); train one with `terradl train <pipeline.toml>` or `terradl demo`",
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "{} holds no saved model ({}); train one with `terradl train <pipeline.toml>` or `terradl demo`",
             run_dir.display(),
             path.display()
         )
@@ -149,7 +149,7 @@ pub fn read_manifest(run_dir: &Path) -> anyhow::Result<ModelManifest> {
 }
 
 /// Load the saved model `entry` of the run in `run_dir`.
-pub fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> anyhow::Result<SavedPixelModel> {
+pub fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> Result<SavedPixelModel> {
     let dir = run_dir.join(MODEL_DIR).join(&entry.dir);
     SavedPixelModel::load(&dir).with_context(|| format!("loading model {} from {}", entry.name, dir.display()))
 }
@@ -203,7 +203,7 @@ impl ModelManifest {
 
     /// Index of the model named by `method`: an exact name (`mlp#1`), a kind (`mlp`, the
     /// most accurate of that kind), or a position (`1`); `None` is the run's map model.
-    pub fn select(&self, method: Option<&str>) -> anyhow::Result<usize> {
+    pub fn select(&self, method: Option<&str>) -> Result<usize> {
         let Some(m) = method else { return Ok(self.best.min(self.models.len() - 1)) };
         if let Some(i) = self.models.iter().position(|e| e.name == m) {
             return Ok(i);
@@ -231,7 +231,7 @@ impl ModelManifest {
 
     /// Check that `info` (the raster to predict) matches the training image: band count
     /// and, where both are known, CRS.
-    pub fn check_raster(&self, path: &Path, info: &RasterInfo) -> anyhow::Result<()> {
+    pub fn check_raster(&self, path: &Path, info: &RasterInfo) -> Result<()> {
         ensure!(
             info.bands == self.band_names.len(),
             "{} has {} band(s) but the model was trained on {} ({})",

@@ -7,7 +7,7 @@ use crate::blocks::uncertain::{BANDS, Passes, UncertainBlockPredictor, Uncertain
 use crate::landcover::index_features;
 use crate::model_store::{self, ModelManifest, RunKind};
 use crate::timeseries::SeriesSource;
-use anyhow::{Context, bail};
+use crate::error::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use terradl_geo::geotiff::GeoTiffReader;
@@ -33,7 +33,7 @@ pub struct PredictRequest<'a> {
 }
 
 /// Apply the model named by `req` to its raster; returns the summary printed by the CLI.
-pub fn predict(req: &PredictRequest) -> anyhow::Result<String> {
+pub fn predict(req: &PredictRequest) -> Result<String> {
     let (run_dir, method) = model_store::split_model_arg(req.model);
     let manifest = model_store::read_manifest(&run_dir)?;
     match manifest.kind {
@@ -48,7 +48,7 @@ struct Loaded {
     models: Vec<(usize, SavedPixelModel)>,
 }
 
-fn load(run_dir: &Path, manifest: &ModelManifest, method: Option<&str>, mode: UncertaintyMode) -> anyhow::Result<Loaded> {
+fn load(run_dir: &Path, manifest: &ModelManifest, method: Option<&str>, mode: UncertaintyMode) -> Result<Loaded> {
     let primary = manifest.select(method)?;
     let kind = manifest.models[primary].kind.clone();
     let wanted: Vec<usize> = match mode {
@@ -71,17 +71,17 @@ fn load(run_dir: &Path, manifest: &ModelManifest, method: Option<&str>, mode: Un
     let models = wanted
         .into_iter()
         .map(|i| Ok((i, model_store::load_model(run_dir, &manifest.models[i])?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Result<Vec<_>>>()?;
     Ok(Loaded { primary, models })
 }
 
 impl Loaded {
-    fn primary(&self) -> anyhow::Result<&SavedPixelModel> {
+    fn primary(&self) -> Result<&SavedPixelModel> {
         self.models.iter().find(|(i, _)| *i == self.primary).map(|(_, m)| m).context("primary model not loaded")
     }
 }
 
-fn passes<'a>(loaded: &'a Loaded, name: &str, mode: UncertaintyMode, seed: u64) -> anyhow::Result<Passes<'a>> {
+fn passes<'a>(loaded: &'a Loaded, name: &str, mode: UncertaintyMode, seed: u64) -> Result<Passes<'a>> {
     Ok(match (mode, loaded.primary()?) {
         (UncertaintyMode::None, m) => Passes::Single(m.classifier()),
         (UncertaintyMode::McDropout(n), SavedPixelModel::Mlp(mlp)) => {
@@ -102,7 +102,7 @@ fn passes<'a>(loaded: &'a Loaded, name: &str, mode: UncertaintyMode, seed: u64) 
 }
 
 /// The pixel classifiers of a land-cover or time-series run, tiled.
-fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: &PredictRequest) -> anyhow::Result<String> {
+fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: &PredictRequest) -> Result<String> {
     let shard = match req.shard {
         Some(s) => Some(s),
         None => shard_from_env()?,

@@ -1,6 +1,6 @@
 //! The JSON files of a run directory (read back by `terradl report`), from assessment results.
 
-use anyhow::Context;
+use crate::error::{Context, Result};
 use serde::Serialize;
 use std::path::Path;
 use terradl_assess::calibration::ReliabilityBin;
@@ -10,8 +10,8 @@ use terradl_report::ColorTable;
 use terradl_report::run_files::{self, AccuracyMetrics, AreaEstimate, ClassAccuracy, ConfusionData, MatrixRows, ReliabilityCurve};
 
 /// Serialise `value` as pretty JSON to `dir/name`, atomically.
-pub fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
-    let bytes = serde_json::to_vec_pretty(value)?;
+pub fn write_json(dir: &Path, name: &str, value: &impl Serialize) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).with_context(|| format!("encoding {name}"))?;
     terradl_report::write_atomic(&dir.join(name), &bytes).with_context(|| format!("writing {name}"))
 }
 

@@ -5,7 +5,7 @@
 use crate::model_store::{self, ModelManifest, SavedModelEntry};
 use crate::run_files::{accuracy_metrics, confusion_data, reliability_curve, write_json};
 use crate::score::{MethodScore, SCORES_FILE};
-use anyhow::Context;
+use crate::error::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use terradl_assess::ConfusionMatrix;
@@ -26,7 +26,7 @@ pub struct RunWriter {
 
 impl RunWriter {
     /// Create the run directory `dir` of a pipeline given as `config_toml`.
-    pub fn create(dir: &Path, config_toml: &str) -> anyhow::Result<Self> {
+    pub fn create(dir: &Path, config_toml: &str) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(RunWriter { dir: dir.to_path_buf(), config_toml: config_toml.to_string(), timings: Vec::new() })
     }
@@ -42,12 +42,12 @@ impl RunWriter {
     }
 
     /// Write `value` as pretty JSON to `<run>/name`, atomically.
-    pub fn json(&self, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
+    pub fn json(&self, name: &str, value: &impl Serialize) -> Result<()> {
         write_json(&self.dir, name, value)
     }
 
     /// Write the test scores of every method.
-    pub fn scores(&self, scores: &[MethodScore]) -> anyhow::Result<()> {
+    pub fn scores(&self, scores: &[MethodScore]) -> Result<()> {
         self.json(SCORES_FILE, &scores)
     }
 
@@ -57,8 +57,8 @@ impl RunWriter {
     pub fn save_models(
         &self,
         mut manifest: ModelManifest,
-        write: impl FnOnce(&Path) -> anyhow::Result<Vec<SavedModelEntry>>,
-    ) -> anyhow::Result<PathBuf> {
+        write: impl FnOnce(&Path) -> Result<Vec<SavedModelEntry>>,
+    ) -> Result<PathBuf> {
         manifest.config_toml = self.config_toml.clone();
         let dir = model_store::save_model_dir(&self.dir, manifest, write).context("saving the trained models")?;
         tracing::info!(dir = %dir.display(), "saved trained models");
@@ -74,7 +74,7 @@ impl RunWriter {
         classes: &[String],
         oa_ci95: Option<f64>,
         areas: &[Option<AreaEstimate>],
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         self.json(run_files::CLASSES_FILE, &ColorTable::from_names(classes))?;
         self.json(run_files::CONFUSION_FILE, &confusion_data(cm, classes))?;
         self.json(run_files::METRICS_FILE, &accuracy_metrics(cm, classes, oa_ci95, areas))
@@ -82,7 +82,7 @@ impl RunWriter {
 
     /// `reliability.json`: calibration of the pixel-major test probabilities `proba`
     /// (`k` classes) against the reference classes `y`.
-    pub fn reliability(&self, proba: &[f64], k: usize, y: &[u32]) -> anyhow::Result<()> {
+    pub fn reliability(&self, proba: &[f64], k: usize, y: &[u32]) -> Result<()> {
         let (conf, correct) = top_label_confidence(proba, k, y)?;
         let ece = expected_calibration_error(&conf, &correct, RELIABILITY_BINS)?;
         self.json(run_files::RELIABILITY_FILE, &reliability_curve(&curve(&conf, &correct, RELIABILITY_BINS)?, ece))
@@ -90,7 +90,7 @@ impl RunWriter {
 
     /// Write `run.json` (`info` with the run's metadata: command, pipeline TOML, `dataset`,
     /// timings, version, date) and `report.html`; returns the report's path.
-    pub fn finish(self, mut info: RunInfo, dataset: String) -> anyhow::Result<PathBuf> {
+    pub fn finish(self, mut info: RunInfo, dataset: String) -> Result<PathBuf> {
         info.meta = RunMetadata {
             command: std::env::args().collect::<Vec<_>>().join(" "),
             config_toml: self.config_toml,

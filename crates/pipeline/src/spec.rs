@@ -7,7 +7,7 @@ use crate::RunOutcome;
 use crate::landcover::LandCoverPipeline;
 use crate::lulc::LulcPipeline;
 use crate::timeseries::TimeSeriesPipeline;
-use anyhow::{Context, bail};
+use crate::error::{Context, Result, bail, ensure};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
@@ -21,9 +21,9 @@ pub trait PipelineRun {
     /// Every path field, to be resolved after parsing.
     fn paths_mut(&mut self) -> Vec<&mut PathBuf>;
     /// Check the values together (after path resolution).
-    fn validate(&self) -> anyhow::Result<()>;
+    fn validate(&self) -> Result<()>;
     /// Run the pipeline; `config_toml` (the TOML it was parsed from) is stored with the run.
-    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome>;
+    fn run(&self, config_toml: &str) -> Result<RunOutcome>;
 }
 
 /// A parsed pipeline, one variant per `kind`.
@@ -52,7 +52,7 @@ const KINDS: [&str; 3] = [LandCoverPipeline::KIND, TimeSeriesPipeline::KIND, Lul
 impl PipelineSpec {
     /// Read the pipeline TOML at `path` (once) and parse it; relative paths are resolved
     /// against its directory.
-    pub fn load(path: &Path) -> anyhow::Result<PipelineFile> {
+    pub fn load(path: &Path) -> Result<PipelineFile> {
         let toml = std::fs::read_to_string(path).with_context(|| format!("cannot read pipeline {}", path.display()))?;
         let spec = Self::parse(&toml, path.parent().unwrap_or(Path::new(".")))
             .with_context(|| format!("invalid pipeline {}", path.display()))?;
@@ -60,7 +60,7 @@ impl PipelineSpec {
     }
 
     /// Parse pipeline TOML text; relative paths are resolved against `base`.
-    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
+    pub fn parse(text: &str, base: &Path) -> Result<Self> {
         let mut table: toml::Table = toml::from_str(text).context("invalid TOML")?;
         let kind = match table.remove("kind") {
             None => LandCoverPipeline::KIND.to_string(),
@@ -110,7 +110,7 @@ impl PipelineSpec {
 }
 
 /// The TOML table of a `kind` as its typed pipeline.
-fn typed<T: DeserializeOwned>(table: toml::Value, kind: &str) -> anyhow::Result<T> {
+fn typed<T: DeserializeOwned>(table: toml::Value, kind: &str) -> Result<T> {
     table.try_into().with_context(|| format!("invalid {kind} pipeline"))
 }
 
@@ -125,8 +125,8 @@ pub fn resolve_path(path: &Path, base: &Path, data_dir: &Path) -> PathBuf {
 }
 
 /// Check that a raster read for a pipeline has one band per name in `band_names`.
-pub(crate) fn ensure_band_names(path: &Path, bands: usize, band_names: &[String]) -> anyhow::Result<()> {
-    anyhow::ensure!(
+pub(crate) fn ensure_band_names(path: &Path, bands: usize, band_names: &[String]) -> Result<()> {
+    ensure!(
         bands == band_names.len(),
         "{} has {bands} bands but band_names lists {}",
         path.display(),
@@ -174,12 +174,12 @@ mod tests {
     #[test]
     fn unknown_or_bad_kind_says_which() {
         let e = PipelineSpec::parse(&format!("kind = \"radar\"\n{LANDCOVER}"), Path::new(".")).unwrap_err();
-        let msg = format!("{e:#}");
+        let msg = crate::error::chain(&e).join(": ");
         assert!(msg.contains("unknown pipeline kind \"radar\"") && msg.contains("landcover, time_series, lulc"), "{msg}");
         let e = PipelineSpec::parse(&format!("kind = 3\n{LANDCOVER}"), Path::new(".")).unwrap_err();
-        assert!(e.to_string().contains("must be a string"), "{e:#}");
+        assert!(e.to_string().contains("must be a string"), "{e}");
         // a field of another kind is rejected by the kind's own table
         let e = PipelineSpec::parse(&format!("kind = \"lulc\"\n{LANDCOVER}"), Path::new(".")).unwrap_err();
-        assert!(format!("{e:#}").contains("invalid lulc pipeline"), "{e:#}");
+        assert!(e.to_string().contains("invalid lulc pipeline"), "{e}");
     }
 }

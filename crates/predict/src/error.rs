@@ -67,11 +67,25 @@ pub enum PredictError {
     /// Any other invalid input, described by the message.
     #[error("{0}")]
     Invalid(String),
+    /// A block predictor (a trained model, or the reader feeding it) failed.
+    #[error("{what}")]
+    Predictor {
+        /// What the predictor was doing, e.g. `classifying the block`.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl PredictError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         PredictError::Io { path: path.into(), source }
+    }
+
+    /// A [`PredictError::Predictor`]: a block predictor failed while doing `what`.
+    pub fn predictor(what: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        PredictError::Predictor { what, source: source.into() }
     }
 }
 

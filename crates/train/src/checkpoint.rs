@@ -5,7 +5,8 @@
 //! <dir>/epoch-0003/model.bpk       weights after epoch 3
 //! <dir>/epoch-0003/best.bpk        weights of the best epoch so far
 //! <dir>/epoch-0003/optimizer.bpk   AdamW moments
-//! <dir>/epoch-0003/state.json      CheckpointState (history, early-stopping counters)
+//! <dir>/epoch-0003/model.json      saved-model header of kind `checkpoint`, whose config is
+//!                                  the CheckpointState (history, early-stopping counters)
 //! <dir>/LATEST                     "epoch-0003"
 //! ```
 //! Each epoch is written into a hidden temporary directory which is renamed into place, then
@@ -18,9 +19,11 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use serde::{Deserialize, Serialize};
+use terradl_models::saved::{ModelKind, write_atomic};
 
 use crate::error::TrainError;
 use crate::history::History;
+use crate::model_dir::{read_header, write_header};
 
 /// The training-loop state saved with each checkpoint.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,10 +60,6 @@ impl CheckpointFiles {
     pub fn optimizer(&self) -> PathBuf {
         self.dir.join("optimizer.bpk")
     }
-    /// Loop state.
-    pub fn state(&self) -> PathBuf {
-        self.dir.join("state.json")
-    }
 }
 
 fn io(path: &Path, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> TrainError {
@@ -94,17 +93,14 @@ pub fn save_checkpoint<M: Module>(
     optimizer
         .save(tmp.optimizer())
         .map_err(|e| io(&tmp.optimizer(), e))?;
-    let json = serde_json::to_vec_pretty(state).map_err(|e| io(&tmp.state(), e))?;
-    fs::write(tmp.state(), json).map_err(|e| io(&tmp.state(), e))?;
+    write_header(&tmp.dir, ModelKind::Checkpoint, state, None)?;
 
     let final_dir = root.join(&name);
     if final_dir.exists() {
         fs::remove_dir_all(&final_dir).map_err(|e| io(&final_dir, e))?;
     }
     fs::rename(&tmp.dir, &final_dir).map_err(|e| io(&final_dir, e))?;
-    let latest_tmp = root.join(".LATEST.tmp");
-    fs::write(&latest_tmp, &name).map_err(|e| io(&latest_tmp, e))?;
-    fs::rename(&latest_tmp, root.join(LATEST)).map_err(|e| io(root, e))?;
+    write_atomic(&root.join(LATEST), name.as_bytes())?;
 
     // Drop older checkpoints; failure to clean up is not fatal.
     if let Ok(entries) = fs::read_dir(root) {
@@ -118,7 +114,8 @@ pub fn save_checkpoint<M: Module>(
     Ok(CheckpointFiles { dir: final_dir })
 }
 
-/// The latest complete checkpoint under `root`, if any.
+/// The latest complete checkpoint under `root`, if any; a checkpoint directory without a
+/// header, of another format version or of another kind is a [`TrainError::Saved`].
 pub fn latest_checkpoint(
     root: &Path,
 ) -> Result<Option<(CheckpointFiles, CheckpointState)>, TrainError> {
@@ -130,8 +127,30 @@ pub fn latest_checkpoint(
     let files = CheckpointFiles {
         dir: root.join(name.trim()),
     };
-    let text = fs::read(files.state()).map_err(|e| io(&files.state(), e))?;
-    let state: CheckpointState =
-        serde_json::from_slice(&text).map_err(|e| io(&files.state(), e))?;
+    let (_, state): (_, CheckpointState) = read_header(&files.dir, &[ModelKind::Checkpoint])?;
     Ok(Some((files, state)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use terradl_models::saved::{ModelHeader, SavedModelError};
+
+    #[test]
+    fn latest_checkpoint_reads_the_header_and_checks_its_kind() {
+        let root = tempfile::tempdir().unwrap();
+        assert!(latest_checkpoint(root.path()).unwrap().is_none());
+        let state = CheckpointState { epoch: 3, history: History::default(), best_val_loss: Some(0.5), epochs_without_improvement: 1 };
+        write_header(&root.path().join("epoch-0003"), ModelKind::Checkpoint, &state, None).unwrap();
+        write_atomic(&root.path().join(LATEST), b"epoch-0003").unwrap();
+        let (files, back) = latest_checkpoint(root.path()).unwrap().unwrap();
+        assert_eq!((files.dir, back.epoch, back.best_val_loss, back.epochs_without_improvement), (root.path().join("epoch-0003"), 3, Some(0.5), 1));
+
+        ModelHeader::new(ModelKind::Mlp, serde_json::Value::Null).write(&root.path().join("epoch-0003")).unwrap();
+        let e = latest_checkpoint(root.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Mlp, .. })), "{e}");
+        std::fs::remove_file(root.path().join("epoch-0003").join(terradl_models::saved::HEADER_FILE)).unwrap();
+        let e = latest_checkpoint(root.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::MissingHeader { .. })), "{e}");
+    }
 }

@@ -59,8 +59,11 @@ pub enum TrainError {
     #[error("SVM fit failed")]
     Svm(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A tensor could not be read back.
-    #[error("tensor readback: {0}")]
-    Tensor(String),
+    #[error("tensor readback failed")]
+    Tensor(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A saved model's header is missing, of another version or kind, or unreadable.
+    #[error(transparent)]
+    Saved(#[from] terradl_models::saved::SavedModelError),
 }
 
 impl TrainError {

@@ -89,13 +89,13 @@ pub fn evaluate<M: Classifier>(
         let l = loss.forward(logits.clone(), data.batch_y(&idx, device));
         loss_sum += l
             .try_into_scalar::<f32>()
-            .map_err(|e| TrainError::Tensor(e.to_string()))? as f64
+            .map_err(|e| TrainError::Tensor(e.into()))? as f64
             * idx.len() as f64;
         let pred = logits.argmax(1).into_data();
         let pred = pred
             .convert::<i64>()
             .try_to_vec::<i64>()
-            .map_err(|e| TrainError::Tensor(format!("{e:?}")))?;
+            .map_err(|e| TrainError::Tensor(e.into()))?;
         correct += pred
             .iter()
             .zip(&idx)
@@ -222,7 +222,7 @@ where
                 let grads = loss.backward();
                 loss_sum += loss
                     .try_into_scalar::<f32>()
-                    .map_err(|e| TrainError::Tensor(e.to_string()))? as f64
+                    .map_err(|e| TrainError::Tensor(e.into()))? as f64
                     * idx.len() as f64;
                 seen += idx.len();
                 let grads = GradientsParams::from_grads(grads, &model);

@@ -111,7 +111,7 @@ fn run<M: Classifier>(
         values.extend(
             probs
                 .try_to_vec::<f32>()
-                .map_err(|e| TrainError::Tensor(format!("{e:?}")))?,
+                .map_err(|e| TrainError::Tensor(e.into()))?,
         );
         start = end;
     }

@@ -29,6 +29,7 @@ mod history;
 pub mod importance;
 mod inference;
 pub mod lulc;
+mod model_dir;
 mod normalization;
 pub mod optimizer;
 pub mod pixel;

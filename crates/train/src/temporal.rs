@@ -6,9 +6,11 @@
 //! the training series ([`FeatureAxis::Last`]), stored with the model, and hold out a stratified
 //! validation share of the training samples for early stopping.
 
-use burn::module::Module;
+use std::path::Path;
+
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
+use terradl_models::saved::{HEADER_FILE, ModelKind};
 use terradl_models::{
     Classifier, LstmClassifier, LstmClassifierConfig, Ltae, LtaeConfig, RecurrentCell, SequencePooling, TempCnn,
     TempCnnConfig,
@@ -20,6 +22,7 @@ use crate::error::TrainError;
 use crate::fit::{FitOptions, fit};
 use crate::history::History;
 use crate::inference::{ClassProbabilities, predict_proba};
+use crate::model_dir::{header_normalisation, load_weights, read_header, save_weights, write_header};
 use crate::normalization::{FeatureAxis, Normalization};
 use crate::pixel::{PixelClassifier, RandomForest, RandomForestConfig};
 
@@ -246,10 +249,12 @@ fn ltae_config(s: &LtaeSettings, c: usize, k: usize, days: &[f32]) -> LtaeConfig
 
 /// Weights file of a saved temporal model.
 const WEIGHTS_FILE: &str = "temporal.bpk";
-/// Settings, normalisation and history of a saved temporal model.
-const META_FILE: &str = "temporal.json";
 
-/// `temporal.json`: everything but the weights.
+/// The saved-model kinds of the temporal networks (a GRU is saved as an `lstm`).
+pub(crate) const TEMPORAL_KINDS: [ModelKind; 3] = [ModelKind::Tempcnn, ModelKind::Lstm, ModelKind::Ltae];
+
+/// The header's config of a saved temporal model: everything but the weights and the
+/// normalisation statistics (in the header).
 #[derive(Serialize, Deserialize)]
 struct SavedTemporal {
     config: TemporalModelConfig,
@@ -257,32 +262,24 @@ struct SavedTemporal {
     n_bands: usize,
     days: Vec<f32>,
     n_classes: usize,
-    normalization: Normalization,
     history: History,
 }
 
 impl TemporalClassifier {
-    /// Whether `dir` holds a temporal model written by [`PixelClassifier::save`].
-    pub fn is_saved(dir: &std::path::Path) -> bool {
-        dir.join(META_FILE).is_file()
-    }
-
-    /// Reads a model written by [`PixelClassifier::save`] (`temporal.json` + `temporal.bpk`).
-    pub fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
-        let meta = dir.join(META_FILE);
-        let text = std::fs::read_to_string(&meta).map_err(|e| TrainError::checkpoint(&meta, e))?;
-        let saved: SavedTemporal = serde_json::from_str(&text).map_err(|e| TrainError::checkpoint(&meta, e))?;
-        let weights = dir.join(WEIGHTS_FILE);
+    /// Reads a model written by [`PixelClassifier::save`] (the header, with settings and
+    /// normalisation, and `temporal.bpk`); a directory without a header, of another format
+    /// version or of a kind other than `tempcnn`, `lstm` or `ltae` is a
+    /// [`TrainError::Saved`].
+    pub fn load(dir: &Path) -> Result<Self, TrainError> {
+        let (header, saved): (_, SavedTemporal) = read_header(dir, &TEMPORAL_KINDS)?;
+        let normalization = header_normalisation(dir, &header, FeatureAxis::Last)?;
         let (c, t, k, d) = (saved.n_bands, saved.n_dates, saved.n_classes, Device::default());
-        let load = |e| TrainError::checkpoint(&weights, e);
         let net = match &saved.config {
-            TemporalModelConfig::TempCnn(s) => Net::TempCnn(tempcnn_config(s, c, t, k).init(&d).try_load_file(&weights).map_err(load)?),
-            TemporalModelConfig::Lstm(s) => Net::Lstm(lstm_config(s, c, k).init(&d).try_load_file(&weights).map_err(load)?),
-            TemporalModelConfig::Ltae(s) => {
-                Net::Ltae(ltae_config(s, c, k, &saved.days).init(&d).try_load_file(&weights).map_err(load)?)
-            }
+            TemporalModelConfig::TempCnn(s) => Net::TempCnn(load_weights(tempcnn_config(s, c, t, k).init(&d), dir, WEIGHTS_FILE)?),
+            TemporalModelConfig::Lstm(s) => Net::Lstm(load_weights(lstm_config(s, c, k).init(&d), dir, WEIGHTS_FILE)?),
+            TemporalModelConfig::Ltae(s) => Net::Ltae(load_weights(ltae_config(s, c, k, &saved.days).init(&d), dir, WEIGHTS_FILE)?),
             TemporalModelConfig::RandomForest(_) => {
-                return Err(TrainError::checkpoint(&meta, "a random forest is not a temporal network"));
+                return Err(TrainError::checkpoint(dir.join(HEADER_FILE), "a random forest is not a temporal network"));
             }
         };
         Ok(Self {
@@ -292,14 +289,19 @@ impl TemporalClassifier {
             days: saved.days,
             n_classes: k,
             model: Some(net),
-            normalization: Some(saved.normalization),
+            normalization: Some(normalization),
             history: saved.history,
         })
     }
-}
 
-fn save_module<M: Module>(m: &M, path: &std::path::Path) -> Result<(), TrainError> {
-    m.clone().save_file(path).map_err(|e| TrainError::checkpoint(path, e))
+    /// The saved-model kind of the network.
+    fn kind(&self) -> ModelKind {
+        match self.config {
+            TemporalModelConfig::TempCnn(_) => ModelKind::Tempcnn,
+            TemporalModelConfig::Ltae(_) => ModelKind::Ltae,
+            TemporalModelConfig::Lstm(_) | TemporalModelConfig::RandomForest(_) => ModelKind::Lstm,
+        }
+    }
 }
 
 fn train_net<M: Classifier>(
@@ -395,35 +397,28 @@ impl PixelClassifier for TemporalClassifier {
         let (Some(net), Some(norm)) = (&self.model, &self.normalization) else {
             return Err(TrainError::Classical(format!("{} saved before fit", self.name())));
         };
-        std::fs::create_dir_all(dir).map_err(|e| TrainError::checkpoint(dir, e))?;
-        let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp{}", std::process::id()));
         match net {
-            Net::TempCnn(m) => save_module(m, &tmp)?,
-            Net::Lstm(m) => save_module(m, &tmp)?,
-            Net::Ltae(m) => save_module(m, &tmp)?,
+            Net::TempCnn(m) => save_weights(m, dir, WEIGHTS_FILE)?,
+            Net::Lstm(m) => save_weights(m, dir, WEIGHTS_FILE)?,
+            Net::Ltae(m) => save_weights(m, dir, WEIGHTS_FILE)?,
         }
-        let weights = dir.join(WEIGHTS_FILE);
-        std::fs::rename(&tmp, &weights).map_err(|e| TrainError::checkpoint(&weights, e))?;
         let saved = SavedTemporal {
             config: self.config.clone(),
             n_dates: self.n_dates,
             n_bands: self.n_bands,
             days: self.days.clone(),
             n_classes: self.n_classes,
-            normalization: norm.clone(),
             history: self.history.clone(),
         };
-        let meta = dir.join(META_FILE);
-        let text = serde_json::to_vec_pretty(&saved).map_err(|e| TrainError::checkpoint(&meta, e))?;
-        let tmp = dir.join(format!(".{META_FILE}.tmp{}", std::process::id()));
-        std::fs::write(&tmp, text).map_err(|e| TrainError::checkpoint(&tmp, e))?;
-        std::fs::rename(&tmp, &meta).map_err(|e| TrainError::checkpoint(&meta, e))
+        write_header(dir, self.kind(), &saved, Some(norm))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pixel::SavedPixelModel;
+    use terradl_models::saved::{ModelHeader, SavedModelError};
 
     /// Two classes told apart only by the timing of a peak in band 0 (date 2 vs date 5).
     fn fixture(n: usize) -> (Vec<f32>, Vec<u32>) {
@@ -467,10 +462,28 @@ mod tests {
                 m.save(dir.path()).unwrap();
                 let back = TemporalClassifier::load(dir.path()).unwrap();
                 assert_eq!(back.normalization().unwrap().mean.len(), 2);
+                let header = ModelHeader::read(dir.path()).unwrap();
+                assert_eq!(header.kind.to_string(), m.name());
+                assert_eq!(header.normalisation.unwrap().std, back.normalization().unwrap().std);
+                assert!(matches!(SavedPixelModel::load(dir.path()).unwrap(), SavedPixelModel::Temporal(_)));
                 assert_eq!(back.predict_proba(&x, 16).unwrap().values, m.predict_proba(&x, 16).unwrap().values);
             }
         }
         assert!(TemporalModelConfig::Lstm(LstmSettings::default()).build(8, 2, &days[..3]).is_err());
+    }
+
+    #[test]
+    fn loading_another_kind_is_a_kind_error() {
+        let dir = tempfile::tempdir().unwrap();
+        ModelHeader::new(ModelKind::Mlp, serde_json::Value::Null).write(dir.path()).unwrap();
+        let e = TemporalClassifier::load(dir.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Mlp, .. })), "{e}");
+        assert!(e.to_string().contains("expected a tempcnn, lstm or ltae model"), "{e}");
+        ModelHeader::new(ModelKind::Ocnn, serde_json::Value::Null).write(dir.path()).unwrap();
+        let e = SavedPixelModel::load(dir.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Ocnn, .. })), "{e}");
+        let e = TemporalClassifier::load(&dir.path().join("none")).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::MissingHeader { .. })), "{e}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use terradl_data::detection::read_png_rgb;
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::vector::{Feature, VectorLayer, pixel_box_to_world, write_geojson};
+use terradl_geo::vector::{Feature, VectorLayer, write_geojson};
 use terradl_geo::{Crs, GeoTransform, PixelBox, Scored};
 use terradl_models::detection::{DecodeConfig, load_detector};
 use terradl_predict::{DetectConfig, WindowSource, detect_scene_with_progress};
@@ -88,8 +88,7 @@ pub(super) fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let b = d.bbox;
-            let feature = Feature::new(pixel_box_to_world(gt, b.xmin, b.ymin, b.xmax, b.ymax))
+            let feature = Feature::new(d.bbox.to_world_polygon(gt))
                 .with("id", (i + 1) as f64)
                 .with("score", (d.score * 1e4).round() / 1e4);
             match d.class {

@@ -11,7 +11,7 @@ use terradl_assess::detection::{DetectionImage, evaluate, mean_average_precision
 use terradl_data::detection::{ImageAnnotations, read_annotation_csv, read_voc};
 use terradl_geo::{GeoTransform, PixelBox, Scored};
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::vector::{AttrValue, VectorLayer, pixel_bounds, read_vector};
+use terradl_geo::vector::{AttrValue, VectorLayer, read_vector};
 
 #[derive(Debug, Args)]
 pub(crate) struct EvaluateDetectionsArgs {
@@ -146,8 +146,8 @@ pub(super) fn evaluate_files(args: &EvaluateDetectionsArgs) -> anyhow::Result<De
         if score < args.min_score {
             continue;
         }
-        let [x0, y0, x1, y1] = pixel_bounds(&gt, &f.geometry).with_context(|| format!("prediction {i} has no usable geometry"))?;
-        predictions.push(Scored::new(PixelBox::new(x0, y0, x1, y1), score));
+        let bbox = PixelBox::bounding_geometry(&gt, &f.geometry).with_context(|| format!("prediction {i} has no usable geometry"))?;
+        predictions.push(Scored::new(bbox, score));
     }
     let img = DetectionImage { predictions, truths: truth.boxes.iter().map(|b| b.bbox).collect() };
     let images = std::slice::from_ref(&img);

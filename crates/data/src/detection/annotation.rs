@@ -67,7 +67,7 @@ pub fn read_voc(path: impl AsRef<Path>) -> Result<ImageAnnotations> {
 
 fn parse_voc_with_context(xml: &str, context: &str) -> Result<ImageAnnotations> {
     let err = |message: String| DetectionDataError::Voc { context: context.to_string(), message };
-    let doc = roxmltree::Document::parse(xml).map_err(|e| err(e.to_string()))?;
+    let doc = roxmltree::Document::parse(xml).map_err(|source| DetectionDataError::VocXml { context: context.to_string(), source })?;
     let root = doc.root_element();
     if root.tag_name().name() != "annotation" {
         return Err(err(format!("root element is <{}>, expected <annotation>", root.tag_name().name())));

@@ -22,6 +22,15 @@ pub enum DetectionDataError {
         /// What is wrong.
         message: String,
     },
+    /// Annotation XML that does not parse.
+    #[error("invalid Pascal VOC XML{context}")]
+    VocXml {
+        /// ` in <file>`, or empty.
+        context: String,
+        /// The XML parser's error.
+        #[source]
+        source: roxmltree::Error,
+    },
     /// Malformed annotation CSV.
     #[error("invalid annotation CSV{context}, line {line}: {message}")]
     Csv {

@@ -7,7 +7,7 @@ use crate::error::{DataError, Result};
 use crate::labelled_image::LabelledImage;
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{crs_text::crs_from_epsg, read_gpkg, VectorLayer};
-use terradl_geo::Window;
+use terradl_geo::{PixelBox, Window};
 
 /// The scene file in the cache.
 pub const SCENE: &str = "LC08_L1TP_224078_20200518_20200518_01_RT.TIF";
@@ -56,18 +56,17 @@ pub fn landsat_parana(which: Labels, margin: Option<usize>) -> Result<LabelledIm
     let image = match margin {
         None => reader.read()?,
         Some(m) => {
-            let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+            let mut b = PixelBox::empty();
             for f in &layer.features {
-                let p = terradl_geo::vector::pixel_bounds(&info.transform, &f.geometry)?;
-                b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[2]), b[3].max(p[3])];
+                b = b.union(&PixelBox::bounding_geometry(&info.transform, &f.geometry)?);
             }
-            if !b[0].is_finite() {
+            if !b.xmin.is_finite() {
                 return Err(DataError::Invalid("no label features".into()));
             }
-            let c0 = (b[0].floor() as i64 - m as i64).max(0) as usize;
-            let r0 = (b[1].floor() as i64 - m as i64).max(0) as usize;
-            let c1 = ((b[2].ceil() as i64 + m as i64).max(0) as usize).min(info.cols);
-            let r1 = ((b[3].ceil() as i64 + m as i64).max(0) as usize).min(info.rows);
+            let c0 = (b.xmin.floor() as i64 - m as i64).max(0) as usize;
+            let r0 = (b.ymin.floor() as i64 - m as i64).max(0) as usize;
+            let c1 = ((b.xmax.ceil() as i64 + m as i64).max(0) as usize).min(info.cols);
+            let r1 = ((b.ymax.ceil() as i64 + m as i64).max(0) as usize).min(info.rows);
             if c1 <= c0 || r1 <= r0 {
                 return Err(DataError::Invalid("labels lie outside the scene".into()));
             }

@@ -132,7 +132,7 @@ fn decompress(raw: &[u8]) -> Result<Vec<u8>> {
         out.extend_from_slice(raw);
         Ok(out.len())
     };
-    res.map_err(|e| err(format!("cannot decompress: {e}")))?;
+    res.map_err(|source| DataError::Decompress { context: String::new(), source })?;
     Ok(out)
 }
 

@@ -135,7 +135,7 @@ impl CogWriter {
         }
         let chunk = Chunk { valid: (win.cols, win.rows), src: (win.cols, win.rows), out: (self.tile, self.tile) };
         let bytes = encode_samples(&self.spec, &self.options, chunk, data, self.fill())
-            .map_err(|e| GeoError::Invalid(format!("compressing tile ({tile_col}, {tile_row}): {e}")))?;
+            .map_err(|source| GeoError::EncodeTile { col: tile_col, row: tile_row, source })?;
         let spill = self.spill.as_mut().ok_or_else(|| GeoError::Invalid("COG writer used after finish".into()))?;
         spill.write_all(&bytes).map_err(|e| GeoError::io(&self.spill_path, e))?;
         self.chunks[level][index] = Some((self.spill_len, bytes.len() as u64));

@@ -183,7 +183,7 @@ impl TiledGeoTiffWriter {
         let (out_w, out_h) = if self.tiled { (self.width, self.height) } else { (win.cols, win.rows) };
         let chunk = Chunk { valid: (win.cols, win.rows), src: (src_w, src_h), out: (out_w, out_h) };
         let bytes = encode_samples(&self.spec, &self.options, chunk, data, self.fill())
-            .map_err(|e| GeoError::Invalid(format!("compressing tile ({tile_col}, {tile_row}): {e}")))?;
+            .map_err(|source| GeoError::EncodeTile { col: tile_col, row: tile_row, source })?;
         Ok(EncodedTile { tile_col, tile_row, bytes })
     }
 

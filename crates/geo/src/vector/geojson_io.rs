@@ -60,7 +60,7 @@ fn convert_feature(index: usize, f: geojson::Feature) -> Result<Feature> {
     let geometry = f.geometry.ok_or_else(|| GeoError::InvalidGeometry { index, reason: "feature has no geometry (null)".into() })?;
     let type_name = geometry.value.type_name();
     let geometry = geo_types::Geometry::<f64>::try_from(geometry)
-        .map_err(|e| GeoError::InvalidGeometry { index, reason: format!("{type_name}: {e}") })?;
+        .map_err(|e| GeoError::GeometryConversion { index, type_name: type_name.to_string(), source: e.into() })?;
     validate_geometry(index, &geometry)?;
     let properties = f.properties.map(convert_properties).unwrap_or_default();
     Ok(Feature { geometry, properties })

@@ -26,7 +26,7 @@ pub use classes::{ClassAssignment, ClassList};
 pub use feature::{geometry_type_name, AttrValue, Feature, VectorLayer};
 pub use geojson_io::{parse_geojson, read_geojson};
 pub use gpkg::{read_gpkg, GpkgGeometryError};
-pub use pixel::{pixel_bounds, pixel_box_to_world, pixel_to_world_geometry, world_to_pixel_geometry};
+pub use pixel::{pixel_to_world_geometry, world_to_pixel_geometry};
 pub use shapefile_io::read_shapefile;
 pub use validate::validate_geometry;
 pub use write::{to_geojson_string, write_geojson};

@@ -2,30 +2,46 @@
 //! world coordinates through a [`GeoTransform`]. Detections (tree crowns,
 //! objects) are found in pixel space and written in the raster's CRS this way.
 
-use crate::{GeoError, GeoTransform, Result};
+use crate::{GeoError, GeoTransform, PixelBox, Result};
 use super::coords::{for_each_coord, map_coords};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
-/// The world-space polygon of a pixel-space box spanning columns
-/// `xmin..xmax` and rows `ymin..ymax` (pixel-corner coordinates, so the box
-/// of pixel (c, r) is `c, r, c + 1, r + 1`).
-///
-/// ```
-/// use terradl_geo::{GeoTransform, vector::pixel_box_to_world};
-/// let gt = GeoTransform::north_up(500_000.0, 4_200_000.0, 0.1, 0.1);
-/// let poly = pixel_box_to_world(&gt, 10.0, 20.0, 30.0, 25.0);
-/// let xs: Vec<f64> = poly.exterior().0.iter().map(|c| c.x).collect();
-/// assert!((xs.iter().cloned().fold(f64::MAX, f64::min) - 500_001.0).abs() < 1e-6);
-/// ```
-pub fn pixel_box_to_world(gt: &GeoTransform, xmin: f64, ymin: f64, xmax: f64, ymax: f64) -> Polygon<f64> {
-    let ring = [(xmin, ymin), (xmax, ymin), (xmax, ymax), (xmin, ymax), (xmin, ymin)]
-        .into_iter()
-        .map(|(c, r)| {
-            let (x, y) = gt.pixel_to_world(c, r);
-            Coord { x, y }
-        })
-        .collect::<Vec<_>>();
-    Polygon::new(LineString(ring), vec![])
+impl PixelBox {
+    /// The world-space polygon of the box (pixel-corner coordinates, so the box of pixel
+    /// (c, r) is `c, r, c + 1, r + 1`): its four corners mapped through `gt`, exactly
+    /// (a rotated transform gives a rotated polygon, unlike [`PixelBox::to_world`]).
+    ///
+    /// ```
+    /// use terradl_geo::{GeoTransform, PixelBox};
+    /// let gt = GeoTransform::north_up(500_000.0, 4_200_000.0, 0.1, 0.1);
+    /// let poly = PixelBox::new(10.0, 20.0, 30.0, 25.0).to_world_polygon(&gt);
+    /// let xs: Vec<f64> = poly.exterior().0.iter().map(|c| c.x).collect();
+    /// assert!((xs.iter().cloned().fold(f64::MAX, f64::min) - 500_001.0).abs() < 1e-6);
+    /// ```
+    pub fn to_world_polygon(&self, gt: &GeoTransform) -> Polygon<f64> {
+        let (xmin, ymin, xmax, ymax) = (self.xmin, self.ymin, self.xmax, self.ymax);
+        let ring = [(xmin, ymin), (xmax, ymin), (xmax, ymax), (xmin, ymax), (xmin, ymin)]
+            .into_iter()
+            .map(|(c, r)| {
+                let (x, y) = gt.pixel_to_world(c, r);
+                Coord { x, y }
+            })
+            .collect::<Vec<_>>();
+        Polygon::new(LineString(ring), vec![])
+    }
+
+    /// The pixel box bounding the world geometry `g` mapped through `gt` (fractional pixel
+    /// coordinates; e.g. a reference crown polygon, to compare with predicted boxes). Errors when the transform cannot be inverted or
+    /// the geometry has no coordinates.
+    pub fn bounding_geometry(gt: &GeoTransform, g: &Geometry<f64>) -> Result<PixelBox> {
+        let px = world_to_pixel_geometry(gt, g)?;
+        let mut b = PixelBox::empty();
+        for_each_coord(&px, &mut |c| b = b.union(&PixelBox::new(c.x, c.y, c.x, c.y)));
+        if !b.is_finite() {
+            return Err(GeoError::Invalid("geometry has no coordinates".into()));
+        }
+        Ok(b)
+    }
 }
 
 /// Any pixel-space geometry mapped to world coordinates.
@@ -48,20 +64,6 @@ pub fn world_to_pixel_geometry(gt: &GeoTransform, g: &Geometry<f64>) -> Result<G
     }))
 }
 
-/// Pixel-space bounding box `[col_min, row_min, col_max, row_max]` of a world
-/// geometry (e.g. a reference crown polygon, to compare with predicted boxes).
-pub fn pixel_bounds(gt: &GeoTransform, g: &Geometry<f64>) -> Result<[f64; 4]> {
-    let px = world_to_pixel_geometry(gt, g)?;
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-    for_each_coord(&px, &mut |c| {
-        b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
-    });
-    if !b.iter().all(|v| v.is_finite()) {
-        return Err(GeoError::Invalid("geometry has no coordinates".into()));
-    }
-    Ok(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,9 +72,9 @@ mod tests {
     #[test]
     fn box_round_trips_through_rotated_transform() {
         let gt = GeoTransform([1000.0, 2.0, 0.5, 5000.0, 0.25, -2.0]);
-        let poly = pixel_box_to_world(&gt, 3.0, 4.0, 7.0, 9.0);
-        let b = pixel_bounds(&gt, &poly.into()).unwrap();
-        for (got, want) in b.iter().zip([3.0, 4.0, 7.0, 9.0]) {
+        let poly = PixelBox::new(3.0, 4.0, 7.0, 9.0).to_world_polygon(&gt);
+        let b = PixelBox::bounding_geometry(&gt, &poly.into()).unwrap();
+        for (got, want) in [b.xmin, b.ymin, b.xmax, b.ymax].iter().zip([3.0, 4.0, 7.0, 9.0]) {
             assert!((got - want).abs() < 1e-9, "{b:?}");
         }
     }

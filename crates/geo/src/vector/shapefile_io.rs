@@ -106,7 +106,7 @@ fn convert_shape(index: usize, shape: Shape) -> Result<Geometry<f64>> {
         other => {
             let type_name = other.shapetype().to_string();
             return Geometry::<f64>::try_from(other)
-                .map_err(|e| GeoError::InvalidGeometry { index, reason: format!("{type_name}: {e}") });
+                .map_err(|e| GeoError::GeometryConversion { index, type_name, source: e.into() });
         }
     };
     assemble_polygons(index, rings).map(Geometry::MultiPolygon)

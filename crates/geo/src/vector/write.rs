@@ -39,7 +39,7 @@ pub fn to_geojson_string(layer: &VectorLayer) -> Result<String> {
         let crs = serde_json::json!({"type": "name", "properties": {"name": format!("urn:ogc:def:crs:EPSG::{code}")}});
         fc.foreign_members = Some(JsonObject::from_iter([("crs".to_owned(), crs)]));
     }
-    serde_json::to_string(&fc).map_err(|e| GeoError::Invalid(format!("cannot serialise GeoJSON: {e}")))
+    serde_json::to_string(&fc).map_err(GeoError::GeoJsonEncode)
 }
 
 /// Write bytes to `path` via a temporary sibling file and a rename.

@@ -9,10 +9,6 @@ use burn::module::Module;
 use super::{ModelHeader, ModelKind, SavedModelError};
 use crate::error::ModelError;
 
-fn config_error(e: SavedModelError) -> ModelError {
-    ModelError::Config(e.to_string())
-}
-
 /// Write the header (`kind`, `config`) and `model`'s weights to `<dir>/<weights_file>`
 /// (burnpack), creating `dir` if needed.
 pub(crate) fn save_config_and_weights<M: Module, C: Config>(
@@ -22,8 +18,8 @@ pub(crate) fn save_config_and_weights<M: Module, C: Config>(
     dir: &Path,
     weights_file: &str,
 ) -> Result<(), ModelError> {
-    let value = serde_json::to_value(config).map_err(|e| ModelError::Config(format!("cannot encode config: {e}")))?;
-    ModelHeader::new(kind, value).write(dir).map_err(config_error)?;
+    let value = serde_json::to_value(config).map_err(|e| SavedModelError::json(dir.join(super::HEADER_FILE), e))?;
+    ModelHeader::new(kind, value).write(dir)?;
     let weights = dir.join(weights_file);
     model
         .clone()
@@ -39,9 +35,8 @@ pub(crate) fn load_config_and_weights<M: Module, C: Config>(
     weights_file: &str,
     init: impl FnOnce(&C) -> Result<M, ModelError>,
 ) -> Result<(M, C), ModelError> {
-    let header = ModelHeader::read_kind(dir, kind).map_err(config_error)?;
-    let config: C = serde_json::from_value(header.config)
-        .map_err(|e| ModelError::Config(format!("corrupt config in {}: {e}", dir.join(super::HEADER_FILE).display())))?;
+    let header = ModelHeader::read_kind(dir, kind)?;
+    let config: C = serde_json::from_value(header.config).map_err(|e| SavedModelError::json(dir.join(super::HEADER_FILE), e))?;
     let weights = dir.join(weights_file);
     let model = init(&config)?
         .try_load_file(&weights)

@@ -7,7 +7,7 @@ use thiserror::Error;
 use super::ModelKind;
 
 /// What can go wrong with a saved model's header or files.
-#[derive(Debug, Error, Clone, PartialEq)]
+#[derive(Debug, Error)]
 pub enum SavedModelError {
     /// The directory has no header file.
     #[error("no saved-model header {path}: not a model directory, or saved by an older terradl")]
@@ -26,28 +26,43 @@ pub enum SavedModelError {
         supported: Vec<u32>,
     },
     /// The directory holds another kind of model than the one asked for.
-    #[error("saved model {path} is a {found} model, expected a {expected} model")]
+    #[error("saved model {path} is a {found} model, expected a {} model", super::kind::one_of(expected))]
     KindMismatch {
         /// The header path.
         path: PathBuf,
-        /// The kind asked for.
-        expected: ModelKind,
+        /// The kinds asked for.
+        expected: Vec<ModelKind>,
         /// The kind found.
         found: ModelKind,
     },
-    /// A file could not be read, written or parsed.
-    #[error("{path}: {message}")]
+    /// A file or directory could not be read or written.
+    #[error("cannot read or write {path}")]
     Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JSON file of the model (its header, or its data) could not be encoded or parsed.
+    #[error("corrupt saved-model JSON {path}")]
+    Json {
         /// The file.
         path: PathBuf,
-        /// What went wrong.
-        message: String,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
     },
 }
 
 impl SavedModelError {
     /// A [`SavedModelError::Io`] for `path`.
-    pub fn io(path: impl Into<PathBuf>, e: impl ToString) -> Self {
-        Self::Io { path: path.into(), message: e.to_string() }
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+
+    /// A [`SavedModelError::Json`] for `path`.
+    pub fn json(path: impl Into<PathBuf>, source: serde_json::Error) -> Self {
+        Self::Json { path: path.into(), source }
     }
 }

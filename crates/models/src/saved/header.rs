@@ -80,7 +80,7 @@ impl ModelHeader {
     pub fn write(&self, dir: &Path) -> Result<(), SavedModelError> {
         std::fs::create_dir_all(dir).map_err(|e| SavedModelError::io(dir, e))?;
         let path = dir.join(HEADER_FILE);
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| SavedModelError::io(&path, e))?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| SavedModelError::json(&path, e))?;
         write_atomic(&path, &bytes)
     }
 
@@ -92,20 +92,25 @@ impl ModelHeader {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SavedModelError::MissingHeader { path }),
             Err(e) => return Err(SavedModelError::io(&path, e)),
         };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| SavedModelError::io(&path, format!("corrupt header: {e}")))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| SavedModelError::json(&path, e))?;
         let found = value.get("format_version").and_then(serde_json::Value::as_u64).unwrap_or(0);
         if !SUPPORTED_VERSIONS.iter().any(|&v| u64::from(v) == found) {
             let found = u32::try_from(found).unwrap_or(u32::MAX);
             return Err(SavedModelError::UnsupportedVersion { path, found, supported: SUPPORTED_VERSIONS.to_vec() });
         }
-        serde_json::from_value(value).map_err(|e| SavedModelError::io(&path, format!("corrupt header: {e}")))
+        serde_json::from_value(value).map_err(|e| SavedModelError::json(&path, e))
     }
 
     /// Reads `<dir>/model.json` and checks it holds a `expected` model.
     pub fn read_kind(dir: &Path, expected: ModelKind) -> Result<Self, SavedModelError> {
+        Self::read_kind_in(dir, &[expected])
+    }
+
+    /// Reads `<dir>/model.json` and checks it holds a model of one of the `expected` kinds.
+    pub fn read_kind_in(dir: &Path, expected: &[ModelKind]) -> Result<Self, SavedModelError> {
         let header = Self::read(dir)?;
-        if header.kind != expected {
-            return Err(SavedModelError::KindMismatch { path: dir.join(HEADER_FILE), expected, found: header.kind });
+        if !expected.contains(&header.kind) {
+            return Err(SavedModelError::KindMismatch { path: dir.join(HEADER_FILE), expected: expected.to_vec(), found: header.kind });
         }
         Ok(header)
     }
@@ -152,6 +157,8 @@ mod tests {
         ModelHeader::new(ModelKind::Detector, serde_json::Value::Null).write(&dir).unwrap();
         let text = ModelHeader::read_kind(&dir, ModelKind::PlantSegmenter).unwrap_err().to_string();
         assert!(text.contains("detector") && text.contains("plant_segmenter"), "{text}");
+        let text = ModelHeader::read_kind_in(&dir, &[ModelKind::Tempcnn, ModelKind::Lstm, ModelKind::Ltae]).unwrap_err().to_string();
+        assert!(text.ends_with("is a detector model, expected a tempcnn, lstm or ltae model"), "{text}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -28,6 +28,17 @@ pub enum ModelKind {
     Detector,
     /// U-Net plant segmenter.
     PlantSegmenter,
+    /// A training checkpoint: current and best weights, optimizer state and loop state.
+    Checkpoint,
+}
+
+/// `kinds` as `a`, `a or b`, `a, b or c`.
+pub(crate) fn one_of(kinds: &[ModelKind]) -> String {
+    let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }
 
 impl std::fmt::Display for ModelKind {

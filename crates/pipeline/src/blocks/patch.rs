@@ -1,7 +1,7 @@
 //! A trained patch CNN as a [`BlockPredictor`]: every core pixel of a tile is classified
 //! from the window centred on it, so tiles are read with a halo of half a patch.
 
-use super::pixel::{entropy_margin, UNCERTAINTY_BANDS};
+use super::pixel::{classifying, entropy_margin, UNCERTAINTY_BANDS};
 use terradl_data::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
@@ -20,13 +20,13 @@ pub struct PatchBlockPredictor<'a> {
 /// A raster as an [`ImageStack`] (nodata -> NaN).
 pub fn raw_stack(r: &Raster) -> terradl_predict::Result<ImageStack> {
     let data = r.data.iter().map(|&v| if r.is_nodata(v) { f32::NAN } else { v }).collect();
-    ImageStack::new(data, r.bands, r.rows, r.cols).map_err(|e| PredictError::Invalid(e.to_string()))
+    ImageStack::new(data, r.bands, r.rows, r.cols).map_err(|e| PredictError::predictor("stacking the block's bands", e))
 }
 
 /// A raster as an [`ImageStack`] standardised with `stats` (nodata -> band mean, 0).
 pub fn standardised_stack(r: &Raster, stats: &NormStats) -> terradl_predict::Result<ImageStack> {
     let mut stack = raw_stack(r)?;
-    stack.standardise(stats).map_err(|e| PredictError::Invalid(e.to_string()))?;
+    stack.standardise(stats).map_err(|e| PredictError::predictor("standardising the block", e))?;
     Ok(stack)
 }
 
@@ -58,7 +58,7 @@ impl BlockPredictor for PatchBlockPredictor<'_> {
         let mut probabilities = vec![0f32; self.n_classes * n];
         let mut uncertainty = vec![0f32; UNCERTAINTY_BANDS.len() * n];
         if !centres.is_empty() {
-            let p = self.model.predict_proba(&stack, &centres).map_err(|e| PredictError::Invalid(e.to_string()))?;
+            let p = self.model.predict_proba(&stack, &centres).map_err(classifying)?;
             for (j, &i) in at.iter().enumerate() {
                 for (k, &v) in p.row(j).iter().enumerate() {
                     probabilities[k * n + i] = v;

@@ -2,11 +2,17 @@
 //! tiled prediction: features are the band values plus spectral indices, in
 //! the same order as `terradl_data::pixel_features`.
 
+use crate::error::{PipelineError, Result};
 use terradl_data::{normalized_difference, NormalizedDifference};
 use terradl_geo::{Raster, Window};
 use terradl_predict::uncertainty::entropy;
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
 use terradl_train::pixel::PixelClassifier;
+
+/// The [`PredictError`] of a model that failed to classify a block.
+pub(crate) fn classifying(e: terradl_train::TrainError) -> PredictError {
+    PredictError::predictor("classifying the block", e)
+}
 
 /// Names of the uncertainty bands written next to the map.
 pub const UNCERTAINTY_BANDS: [&str; 2] = ["entropy", "margin"];
@@ -40,11 +46,11 @@ impl<'a> PixelBlockPredictor<'a> {
         band_names: &[String],
         indices: &[NormalizedDifference],
         n_classes: usize,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self> {
         let find = |n: &str| {
-            band_names.iter().position(|b| b == n).ok_or_else(|| anyhow::anyhow!("no band named {n} in {band_names:?}"))
+            band_names.iter().position(|b| b == n).ok_or_else(|| PipelineError::Invalid(format!("no band named {n} in {band_names:?}")))
         };
-        let indices = indices.iter().map(|nd| Ok((find(&nd.a)?, find(&nd.b)?))).collect::<anyhow::Result<_>>()?;
+        let indices = indices.iter().map(|nd| Ok((find(&nd.a)?, find(&nd.b)?))).collect::<Result<_>>()?;
         Ok(PixelBlockPredictor { model, n_bands: band_names.len(), n_classes, indices })
     }
 
@@ -100,7 +106,7 @@ impl BlockPredictor for PixelBlockPredictor<'_> {
         if rows.is_empty() {
             return Ok(BlockOutput { probabilities, uncertainty });
         }
-        let p = self.model.predict_proba(&x, nf).map_err(|e| PredictError::Invalid(e.to_string()))?;
+        let p = self.model.predict_proba(&x, nf).map_err(classifying)?;
         for (j, &i) in rows.iter().enumerate() {
             let row = p.row(j);
             for (k, &v) in row.iter().enumerate() {

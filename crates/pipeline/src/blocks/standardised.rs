@@ -2,7 +2,7 @@
 //! [`BlockPredictor`].
 
 use super::patch::standardised_stack;
-use super::pixel::{entropy_margin, UNCERTAINTY_BANDS};
+use super::pixel::{classifying, entropy_margin, UNCERTAINTY_BANDS};
 use terradl_data::NormStats;
 use terradl_geo::{Raster, Window};
 use terradl_predict::{BlockOutput, BlockPredictor, PredictError};
@@ -46,7 +46,7 @@ impl BlockPredictor for StandardisedPixelBlock<'_> {
         let mut probabilities = vec![0f32; self.n_classes * n];
         let mut uncertainty = vec![0f32; UNCERTAINTY_BANDS.len() * n];
         if !at.is_empty() {
-            let p = self.model.predict_proba(&x, stack.bands).map_err(|e| PredictError::Invalid(e.to_string()))?;
+            let p = self.model.predict_proba(&x, stack.bands).map_err(classifying)?;
             if p.n_classes != self.n_classes {
                 return Err(PredictError::Invalid(format!("model predicts {} classes, expected {}", p.n_classes, self.n_classes)));
             }

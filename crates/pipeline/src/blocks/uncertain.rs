@@ -3,7 +3,7 @@
 //! averaged into the probabilities and summarised as entropy, mutual information, margin
 //! and standard deviation (see `terradl_predict::uncertainty`).
 
-use super::pixel::PixelBlockPredictor;
+use super::pixel::{classifying, PixelBlockPredictor};
 use std::str::FromStr;
 use terradl_geo::{Raster, Window};
 use terradl_predict::uncertainty::{ProbabilityLayout, UncertaintyAccumulator};
@@ -83,22 +83,19 @@ fn tile_seed(seed: u64, block: &Raster, core: Window) -> u64 {
     h
 }
 
-fn model_err(e: impl ToString) -> PredictError {
-    PredictError::Invalid(e.to_string())
-}
 
 impl UncertainBlockPredictor<'_> {
     fn passes_for(&self, x: &[f32], nf: usize, block: &Raster, core: Window) -> terradl_predict::Result<Vec<ClassProbabilities>> {
         Ok(match &self.passes {
-            Passes::Single(m) => vec![m.predict_proba(x, nf).map_err(model_err)?],
+            Passes::Single(m) => vec![m.predict_proba(x, nf).map_err(classifying)?],
             Passes::McDropout { mlp, passes, seed } => {
-                mlp.predict_proba_mc(x, nf, *passes, tile_seed(*seed, block, core)).map_err(model_err)?
+                mlp.predict_proba_mc(x, nf, *passes, tile_seed(*seed, block, core)).map_err(classifying)?
             }
             Passes::Ensemble(members) => {
-                members.iter().map(|m| m.predict_proba(x, nf).map_err(model_err)).collect::<Result<_, _>>()?
+                members.iter().map(|m| m.predict_proba(x, nf).map_err(classifying)).collect::<Result<_, _>>()?
             }
             Passes::Votes(forest) => {
-                let votes = forest.tree_votes(x, nf).map_err(model_err)?;
+                let votes = forest.tree_votes(x, nf).map_err(classifying)?;
                 let (t, k) = (forest.n_trees(), forest.n_classes());
                 let n = votes.len() / t.max(1);
                 (0..t)
@@ -149,11 +146,12 @@ impl BlockPredictor for UncertainBlockPredictor<'_> {
             }
             return Ok(BlockOutput { probabilities, uncertainty });
         }
-        let mut acc = UncertaintyAccumulator::new(rows.len(), k, ProbabilityLayout::PixelMajor).map_err(model_err)?;
+        let summarising = |e| PredictError::predictor("summarising the passes", e);
+        let mut acc = UncertaintyAccumulator::new(rows.len(), k, ProbabilityLayout::PixelMajor).map_err(summarising)?;
         for p in &passes {
-            acc.add_pass(&p.values).map_err(model_err)?;
+            acc.add_pass(&p.values).map_err(summarising)?;
         }
-        let u = acc.finish().map_err(model_err)?;
+        let u = acc.finish().map_err(summarising)?;
         let m = rows.len();
         for (j, &i) in rows.iter().enumerate() {
             (0..k).for_each(|c| probabilities[c * n + i] = u.mean_probabilities[c * m + j]);

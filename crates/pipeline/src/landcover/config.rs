@@ -17,6 +17,7 @@
 //! n_trees = 50
 //! ```
 
+use crate::error::{Result, ensure};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use terradl_train::pixel::PixelModelConfig;
@@ -97,15 +98,15 @@ impl LandCoverPipeline {
     }
 
     /// Check the values together.
-    pub(crate) fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
-        anyhow::ensure!(self.split.folds >= 2, "split.folds must be at least 2");
-        anyhow::ensure!(self.split.test_fold < self.split.folds, "split.test_fold must be below split.folds");
+    pub(crate) fn validate(&self) -> Result<()> {
+        ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
+        ensure!(self.split.folds >= 2, "split.folds must be at least 2");
+        ensure!(self.split.test_fold < self.split.folds, "split.test_fold must be below split.folds");
         if let Some(m) = self.map.model {
-            anyhow::ensure!(m < self.models.len(), "map.model = {m} but only {} models", self.models.len());
+            ensure!(m < self.models.len(), "map.model = {m} but only {} models", self.models.len());
         }
         for i in &self.indices {
-            anyhow::ensure!(matches!(i.as_str(), "ndvi" | "ndwi"), "unknown index {i:?} (known: ndvi, ndwi)");
+            ensure!(matches!(i.as_str(), "ndvi" | "ndwi"), "unknown index {i:?} (known: ndvi, ndwi)");
         }
         Ok(())
     }

@@ -9,32 +9,32 @@ use crate::run_writer::RunWriter;
 use crate::score::{LAND_COVER, MethodScore, most_accurate, summary_line};
 use crate::spec::PipelineRun;
 use crate::RunOutcome;
-use anyhow::Context;
+use crate::error::{Context, Result, bail, ensure};
 use std::time::Instant;
 use terradl_assess::{AreaAdjusted, ConfusionMatrix};
 use terradl_data::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
-use terradl_geo::vector::{pixel_bounds, read_vector, VectorLayer};
+use terradl_geo::vector::{read_vector, VectorLayer};
+use terradl_geo::PixelBox;
 use terradl_geo::Window;
 use terradl_predict::{predict_raster, OutputLayout};
 use terradl_report::run_files::{AreaEstimate, RunInfo};
 use terradl_train::pixel::PixelClassifier;
 
 /// The labelled part of the image: a window around the labels, read alone.
-pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> anyhow::Result<LabelledImage> {
+pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> Result<LabelledImage> {
     let info = reader.info();
-    anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
-    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
+    let mut b = PixelBox::empty();
     for f in &layer.features {
-        let q = pixel_bounds(&info.transform, &f.geometry)?;
-        b = [b[0].min(q[0]), b[1].min(q[1]), b[2].max(q[2]), b[3].max(q[3])];
+        b = b.union(&PixelBox::bounding_geometry(&info.transform, &f.geometry)?);
     }
     let clamp = |v: f64, hi: usize| (v.max(0.0) as usize).min(hi);
-    let (c0, r0) = (clamp(b[0].floor() - 1.0, info.cols), clamp(b[1].floor() - 1.0, info.rows));
-    let (c1, r1) = (clamp(b[2].ceil() + 1.0, info.cols), clamp(b[3].ceil() + 1.0, info.rows));
-    anyhow::ensure!(c1 > c0 && r1 > r0, "the labels in {} lie outside the image", p.labels.display());
+    let (c0, r0) = (clamp(b.xmin.floor() - 1.0, info.cols), clamp(b.ymin.floor() - 1.0, info.rows));
+    let (c1, r1) = (clamp(b.xmax.ceil() + 1.0, info.cols), clamp(b.ymax.ceil() + 1.0, info.rows));
+    ensure!(c1 > c0 && r1 > r0, "the labels in {} lie outside the image", p.labels.display());
     let image = reader.read_window(Window::new(c0, r0, c1 - c0, r1 - r0))?;
     Ok(LabelledImage::from_layer(image, layer, &p.class_attribute, p.band_names.clone())?)
 }
@@ -46,13 +46,13 @@ pub fn indices(p: &LandCoverPipeline) -> Vec<NormalizedDifference> {
 }
 
 /// Spectral indices by name ("ndvi", "ndwi"), as stored with a saved model.
-pub fn index_features(names: &[String]) -> anyhow::Result<Vec<NormalizedDifference>> {
+pub fn index_features(names: &[String]) -> Result<Vec<NormalizedDifference>> {
     names
         .iter()
         .map(|i| match i.as_str() {
             "ndvi" => Ok(NormalizedDifference::ndvi()),
             "ndwi" => Ok(NormalizedDifference::ndwi()),
-            _ => anyhow::bail!("unknown index {i:?} (known: ndvi, ndwi)"),
+            _ => bail!("unknown index {i:?} (known: ndvi, ndwi)"),
         })
         .collect()
 }
@@ -61,10 +61,10 @@ impl PipelineRun for LandCoverPipeline {
     fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
         LandCoverPipeline::paths_mut(self)
     }
-    fn validate(&self) -> anyhow::Result<()> {
+    fn validate(&self) -> Result<()> {
         LandCoverPipeline::validate(self)
     }
-    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+    fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }
 }
@@ -77,14 +77,14 @@ struct Fitted {
 }
 
 /// Run the pipeline; `config_toml` is stored with the run.
-fn run(p: &LandCoverPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
+fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
     crate::spec::ensure_band_names(&p.image, reader.info().bands, &p.band_names)?;
     let layer = read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
     let img = labelled_image(p, &reader, &layer)?;
     let pixels = img.labelled_pixels();
-    anyhow::ensure!(!pixels.is_empty(), "no labelled pixel falls inside the image");
+    ensure!(!pixels.is_empty(), "no labelled pixel falls inside the image");
     let k = img.n_classes();
     let split = BlockedKFold { block_size: p.split.block_size, k: p.split.folds, seed: p.split.seed };
     let folds = split.folds(&pixels, img.image.cols)?;

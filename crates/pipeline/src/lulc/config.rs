@@ -26,6 +26,7 @@
 //! kind = "ocnn"
 //! ```
 
+use crate::error::{PipelineError, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -190,16 +191,16 @@ impl LulcPipeline {
     }
 
     /// Check the values together.
-    pub(crate) fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(!self.methods.is_empty(), "pipeline {}: `methods` is empty", self.name);
-        anyhow::ensure!(
+    pub(crate) fn validate(&self) -> Result<()> {
+        ensure!(!self.methods.is_empty(), "pipeline {}: `methods` is empty", self.name);
+        ensure!(
             (0.0..1.0).contains(&self.split.test_fraction) && self.split.test_fraction > 0.0,
             "split.test_fraction must lie in (0, 1)"
         );
         let needs_lu = self.methods.iter().any(|m| {
             matches!(m, LulcMethod::Jdl(_)) || matches!(m, LulcMethod::Ocnn(o) if o.target == Target::LandUse)
         });
-        anyhow::ensure!(
+        ensure!(
             !needs_lu || !self.land_use.is_empty(),
             "JDL and land-use OCNN need a [land_use] table grouping land-cover classes"
         );
@@ -207,20 +208,20 @@ impl LulcPipeline {
     }
 
     /// Land-use id of each land-cover class (classes in `lc_names` order) and the LU names.
-    pub fn land_use_of(&self, lc_names: &[String]) -> anyhow::Result<(Vec<u32>, Vec<String>)> {
+    pub fn land_use_of(&self, lc_names: &[String]) -> Result<(Vec<u32>, Vec<String>)> {
         let lu_names: Vec<String> = self.land_use.keys().cloned().collect();
         let mut of = vec![u32::MAX; lc_names.len()];
         for (u, members) in self.land_use.values().enumerate() {
             for m in members {
                 let c = lc_names.iter().position(|n| n == m).ok_or_else(|| {
-                    anyhow::anyhow!("land_use lists {m:?}, which is not a land-cover class ({lc_names:?})")
+                    PipelineError::Invalid(format!("land_use lists {m:?}, which is not a land-cover class ({lc_names:?})"))
                 })?;
-                anyhow::ensure!(of[c] == u32::MAX, "land-cover class {m:?} is in two land-use groups");
+                ensure!(of[c] == u32::MAX, "land-cover class {m:?} is in two land-use groups");
                 of[c] = u as u32;
             }
         }
         if let Some(c) = of.iter().position(|&u| u == u32::MAX) {
-            anyhow::bail!("land-cover class {:?} is in no land-use group", lc_names[c]);
+            bail!("land-cover class {:?} is in no land-use group", lc_names[c]);
         }
         Ok((of, lu_names))
     }
@@ -232,10 +233,10 @@ mod tests {
     use crate::PipelineSpec;
     use std::path::Path;
 
-    fn parse(text: &str, base: &Path) -> anyhow::Result<LulcPipeline> {
+    fn parse(text: &str, base: &Path) -> Result<LulcPipeline> {
         match PipelineSpec::parse(text, base)? {
             PipelineSpec::Lulc(p) => Ok(p),
-            other => anyhow::bail!("parsed as {}", other.kind()),
+            other => bail!("parsed as {}", other.kind()),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::config::{LulcPipeline, SegmentationConfig, Target};
 use crate::blocks::patch::{raw_stack, standardised_stack};
-use anyhow::Context;
+use crate::error::{Context, Result, ensure};
 use terradl_data::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::{LabelledImage, UNLABELLED};
@@ -43,13 +43,13 @@ pub(super) struct LulcData {
 
 impl LulcData {
     /// Read and split.
-    pub(super) fn load(p: &LulcPipeline) -> anyhow::Result<Self> {
+    pub(super) fn load(p: &LulcPipeline) -> Result<Self> {
         let raster = read_geotiff(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
         crate::spec::ensure_band_names(&p.image, raster.bands, &p.band_names)?;
         let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
-        anyhow::ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
+        ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
         let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
-        anyhow::ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");
+        ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");
         if let Some(margin) = p.label_margin {
             let window = label_window(&img, margin);
             tracing::info!(cols = window.cols, rows = window.rows, "working on the labels' window");
@@ -57,7 +57,7 @@ impl LulcData {
             img = LabelledImage::from_layer(cropped, &layer, &p.class_attribute, p.band_names.clone())?;
         }
         let split = object_split(&img.objects, &img.labels, p.split.test_fraction, p.split.seed)?;
-        anyhow::ensure!(!split.test.is_empty(), "the per-object split left no test polygon (need 2+ polygons per class)");
+        ensure!(!split.test.is_empty(), "the per-object split left no test polygon (need 2+ polygons per class)");
         let pairs = |idx: &[usize]| idx.iter().map(|&i| (i, img.labels[i])).collect::<Vec<_>>();
         let (train_all, test) = (pairs(&split.train), pairs(&split.test));
         let mut test_mask = vec![false; img.labels.len()];
@@ -119,7 +119,7 @@ impl LulcData {
     }
 
     /// Segment the image.
-    pub(super) fn segment(&self, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+    pub(super) fn segment(&self, cfg: &SegmentationConfig) -> Result<Segmentation> {
         segment_raster(&self.img.image, cfg)
     }
 
@@ -144,7 +144,7 @@ impl LulcData {
 }
 
 /// Segment `raster` (raw band values, as in training) with `cfg`.
-pub(super) fn segment_raster(raster: &Raster, cfg: &SegmentationConfig) -> anyhow::Result<Segmentation> {
+pub(super) fn segment_raster(raster: &Raster, cfg: &SegmentationConfig) -> Result<Segmentation> {
     let seg = match cfg {
         SegmentationConfig::Felzenszwalb(c) => felzenszwalb_raster(raster, c)?,
         SegmentationConfig::Slic(c) => slic_raster(raster, c)?,

@@ -1,5 +1,6 @@
 //! The class, probability and uncertainty maps of a lulc method over a whole raster.
 
+use crate::error::{Result, ensure};
 use crate::blocks::pixel::{entropy_margin, UNCERTAINTY_BANDS};
 use std::path::Path;
 use terradl_geo::geotiff::{write_geotiff, ColorMap, WriteOptions};
@@ -10,9 +11,9 @@ use terradl_train::lulc::map_argmax;
 /// `{prefix}classes.tif` (uint8 + colour table), `{prefix}probabilities.tif` and
 /// `{prefix}uncertainty.tif` (entropy, margin) from a band-major probability map of `img`'s
 /// pixels, georeferenced like `img`; pixels with nodata in any band of `img` are nodata.
-pub(super) fn write_maps(img: &Raster, dir: &Path, prefix: &str, proba: &[f32], names: &[String], colors: &[[u8; 3]]) -> anyhow::Result<()> {
+pub(super) fn write_maps(img: &Raster, dir: &Path, prefix: &str, proba: &[f32], names: &[String], colors: &[[u8; 3]]) -> Result<()> {
     let (n, k) = (img.pixels(), names.len());
-    anyhow::ensure!(proba.len() == n * k, "{} probabilities for {n} pixels x {k} classes", proba.len());
+    ensure!(proba.len() == n * k, "{} probabilities for {n} pixels x {k} classes", proba.len());
     let valid: Vec<bool> = (0..n).map(|p| (0..img.bands).all(|b| !img.is_nodata(img.data[b * n + p]))).collect();
     let classes: Vec<f32> =
         map_argmax(proba, k).iter().zip(&valid).map(|(&c, &v)| if v { c as f32 } else { CLASS_NODATA }).collect();

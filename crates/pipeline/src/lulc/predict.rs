@@ -9,7 +9,7 @@ use crate::blocks::standardised::StandardisedPixelBlock;
 use crate::blocks::uncertain::UncertaintyMode;
 use crate::model_store::ModelManifest;
 use crate::PredictRequest;
-use anyhow::{bail, Context};
+use crate::error::{Context, Result, bail, ensure};
 use std::path::Path;
 use std::time::Instant;
 use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
@@ -18,7 +18,7 @@ use terradl_train::lulc::{object_probabilities_to_pixels, plan_objects};
 
 /// `terradl predict` with the model `method` of the lulc run in `run_dir` (described by
 /// `manifest`); returns the summary line.
-pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&str>, args: &PredictRequest) -> anyhow::Result<String> {
+pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&str>, args: &PredictRequest) -> Result<String> {
     let info = read_info(run_dir)?;
     let entry = &manifest.models[manifest.select(method)?];
     if args.uncertainty != UncertaintyMode::None {
@@ -42,7 +42,7 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
     let t = Instant::now();
     tracing::info!(raster = %args.raster.display(), model = %entry.name, run = %run_dir.display(), "predicting");
     let stats = &info.normalisation;
-    let tiled = |predictor: &dyn BlockPredictor| -> anyhow::Result<String> {
+    let tiled = |predictor: &dyn BlockPredictor| -> Result<String> {
         Ok(match shard {
             Some(s) => {
                 let sum = predict_shard(args.raster, predictor, legend, args.output, s, || {})?;
@@ -69,13 +69,13 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
             std::fs::create_dir_all(args.output).with_context(|| format!("creating {}", args.output.display()))?;
             match &model {
                 LoadedLulc::Ocnn(m) => {
-                    anyhow::ensure!(m.n_classes() == legend.names.len(), "{} has {} classes, the run lists {}", entry.name, m.n_classes(), legend.names.len());
+                    ensure!(m.n_classes() == legend.names.len(), "{} has {} classes, the run lists {}", entry.name, m.n_classes(), legend.names.len());
                     let plans = plan_objects(&seg, &m.config().placement)?;
                     let proba = object_probabilities_to_pixels(&seg, &m.predict_objects(&stack, &plans)?);
                     write_maps(&raster, args.output, "", &proba, &legend.names, &legend.colors)?;
                 }
                 LoadedLulc::Jdl(m) => {
-                    anyhow::ensure!(m.n_lc == lc.names.len() && m.n_lu == lu.names.len(), "{} does not match the run's classes", entry.name);
+                    ensure!(m.n_lc == lc.names.len() && m.n_lu == lu.names.len(), "{} does not match the run's classes", entry.name);
                     let (lc_p, _, lu_p) = m.predict(&stack, &seg)?;
                     write_maps(&raster, args.output, "", &lc_p, &lc.names, &lc.colors)?;
                     write_maps(&raster, args.output, "land_use_", &lu_p, &lu.names, &lu.colors)?;

@@ -14,7 +14,7 @@ use crate::run_writer::RunWriter;
 use crate::score::{most_accurate, summary_line, MethodScore, LAND_COVER, LAND_USE};
 use crate::spec::PipelineRun;
 use crate::RunOutcome;
-use anyhow::Context;
+use crate::error::{Context, Result, ensure};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
@@ -59,7 +59,7 @@ fn score(
     n_train: usize,
     fit_seconds: f64,
     dir: &Path,
-) -> anyhow::Result<Scored> {
+) -> Result<Scored> {
     let k = data.n_classes(target);
     let n = data.stack.pixels();
     let test = data.relabel(&data.test, target);
@@ -83,7 +83,7 @@ fn pixel_rows(stack: &ImageStack, pixels: impl Iterator<Item = usize>) -> Vec<f3
 }
 
 /// Per-pixel classifier: fit on the training pixels, predict every pixel.
-fn run_pixel(data: &LulcData, mut model: Box<dyn PixelClassifier>) -> anyhow::Result<(Vec<f32>, f64, Box<dyn PixelClassifier>)> {
+fn run_pixel(data: &LulcData, mut model: Box<dyn PixelClassifier>) -> Result<(Vec<f32>, f64, Box<dyn PixelClassifier>)> {
     let nf = data.stack.bands;
     let x = pixel_rows(&data.stack, data.train.iter().map(|&(p, _)| p));
     let y: Vec<u32> = data.train.iter().map(|&(_, c)| c).collect();
@@ -95,7 +95,7 @@ fn run_pixel(data: &LulcData, mut model: Box<dyn PixelClassifier>) -> anyhow::Re
     for start in (0..n).step_by(65_536) {
         let end = (start + 65_536).min(n);
         let p = model.predict_proba(&pixel_rows(&data.stack, start..end), nf)?;
-        anyhow::ensure!(p.n_classes == k, "{} predicts {} classes, expected {k}", model.name(), p.n_classes);
+        ensure!(p.n_classes == k, "{} predicts {} classes, expected {k}", model.name(), p.n_classes);
         for i in 0..end - start {
             for (c, &v) in p.row(i).iter().enumerate() {
                 out[c * n + start + i] = v;
@@ -116,10 +116,10 @@ fn patch_centres(data: &LulcData, patch: usize) -> (Vec<(usize, usize)>, Vec<u32
         .unzip()
 }
 
-fn run_ocnn(data: &LulcData, seg: &Segmentation, cfg: &OcnnConfig, target: Target, min_fraction: f64) -> anyhow::Result<(Vec<f32>, usize, f64, Ocnn)> {
+fn run_ocnn(data: &LulcData, seg: &Segmentation, cfg: &OcnnConfig, target: Target, min_fraction: f64) -> Result<(Vec<f32>, usize, f64, Ocnn)> {
     let plans = plan_objects(seg, &cfg.placement)?;
     let objects = data.training_objects(seg, target, min_fraction);
-    anyhow::ensure!(!objects.is_empty(), "no segment qualifies as a training object (lower split.min_object_fraction?)");
+    ensure!(!objects.is_empty(), "no segment qualifies as a training object (lower split.min_object_fraction?)");
     tracing::info!(objects = objects.len(), elongated = plans.iter().filter(|p| p.elongated).count(), "OCNN training objects");
     let t = Instant::now();
     let k = data.n_classes(target);
@@ -129,10 +129,10 @@ fn run_ocnn(data: &LulcData, seg: &Segmentation, cfg: &OcnnConfig, target: Targe
     Ok((object_probabilities_to_pixels(seg, &proba), objects.len(), fit_seconds, ocnn))
 }
 
-fn run_jdl(data: &LulcData, seg: &Segmentation, cfg: &JdlConfig, min_fraction: f64) -> anyhow::Result<(terradl_train::lulc::JdlOutput, usize, f64)> {
+fn run_jdl(data: &LulcData, seg: &Segmentation, cfg: &JdlConfig, min_fraction: f64) -> Result<(terradl_train::lulc::JdlOutput, usize, f64)> {
     let plans = plan_objects(seg, &cfg.ocnn.placement)?;
     let lu_train = data.training_objects(seg, Target::LandUse, min_fraction);
-    anyhow::ensure!(!lu_train.is_empty(), "no segment qualifies as a land-use training object");
+    ensure!(!lu_train.is_empty(), "no segment qualifies as a land-use training object");
     let lu_eval = data.relabel(&data.test, Target::LandUse);
     // Cross-fitting folds group the training objects by labelled polygon.
     let mut polygon_of = vec![u32::MAX; seg.n_objects];
@@ -162,16 +162,16 @@ impl PipelineRun for LulcPipeline {
     fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
         LulcPipeline::paths_mut(self)
     }
-    fn validate(&self) -> anyhow::Result<()> {
+    fn validate(&self) -> Result<()> {
         LulcPipeline::validate(self)
     }
-    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+    fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }
 }
 
 /// Run the pipeline; `config_toml` is also copied into the run directory.
-fn run(p: &LulcPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
+fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let data = LulcData::load(p)?;
     let mut out = RunWriter::create(&p.output, config_toml)?;
@@ -232,7 +232,7 @@ fn run(p: &LulcPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
             LulcMethod::PatchCnn(m) => {
                 let settings: &PatchCnnSettings = &m.cnn;
                 let (centres, y) = patch_centres(&data, settings.patch);
-                anyhow::ensure!(!centres.is_empty(), "no training patch stays clear of the test polygons");
+                ensure!(!centres.is_empty(), "no training patch stays clear of the test polygons");
                 let mut model = PatchClassifier::new(settings.clone());
                 let t = Instant::now();
                 model.fit(&data.stack, &centres, &y, data.img.n_classes())?;
@@ -342,7 +342,7 @@ fn write_report_files(
     best: usize,
     jdl_logs: &[(String, Vec<JdlIteration>)],
     out: RunWriter,
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf> {
     let b = scored.iter().find(|s| s.score.position == best && s.score.target == LAND_COVER).context("no land-cover score")?;
     let lc_names = data.class_names(Target::LandCover);
     let k = lc_names.len();

@@ -8,9 +8,9 @@
 //! | kind | directory holds | prediction |
 //! | --- | --- | --- |
 //! | `random_forest`, `mlp` | a pixel classifier (`terradl_train::pixel` layout) | tiled, per pixel of the standardised bands |
-//! | `patch_cnn` | `patch_cnn.json` + `.bpk` | tiled with a halo of half a patch |
-//! | `ocnn`, `ocnn_lu` | `ocnn.json`, `large/`, `small/` | the whole raster is segmented with the training settings, then every object is classified |
-//! | `jdl`, `ss_jdl` | `jdl.json`, `iter-<i>/{mlp,ocnn}` | segmentation, then the iterations' MLP and OCNN replayed in order |
+//! | `patch_cnn` | `model.json` (header, kind `patch_cnn`) + `patch_cnn.bpk` | tiled with a halo of half a patch |
+//! | `ocnn`, `ocnn_lu` | `model.json` (kind `ocnn`), `large/`, `small/` | the whole raster is segmented with the training settings, then every object is classified |
+//! | `jdl`, `ss_jdl` | `model.json` (kind `jdl`), `iter-<i>/{mlp,ocnn}` | segmentation, then the iterations' MLP and OCNN replayed in order |
 //!
 //! Every prediction writes `classes.tif` (uint8 + colour table), `probabilities.tif`
 //! (float32, one band per class) and `uncertainty.tif` (entropy in nats, margin); JDL also
@@ -19,7 +19,7 @@
 use super::config::SegmentationConfig;
 use crate::model_store::{SavedModelEntry, MODEL_DIR};
 use crate::run_files::write_json;
-use anyhow::{bail, Context};
+use crate::error::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use terradl_data::NormStats;
@@ -63,7 +63,7 @@ pub(super) struct TrainedEntry {
 }
 
 /// Save `info` and `entries` into the model directory `dir`; returns the manifest entries.
-pub(crate) fn save_lulc_models(dir: &Path, info: &LulcModelInfo, entries: &[TrainedEntry]) -> anyhow::Result<Vec<SavedModelEntry>> {
+pub(crate) fn save_lulc_models(dir: &Path, info: &LulcModelInfo, entries: &[TrainedEntry]) -> Result<Vec<SavedModelEntry>> {
     write_json(dir, LULC_FILE, info)?;
     let mut out = Vec::new();
     for e in entries {
@@ -83,7 +83,7 @@ pub(crate) fn save_lulc_models(dir: &Path, info: &LulcModelInfo, entries: &[Trai
 }
 
 /// Read `<run_dir>/model/lulc.json`.
-pub(super) fn read_info(run_dir: &Path) -> anyhow::Result<LulcModelInfo> {
+pub(super) fn read_info(run_dir: &Path) -> Result<LulcModelInfo> {
     let path = run_dir.join(MODEL_DIR).join(LULC_FILE);
     let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_slice(&bytes).with_context(|| format!("corrupt {}", path.display()))
@@ -98,7 +98,7 @@ pub(super) enum LoadedLulc {
 }
 
 /// Load the saved model `entry` of the lulc run in `run_dir`.
-pub(super) fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> anyhow::Result<LoadedLulc> {
+pub(super) fn load_model(run_dir: &Path, entry: &SavedModelEntry) -> Result<LoadedLulc> {
     let dir = run_dir.join(MODEL_DIR).join(&entry.dir);
     let ctx = || format!("loading model {} from {}", entry.name, dir.display());
     Ok(match entry.kind.as_str() {

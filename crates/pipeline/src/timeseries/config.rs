@@ -34,6 +34,7 @@
 //! kind = "random_forest"
 //! ```
 
+use crate::error::{PipelineError, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use terradl_data::Date;
@@ -142,11 +143,11 @@ pub struct FusionConfig {
 }
 
 /// Parse `YYYY-MM-DD` (or `YYYYMMDD`).
-pub fn parse_date(s: &str) -> anyhow::Result<Date> {
+pub fn parse_date(s: &str) -> Result<Date> {
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    let v: u32 = digits.parse().map_err(|_| anyhow::anyhow!("invalid date {s:?} (want YYYY-MM-DD)"))?;
-    anyhow::ensure!(digits.len() == 8, "invalid date {s:?} (want YYYY-MM-DD)");
-    Date::from_yyyymmdd(v).ok_or_else(|| anyhow::anyhow!("invalid date {s:?}"))
+    let v: u32 = digits.parse().map_err(|_| PipelineError::Invalid(format!("invalid date {s:?} (want YYYY-MM-DD)")))?;
+    ensure!(digits.len() == 8, "invalid date {s:?} (want YYYY-MM-DD)");
+    Date::from_yyyymmdd(v).ok_or_else(|| PipelineError::Invalid(format!("invalid date {s:?}")))
 }
 
 impl TimeSeriesPipeline {
@@ -165,41 +166,41 @@ impl TimeSeriesPipeline {
     }
 
     /// The acquisition dates, checked to increase.
-    pub fn parsed_dates(&self) -> anyhow::Result<Vec<Date>> {
+    pub fn parsed_dates(&self) -> Result<Vec<Date>> {
         let texts: Vec<&str> = if self.stack.is_some() {
             self.dates.iter().map(String::as_str).collect()
         } else {
             self.rasters.iter().map(|r| r.date.as_str()).collect()
         };
-        let dates = texts.iter().map(|s| parse_date(s)).collect::<anyhow::Result<Vec<_>>>()?;
-        anyhow::ensure!(dates.windows(2).all(|w| w[0] < w[1]), "dates must be strictly increasing");
+        let dates = texts.iter().map(|s| parse_date(s)).collect::<Result<Vec<_>>>()?;
+        ensure!(dates.windows(2).all(|w| w[0] < w[1]), "dates must be strictly increasing");
         Ok(dates)
     }
 
     /// Check the values together.
-    pub(crate) fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
-        anyhow::ensure!(!self.band_names.is_empty(), "band_names is empty");
+    pub(crate) fn validate(&self) -> Result<()> {
+        ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
+        ensure!(!self.band_names.is_empty(), "band_names is empty");
         match (&self.stack, self.rasters.is_empty()) {
-            (Some(_), false) => anyhow::bail!("give either `stack` + `dates` or `[[rasters]]`, not both"),
-            (None, true) => anyhow::bail!("no imagery: give `[[rasters]]` (one per date) or `stack` + `dates`"),
-            (Some(_), true) => anyhow::ensure!(!self.dates.is_empty(), "`stack` needs `dates`"),
-            (None, false) => anyhow::ensure!(self.dates.is_empty(), "`dates` belongs with `stack`; each raster has its own date"),
+            (Some(_), false) => bail!("give either `stack` + `dates` or `[[rasters]]`, not both"),
+            (None, true) => bail!("no imagery: give `[[rasters]]` (one per date) or `stack` + `dates`"),
+            (Some(_), true) => ensure!(!self.dates.is_empty(), "`stack` needs `dates`"),
+            (None, false) => ensure!(self.dates.is_empty(), "`dates` belongs with `stack`; each raster has its own date"),
         }
         self.parsed_dates()?;
         let s = &self.split;
-        anyhow::ensure!((0.0..1.0).contains(&s.test_fraction) && s.test_fraction > 0.0, "split.test_fraction must be in (0, 1)");
-        anyhow::ensure!((0.0..1.0).contains(&s.val_fraction), "split.val_fraction must be in [0, 1)");
+        ensure!((0.0..1.0).contains(&s.test_fraction) && s.test_fraction > 0.0, "split.test_fraction must be in (0, 1)");
+        ensure!((0.0..1.0).contains(&s.val_fraction), "split.val_fraction must be in [0, 1)");
         if let Some([lo, hi]) = self.valid_range {
-            anyhow::ensure!(lo < hi, "valid_range [{lo}, {hi}] is empty");
+            ensure!(lo < hi, "valid_range [{lo}, {hi}] is empty");
         }
         if let Some(f) = &self.fusion {
-            anyhow::ensure!(f.deep < self.models.len(), "fusion.deep = {} but only {} models", f.deep, self.models.len());
-            anyhow::ensure!(
+            ensure!(f.deep < self.models.len(), "fusion.deep = {} but only {} models", f.deep, self.models.len());
+            ensure!(
                 !matches!(self.models[f.deep], TemporalModelConfig::RandomForest(_)),
                 "fusion.deep must name a deep model (tempcnn, lstm or ltae)"
             );
-            anyhow::ensure!(s.val_fraction > 0.0, "fusion needs validation fields: set split.val_fraction > 0");
+            ensure!(s.val_fraction > 0.0, "fusion needs validation fields: set split.val_fraction > 0");
         }
         Ok(())
     }
@@ -212,18 +213,18 @@ mod tests {
     const BASE: &str = "kind = \"time_series\"\nname = \"t\"\nband_names = [\"red\", \"nir\"]\nlabels = \"f.geojson\"\n\
                         class_attribute = \"crop\"\noutput = \"out\"\n";
 
-    fn load(extra: &str) -> anyhow::Result<TimeSeriesPipeline> {
+    fn load(extra: &str) -> Result<TimeSeriesPipeline> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!("terradl-ts-config-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("p.toml");
-        std::fs::write(&p, format!("{BASE}{extra}"))?;
+        std::fs::write(&p, format!("{BASE}{extra}")).unwrap();
         let out = crate::PipelineSpec::load(&p).and_then(|f| match f.spec {
             crate::PipelineSpec::TimeSeries(p) => Ok(p),
-            other => anyhow::bail!("parsed as {}", other.kind()),
+            other => bail!("parsed as {}", other.kind()),
         });
-        std::fs::remove_dir_all(&dir)?;
+        std::fs::remove_dir_all(&dir).unwrap();
         out
     }
 
@@ -244,7 +245,7 @@ mod tests {
     #[test]
     fn bad_pipelines_say_why() {
         let m = "[[models]]\nkind = \"lstm\"\n";
-        let err = |s: &str| format!("{:#}", load(s).unwrap_err());
+        let err = |s: &str| crate::error::chain(&load(s).unwrap_err()).join(": ");
         assert!(err(m).contains("no imagery"));
         assert!(err(&format!("stack = \"s.tif\"\n{m}")).contains("needs `dates`"));
         assert!(err(&format!("stack = \"s.tif\"\ndates = [\"2018-05-13\", \"2018-04-29\"]\n{m}")).contains("increasing"));

@@ -15,7 +15,7 @@ use super::config::{parse_date, DatedRaster};
 use super::series::{apply_cloud_mask, clean_series};
 use crate::model_store::ModelManifest;
 use crate::spec::{resolve_path, PipelineSpec};
-use anyhow::{bail, ensure, Context};
+use crate::error::{Context, Result, bail, ensure};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use terradl_data::stack_dates;
@@ -52,7 +52,7 @@ pub struct SeriesSource {
     valid_range: Option<[f32; 2]>,
 }
 
-fn open(path: &Path, what: &str) -> anyhow::Result<GeoTiffReader> {
+fn open(path: &Path, what: &str) -> Result<GeoTiffReader> {
     GeoTiffReader::open(path).with_context(|| format!("opening {what} {}", path.display()))
 }
 
@@ -63,7 +63,7 @@ fn join_dates(d: &[Date]) -> String {
 impl SeriesSource {
     /// Open the imagery `input` (a stack GeoTIFF or an imagery TOML) for the time-series run
     /// described by `manifest`, checking dates, band counts, grids and CRS against it.
-    pub fn open(manifest: &ModelManifest, input: &Path) -> anyhow::Result<SeriesSource> {
+    pub fn open(manifest: &ModelManifest, input: &Path) -> Result<SeriesSource> {
         let stored = PipelineSpec::parse(&manifest.config_toml, Path::new(".")).context("the run's stored pipeline TOML")?;
         let PipelineSpec::TimeSeries(p) = stored else {
             bail!("the run's stored pipeline is a {} pipeline, not a time-series one", stored.kind())
@@ -83,11 +83,11 @@ impl SeriesSource {
                 (None, true) => bail!("{}: no imagery; list `[[rasters]]` (date, path) or `stack` + `dates`", input.display()),
                 (Some(stack), true) => {
                     ensure!(!t.dates.is_empty(), "{}: `stack` needs `dates`", input.display());
-                    let dates = t.dates.iter().map(|d| parse_date(d)).collect::<anyhow::Result<Vec<_>>>()?;
+                    let dates = t.dates.iter().map(|d| parse_date(d)).collect::<Result<Vec<_>>>()?;
                     (Inputs::Stack(open(&fix(&stack), "stack")?), dates)
                 }
                 (None, false) => {
-                    let dates = t.rasters.iter().map(|r| parse_date(&r.date)).collect::<anyhow::Result<Vec<_>>>()?;
+                    let dates = t.rasters.iter().map(|r| parse_date(&r.date)).collect::<Result<Vec<_>>>()?;
                     let mut readers = Vec::with_capacity(t.rasters.len());
                     for r in &t.rasters {
                         let mask = r.cloud_mask.as_ref().map(|m| open(&fix(m), "cloud mask")).transpose()?;
@@ -177,7 +177,7 @@ impl SeriesSource {
         Ok(SeriesSource { inputs, info, dates, band_names: p.band_names, nodata: p.nodata, valid_range: p.valid_range })
     }
 
-    fn read(&self, window: Window) -> anyhow::Result<Raster> {
+    fn read(&self, window: Window) -> Result<Raster> {
         let stack = match &self.inputs {
             Inputs::Stack(r) => r.read_window(window)?,
             Inputs::Dated(readers) => {
@@ -214,7 +214,7 @@ impl TileSource for SeriesSource {
         &self.info
     }
     fn read_window(&self, window: Window) -> terradl_predict::Result<Raster> {
-        self.read(window).map_err(|e| PredictError::Invalid(format!("{e:#}")))
+        self.read(window).map_err(|e| PredictError::predictor("reading the block's series", e))
     }
 }
 

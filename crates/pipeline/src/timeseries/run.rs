@@ -11,7 +11,7 @@ use crate::run_writer::RunWriter;
 use crate::score::{most_accurate, summary_line, Accuracy, MethodScore, FIELD, PIXEL};
 use crate::spec::PipelineRun;
 use crate::RunOutcome;
-use anyhow::Context;
+use crate::error::{Context, Result, ensure};
 use serde::Serialize;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
@@ -50,7 +50,7 @@ struct Side {
     fields: Vec<u32>,
 }
 
-fn read_stack(p: &TimeSeriesPipeline) -> anyhow::Result<Raster> {
+fn read_stack(p: &TimeSeriesPipeline) -> Result<Raster> {
     if let Some(stack) = &p.stack {
         return read_geotiff(stack).with_context(|| format!("reading stack {}", stack.display()));
     }
@@ -60,7 +60,7 @@ fn read_stack(p: &TimeSeriesPipeline) -> anyhow::Result<Raster> {
         crate::spec::ensure_band_names(&r.path, img.bands, &p.band_names)?;
         if let Some(m) = &r.cloud_mask {
             let mask = read_geotiff(m).with_context(|| format!("reading cloud mask {}", m.display()))?;
-            anyhow::ensure!(
+            ensure!(
                 (mask.rows, mask.cols) == (img.rows, img.cols) && mask.transform == img.transform,
                 "cloud mask {} is not on the grid of {}",
                 m.display(),
@@ -79,7 +79,7 @@ fn side(
     dates: &[terradl_data::Date],
     pixels: &[usize],
     what: &str,
-) -> anyhow::Result<Side> {
+) -> Result<Side> {
     let ts = TimeSeriesDataset::from_stack(&img.image, dates.to_vec(), p.band_names.clone(), pixels)?;
     let y = pixels.iter().map(|&i| img.labels[i]).collect();
     let mut ts = ts.with_labels(y, img.class_names.clone())?;
@@ -96,12 +96,12 @@ fn side(
         ts.x = x;
         ts.n_samples = keep.len();
     }
-    anyhow::ensure!(ts.n_samples > 0, "no {what} pixel has a usable series (all observations missing)");
+    ensure!(ts.n_samples > 0, "no {what} pixel has a usable series (all observations missing)");
     Ok(Side { ts, fields })
 }
 
 /// Field reference labels and aggregated probabilities of `proba` over `side`'s fields.
-fn field_level(side: &Side, proba: &ClassProbabilities) -> anyhow::Result<(Vec<u32>, ClassProbabilities, Vec<u32>)> {
+fn field_level(side: &Side, proba: &ClassProbabilities) -> Result<(Vec<u32>, ClassProbabilities, Vec<u32>)> {
     let (ids, agg) = aggregate_probabilities(&proba.values, proba.n_classes, &side.fields)?;
     let (ids2, _, y) = field_mean_series(&side.ts, &side.fields)?;
     debug_assert_eq!(ids, ids2);
@@ -122,20 +122,20 @@ impl PipelineRun for TimeSeriesPipeline {
     fn paths_mut(&mut self) -> Vec<&mut std::path::PathBuf> {
         TimeSeriesPipeline::paths_mut(self)
     }
-    fn validate(&self) -> anyhow::Result<()> {
+    fn validate(&self) -> Result<()> {
         TimeSeriesPipeline::validate(self)
     }
-    fn run(&self, config_toml: &str) -> anyhow::Result<RunOutcome> {
+    fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }
 }
 
 /// Run the pipeline; `config_toml` is stored with the run.
-fn run(p: &TimeSeriesPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> {
+fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let dates = p.parsed_dates()?;
     let stack = read_stack(p)?;
-    anyhow::ensure!(
+    ensure!(
         stack.bands == dates.len() * p.band_names.len(),
         "the imagery has {} bands but {} dates x {} band_names need {}",
         stack.bands,
@@ -144,14 +144,14 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> anyhow::Result<RunOutcome> 
         dates.len() * p.band_names.len()
     );
     let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
-    anyhow::ensure!(!layer.features.is_empty(), "no field polygons in {}", p.labels.display());
+    ensure!(!layer.features.is_empty(), "no field polygons in {}", p.labels.display());
     let stack_band_names =
         dates.iter().flat_map(|d| p.band_names.iter().map(move |b| format!("{d}_{b}"))).collect::<Vec<_>>();
     let img = LabelledImage::from_layer(stack, &layer, &p.class_attribute, stack_band_names)
         .with_context(|| format!("burning {} onto the imagery", p.labels.display()))?;
     let k = img.n_classes();
-    anyhow::ensure!(k >= 2, "the labels hold {k} class(es); classification needs at least 2");
-    anyhow::ensure!(img.labelled_pixels().len() > 0, "no field polygon covers a pixel of the imagery");
+    ensure!(k >= 2, "the labels hold {k} class(es); classification needs at least 2");
+    ensure!(img.labelled_pixels().len() > 0, "no field polygon covers a pixel of the imagery");
 
     // Hold-out by field, then validation fields out of the training fields.
     let s = &p.split;

@@ -16,6 +16,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use terradl_models::saved::{HEADER_FILE, ModelKind};
 use terradl_data::sampling::{PerClass, stratified_sample};
 use terradl_segment::{PatchPlacementConfig, Segmentation};
 use tracing::info;
@@ -24,7 +25,8 @@ use super::ocnn::{ObjectPlan, Ocnn, OcnnConfig, object_probabilities_to_pixels};
 use super::stack::ImageStack;
 use crate::error::TrainError;
 use crate::inference::ClassProbabilities;
-use crate::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier, SavedPixelModel};
+use crate::model_dir::{read_header, write_header};
+use crate::pixel::{MlpPixelClassifier, MlpPixelConfig, PixelClassifier};
 
 /// Settings of [`joint_deep_learning`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -254,9 +256,7 @@ pub struct JdlModel {
     pub stages: Vec<JdlStage>,
 }
 
-/// `jdl.json` of a saved [`JdlModel`].
-const JDL_META: &str = "jdl.json";
-
+/// The header's config of a saved [`JdlModel`].
 #[derive(Serialize, Deserialize)]
 struct SavedJdl {
     placement: PatchPlacementConfig,
@@ -295,34 +295,33 @@ impl JdlModel {
         Ok((lc, objects, lu))
     }
 
-    /// Writes the models into `dir` (created): `jdl.json` and, per iteration `i`,
-    /// `iter-<i>/mlp` ([`PixelClassifier::save`]) and `iter-<i>/ocnn` ([`Ocnn::save`]).
+    /// Writes the models into `dir` (created): the `jdl` header (placement, class and
+    /// iteration counts as its config) and, per iteration `i`, `iter-<i>/mlp`
+    /// ([`PixelClassifier::save`]) and `iter-<i>/ocnn` ([`Ocnn::save`]).
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
         for (i, st) in self.stages.iter().enumerate() {
             st.mlp.save(&dir.join(format!("iter-{i}")).join("mlp"))?;
             st.ocnn.save(&dir.join(format!("iter-{i}")).join("ocnn"))?;
         }
         let saved = SavedJdl { placement: self.placement.clone(), n_lc: self.n_lc, n_lu: self.n_lu, stages: self.stages.len() };
-        super::patch_cnn::write_meta(&dir.join(JDL_META), &saved)
+        write_header(dir, ModelKind::Jdl, &saved, None)
     }
 
-    /// Reads models written by [`JdlModel::save`].
+    /// Reads models written by [`JdlModel::save`]; a directory (or an iteration's
+    /// sub-directory) without a header, of another format version or of another kind is a
+    /// [`TrainError::Saved`].
     pub fn load(dir: &Path) -> Result<Self, TrainError> {
-        let meta = dir.join(JDL_META);
-        let saved: SavedJdl = super::patch_cnn::read_meta(&meta, "JDL model")?;
+        let (_, saved): (_, SavedJdl) = read_header(dir, &[ModelKind::Jdl])?;
         if saved.stages == 0 {
-            return Err(TrainError::checkpoint(&meta, "JDL model without iterations"));
+            return Err(TrainError::checkpoint(dir.join(HEADER_FILE), "JDL model without iterations"));
         }
         let mut stages = Vec::with_capacity(saved.stages);
         for i in 0..saved.stages {
             let it = dir.join(format!("iter-{i}"));
-            let mlp = match SavedPixelModel::load(&it.join("mlp"))? {
-                SavedPixelModel::Mlp(m) => m,
-                _ => return Err(TrainError::checkpoint(it.join("mlp"), "the JDL land-cover model is not an MLP")),
-            };
+            let mlp = MlpPixelClassifier::load(&it.join("mlp"))?;
             let ocnn = Ocnn::load(&it.join("ocnn"))?;
             if ocnn.n_classes() != saved.n_lu {
-                return Err(TrainError::checkpoint(it.join("ocnn"), "land-use class count differs from jdl.json"));
+                return Err(TrainError::checkpoint(it.join("ocnn"), "land-use class count differs from the JDL header's"));
             }
             stages.push(JdlStage { mlp, ocnn });
         }
@@ -451,6 +450,32 @@ pub fn joint_deep_learning(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TrainConfig;
+    use terradl_models::saved::{ModelHeader, SavedModelError};
+
+    #[test]
+    fn save_load_round_trip_and_kind_check() {
+        let config = MlpPixelConfig { hidden: vec![4], val_fraction: 0.0, train: TrainConfig::new().with_epochs(1), ..Default::default() };
+        let mut mlp = MlpPixelClassifier::new(config);
+        let x: Vec<f32> = (0..8).map(|v| v as f32).collect();
+        mlp.fit(&x, 1, &[0, 1, 0, 1, 0, 1, 0, 1]).unwrap();
+        let (ocnn, _, _) = super::super::ocnn::tests::fitted();
+        let model = JdlModel { placement: OcnnConfig::default().placement, n_lc: 2, n_lu: 2, stages: vec![JdlStage { mlp, ocnn }] };
+        let dir = tempfile::tempdir().unwrap();
+        model.save(dir.path()).unwrap();
+        assert_eq!(ModelHeader::read(dir.path()).unwrap().kind, ModelKind::Jdl);
+        let back = JdlModel::load(dir.path()).unwrap();
+        assert_eq!((back.n_lc, back.n_lu, back.stages.len()), (2, 2, 1));
+        let stage = &back.stages[0];
+        assert_eq!(stage.mlp.normalization(), model.stages[0].mlp.normalization());
+        assert_eq!(stage.mlp.predict_proba(&x, 1).unwrap().values, model.stages[0].mlp.predict_proba(&x, 1).unwrap().values);
+        // an iteration's OCNN is neither a JDL model nor an MLP
+        let ocnn_dir = dir.path().join("iter-0").join("ocnn");
+        let e = JdlModel::load(&ocnn_dir).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Ocnn, .. })), "{e}");
+        let e = MlpPixelClassifier::load(&ocnn_dir).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Ocnn, .. })), "{e}");
+    }
 
     #[test]
     fn change_and_accuracy_of_band_major_maps() {

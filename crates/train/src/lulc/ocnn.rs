@@ -11,12 +11,14 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use terradl_models::saved::ModelKind;
 use terradl_segment::{ObjectMask, PatchPlacementConfig, Segmentation, Skeleton, object_stats, place_patches};
 
 use super::patch_cnn::{PatchCnnSettings, PatchClassifier};
 use super::stack::{ImageStack, MaskIntegral};
 use crate::error::TrainError;
 use crate::inference::ClassProbabilities;
+use crate::model_dir::{read_header, write_header};
 
 /// Settings of an [`Ocnn`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -124,9 +126,7 @@ pub fn object_probabilities_to_pixels(seg: &Segmentation, proba: &ClassProbabili
     out
 }
 
-/// `ocnn.json` of a saved [`Ocnn`].
-const OCNN_META: &str = "ocnn.json";
-
+/// The header's config of a saved [`Ocnn`].
 #[derive(Serialize, Deserialize)]
 struct SavedOcnn {
     config: OcnnConfig,
@@ -216,25 +216,27 @@ impl Ocnn {
         self.large.channels()
     }
 
-    /// Writes the trained OCNN into `dir` (created): `ocnn.json` (settings, class count)
-    /// and the CNNs in `large/` and, when trained, `small/` ([`PatchClassifier::save`]).
+    /// Writes the trained OCNN into `dir` (created): the `ocnn` header (settings, class
+    /// count as its config) and the CNNs in `large/` and, when trained, `small/`
+    /// ([`PatchClassifier::save`]).
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
         self.large.save(&dir.join("large"))?;
         if let Some(small) = &self.small {
             small.save(&dir.join("small"))?;
         }
         let saved = SavedOcnn { config: self.config.clone(), n_classes: self.n_classes, small: self.small.is_some() };
-        super::patch_cnn::write_meta(&dir.join(OCNN_META), &saved)
+        write_header(dir, ModelKind::Ocnn, &saved, None)
     }
 
-    /// Reads an OCNN written by [`Ocnn::save`].
+    /// Reads an OCNN written by [`Ocnn::save`]; a directory without a header, of another
+    /// format version or of another kind is a [`TrainError::Saved`].
     pub fn load(dir: &Path) -> Result<Self, TrainError> {
-        let saved: SavedOcnn = super::patch_cnn::read_meta(&dir.join(OCNN_META), "OCNN")?;
+        let (_, saved): (_, SavedOcnn) = read_header(dir, &[ModelKind::Ocnn])?;
         let large = PatchClassifier::load(&dir.join("large"))?;
         let small = if saved.small { Some(PatchClassifier::load(&dir.join("small"))?) } else { None };
         for m in std::iter::once(&large).chain(small.as_ref()) {
             if m.n_classes() != saved.n_classes {
-                return Err(TrainError::checkpoint(dir, format!("a CNN has {} classes, ocnn.json {}", m.n_classes(), saved.n_classes)));
+                return Err(TrainError::checkpoint(dir, format!("a CNN has {} classes, the OCNN {}", m.n_classes(), saved.n_classes)));
             }
         }
         Ok(Self { config: saved.config, large, small, n_classes: saved.n_classes })
@@ -286,8 +288,31 @@ impl Ocnn {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use terradl_models::saved::{ModelHeader, SavedModelError};
+
+    /// An OCNN of one 2-class large-patch CNN fitted on a 1-band image, with that image and
+    /// the CNN's training centres.
+    pub(crate) fn fitted() -> (Ocnn, ImageStack, Vec<(usize, usize)>) {
+        let (large, image, centres) = super::super::patch_cnn::tests::fitted();
+        (Ocnn { config: OcnnConfig::default(), large, small: None, n_classes: 2 }, image, centres)
+    }
+
+    #[test]
+    fn save_load_round_trip_and_kind_check() {
+        let (ocnn, image, centres) = fitted();
+        let dir = tempfile::tempdir().unwrap();
+        ocnn.save(dir.path()).unwrap();
+        assert_eq!(ModelHeader::read(dir.path()).unwrap().kind, ModelKind::Ocnn);
+        let back = Ocnn::load(dir.path()).unwrap();
+        assert_eq!((back.n_classes(), back.channels(), back.small.is_some()), (2, 1, false));
+        let plans = vec![ObjectPlan { elongated: false, sites: centres, pixels: vec![0] }];
+        assert_eq!(back.predict_objects(&image, &plans).unwrap().values, ocnn.predict_objects(&image, &plans).unwrap().values);
+        // the CNN's own directory is a patch CNN, not an OCNN
+        let e = Ocnn::load(&dir.path().join("large")).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::PatchCnn, .. })), "{e}");
+    }
 
     #[test]
     fn majority_needs_enough_coverage() {

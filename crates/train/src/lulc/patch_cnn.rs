@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
+use terradl_models::saved::ModelKind;
 use terradl_models::{PatchCnn, PatchCnnConfig};
 
 use super::stack::ImageStack;
@@ -15,6 +15,7 @@ use crate::error::TrainError;
 use crate::fit::{FitOptions, fit};
 use crate::history::History;
 use crate::inference::{ClassProbabilities, predict_proba};
+use crate::model_dir::{load_weights, read_header, save_weights, write_header};
 
 /// Settings of a [`PatchClassifier`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -54,22 +55,8 @@ const PREDICT_BATCH: usize = 1024;
 
 /// Weights file of a saved [`PatchClassifier`].
 const WEIGHTS_FILE: &str = "patch_cnn.bpk";
-/// Settings, shape and history of a saved [`PatchClassifier`].
-const META_FILE: &str = "patch_cnn.json";
 
-/// Writes `value` as pretty JSON to `path` (temporary file + rename).
-pub(crate) fn write_meta(path: &Path, value: &impl Serialize) -> Result<(), TrainError> {
-    let bytes = serde_json::to_vec_pretty(value).map_err(|e| TrainError::checkpoint(path, e))?;
-    terradl_models::saved::write_atomic(path, &bytes).map_err(|e| TrainError::checkpoint(path, e))
-}
-
-/// Reads the JSON file `path` of a saved `what`.
-pub(crate) fn read_meta<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T, TrainError> {
-    let bytes = std::fs::read(path).map_err(|e| TrainError::NotSaved { what: what.to_string(), path: path.to_path_buf(), source: e })?;
-    serde_json::from_slice(&bytes).map_err(|source| TrainError::CorruptModel { path: path.to_path_buf(), source })
-}
-
-/// `patch_cnn.json`: everything but the weights.
+/// The header's config of a saved [`PatchClassifier`]: everything but the weights.
 #[derive(Serialize, Deserialize)]
 struct SavedPatch {
     settings: PatchCnnSettings,
@@ -199,37 +186,32 @@ impl PatchClassifier {
         self.n_classes
     }
 
-    /// Writes the trained model into `dir` (created): `patch_cnn.json` (settings, band and
-    /// class counts, history) and `patch_cnn.bpk` (burn weights), each through a temporary
-    /// file and a rename.
+    /// Writes the trained model into `dir` (created): the `patch_cnn` header (settings, band
+    /// and class counts, history as its config) and `patch_cnn.bpk` (burn weights), each
+    /// through a temporary file and a rename.
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
         let Some(model) = &self.model else {
             return Err(TrainError::Data("patch CNN saved before fit".into()));
         };
-        std::fs::create_dir_all(dir).map_err(|e| TrainError::checkpoint(dir, e))?;
-        let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp{}", std::process::id()));
-        model.clone().save_file(&tmp).map_err(|e| TrainError::checkpoint(&tmp, e))?;
-        let weights = dir.join(WEIGHTS_FILE);
-        std::fs::rename(&tmp, &weights).map_err(|e| TrainError::checkpoint(&weights, e))?;
+        save_weights(model, dir, WEIGHTS_FILE)?;
         let saved = SavedPatch {
             settings: self.settings.clone(),
             channels: self.channels,
             n_classes: self.n_classes,
             history: self.history.clone(),
         };
-        write_meta(&dir.join(META_FILE), &saved)
+        write_header(dir, ModelKind::PatchCnn, &saved, None)
     }
 
-    /// Reads a model written by [`PatchClassifier::save`].
+    /// Reads a model written by [`PatchClassifier::save`]; a directory without a header, of
+    /// another format version or of another kind is a [`TrainError::Saved`].
     pub fn load(dir: &Path) -> Result<Self, TrainError> {
-        let saved: SavedPatch = read_meta(&dir.join(META_FILE), "patch CNN")?;
-        let weights = dir.join(WEIGHTS_FILE);
+        let (_, saved): (_, SavedPatch) = read_header(dir, &[ModelKind::PatchCnn])?;
         let model = PatchCnnConfig::new(saved.channels, saved.n_classes)
             .with_filters(saved.settings.filters.clone())
             .with_dropout(saved.settings.dropout)
-            .init(&Device::default())
-            .try_load_file(&weights)
-            .map_err(|e| TrainError::checkpoint(&weights, e))?;
+            .init(&Device::default());
+        let model = load_weights(model, dir, WEIGHTS_FILE)?;
         Ok(Self {
             settings: saved.settings,
             model: Some(model),
@@ -241,8 +223,45 @@ impl PatchClassifier {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use terradl_models::saved::{ModelHeader, SavedModelError};
+
+    /// A patch CNN fitted for one epoch on a 1-band 16 x 16 ramp.
+    pub(crate) fn fitted() -> (PatchClassifier, ImageStack, Vec<(usize, usize)>) {
+        let image = ImageStack::new((0..256).map(|v| (v % 16) as f32 / 16.0).collect(), 1, 16, 16).unwrap();
+        let centres: Vec<(usize, usize)> = (0..8).map(|i| (4 + i, 2 + i)).collect();
+        let y: Vec<u32> = (0..8).map(|i| (i % 2) as u32).collect();
+        let settings = PatchCnnSettings {
+            patch: 8,
+            filters: vec![4],
+            val_fraction: 0.0,
+            train: TrainConfig::new().with_epochs(1).with_batch_size(4),
+            ..Default::default()
+        };
+        let mut m = PatchClassifier::new(settings);
+        m.fit(&image, &centres, &y, 2).unwrap();
+        (m, image, centres)
+    }
+
+    #[test]
+    fn save_load_round_trip_and_kind_check() {
+        let (m, image, centres) = fitted();
+        let dir = tempfile::tempdir().unwrap();
+        m.save(dir.path()).unwrap();
+        assert_eq!(ModelHeader::read(dir.path()).unwrap().kind, ModelKind::PatchCnn);
+        let back = PatchClassifier::load(dir.path()).unwrap();
+        assert_eq!((back.channels(), back.n_classes()), (1, 2));
+        assert_eq!(back.predict_proba(&image, &centres).unwrap().values, m.predict_proba(&image, &centres).unwrap().values);
+
+        let other = tempfile::tempdir().unwrap();
+        ModelHeader::new(ModelKind::Ocnn, serde_json::Value::Null).write(other.path()).unwrap();
+        let e = PatchClassifier::load(other.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::KindMismatch { found: ModelKind::Ocnn, .. })), "{e}");
+        let empty = tempfile::tempdir().unwrap();
+        let e = PatchClassifier::load(empty.path()).unwrap_err();
+        assert!(matches!(e, TrainError::Saved(SavedModelError::MissingHeader { .. })), "{e}");
+    }
 
     #[test]
     fn dihedral_group_has_eight_distinct_images() {

@@ -271,7 +271,7 @@ impl PixelClassifier for RandomForest {
     }
 
     fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
-        super::store::save_serde(dir, terradl_models::saved::ModelKind::RandomForest, self)
+        super::store::save_serde(dir, terradl_models::saved::ModelKind::RandomForest, self, None)
     }
 }
 

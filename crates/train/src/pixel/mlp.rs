@@ -1,7 +1,6 @@
 //! The burn [`Mlp`] behind the [`PixelClassifier`] interface: standardises the features,
 //! holds out a stratified validation split for early stopping and trains with [`fit`].
 
-use burn::module::Module;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 use terradl_models::{Classifier, Mlp, MlpConfig};
@@ -13,7 +12,9 @@ use crate::error::TrainError;
 use crate::fit::{FitOptions, fit};
 use crate::history::History;
 use crate::inference::{ClassProbabilities, predict_proba, predict_proba_mc};
+use crate::model_dir::{header_normalisation, load_weights, save_weights};
 use crate::normalization::{FeatureAxis, Normalization};
+use terradl_models::saved::{ModelHeader, ModelKind};
 
 /// Settings of an [`MlpPixelClassifier`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -100,20 +101,21 @@ impl MlpPixelClassifier {
         predict_proba_mc(model, &xs, &[n_features], 4096, passes, seed)
     }
 
-    /// Reads a classifier written by [`PixelClassifier::save`] (`mlp.json` + `mlp.bpk`).
-    pub(super) fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
-        let saved: SavedMlp = super::store::load_serde(dir, terradl_models::saved::ModelKind::Mlp)?;
-        let weights = dir.join(WEIGHTS_FILE);
+    /// Reads a classifier written by [`PixelClassifier::save`] (the `mlp` header with the
+    /// normalisation statistics, `mlp.json` and `mlp.bpk`); a directory without a header,
+    /// of another format version or of another kind is a [`TrainError::Saved`].
+    pub fn load(dir: &std::path::Path) -> Result<Self, TrainError> {
+        let header = ModelHeader::read_kind(dir, ModelKind::Mlp)?;
+        let normalization = header_normalisation(dir, &header, FeatureAxis::Last)?;
+        let saved: SavedMlp = super::store::load_serde(dir, ModelKind::Mlp)?;
         let model = MlpConfig::new(saved.n_features, saved.n_classes)
             .with_hidden(saved.config.hidden.clone())
             .with_dropout(saved.config.dropout)
-            .init(&Device::default())
-            .try_load_file(&weights)
-            .map_err(|e| TrainError::checkpoint(&weights, e))?;
+            .init(&Device::default());
         Ok(Self {
             config: saved.config,
-            model: Some(model),
-            normalization: Some(saved.normalization),
+            model: Some(load_weights(model, dir, WEIGHTS_FILE)?),
+            normalization: Some(normalization),
             history: saved.history,
         })
     }
@@ -122,13 +124,12 @@ impl MlpPixelClassifier {
 /// Weights file of a saved MLP.
 const WEIGHTS_FILE: &str = "mlp.bpk";
 
-/// `mlp.json` of a saved MLP.
+/// `mlp.json` of a saved MLP (the normalisation statistics are in the header).
 #[derive(Serialize, Deserialize)]
 struct SavedMlp {
     config: MlpPixelConfig,
     n_features: usize,
     n_classes: usize,
-    normalization: Normalization,
     history: History,
 }
 
@@ -184,21 +185,13 @@ impl PixelClassifier for MlpPixelClassifier {
 
     fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
         let (model, norm) = self.trained()?;
-        std::fs::create_dir_all(dir).map_err(|e| TrainError::checkpoint(dir, e))?;
-        let weights = dir.join(WEIGHTS_FILE);
-        let tmp = dir.join(format!(".{WEIGHTS_FILE}.tmp{}", std::process::id()));
-        model
-            .clone()
-            .save_file(&tmp)
-            .map_err(|e| TrainError::checkpoint(&tmp, e))?;
-        std::fs::rename(&tmp, &weights).map_err(|e| TrainError::checkpoint(&weights, e))?;
+        save_weights(model, dir, WEIGHTS_FILE)?;
         let saved = SavedMlp {
             config: self.config.clone(),
             n_features: norm.mean.len(),
             n_classes: model.num_classes(),
-            normalization: norm.clone(),
             history: self.history.clone(),
         };
-        super::store::save_serde(dir, terradl_models::saved::ModelKind::Mlp, &saved)
+        super::store::save_serde(dir, ModelKind::Mlp, &saved, Some(norm))
     }
 }

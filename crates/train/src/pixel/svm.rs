@@ -246,6 +246,6 @@ impl PixelClassifier for Svm {
     }
 
     fn save(&self, dir: &std::path::Path) -> Result<(), TrainError> {
-        super::store::save_serde(dir, terradl_models::saved::ModelKind::Svm, self)
+        super::store::save_serde(dir, terradl_models::saved::ModelKind::Svm, self, None)
     }
 }
