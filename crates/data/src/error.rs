@@ -42,6 +42,9 @@ pub enum DataError {
     /// Normalisation statistics cannot be written or parsed as JSON.
     #[error("bad normalisation statistics")]
     NormStatsJson(#[source] serde_json::Error),
+    /// A sample table that cannot be read as labelled series.
+    #[error(transparent)]
+    Table(#[from] crate::sample_table::TableError),
     /// A request that cannot be satisfied (bad fold count, empty class, shape mismatch, ...).
     #[error("{0}")]
     Invalid(String),

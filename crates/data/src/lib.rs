@@ -4,6 +4,7 @@
 //! - [`sources`]: loaders for the real sample data (docs/DATA.md);
 //! - [`detection`]: box annotations, detection images and chip sampling;
 //! - [`select_spread`]: most uncertain, spatially spread locations to label;
+//! - [`sample_table`]: labelled series from CSV / TSV sample tables;
 //! - [`sampling`]: stratified, per-object and spatially blocked k-fold designs;
 //! - [`inverse_frequency`], [`NormStats`], [`fill_gaps`], [`pixel_features`]: training-set
 //!   preparation (imbalance weights, mean/std statistics, cloud-gap
@@ -20,6 +21,7 @@ mod gap_fill;
 mod labelled_image;
 mod normalize;
 mod samples;
+pub mod sample_table;
 pub mod sampling;
 pub mod sources;
 mod time_series;

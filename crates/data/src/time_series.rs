@@ -36,6 +36,37 @@ impl Date {
         }
     }
 
+    /// A date written `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` or `YYYYMMDD`; `None` otherwise.
+    ///
+    /// ```
+    /// use terradl_data::Date;
+    /// assert_eq!(Date::parse("2018-04-29"), Date::parse("20180429"));
+    /// assert!(Date::parse("2018-02-30").is_none() && Date::parse("t12").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Date> {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let separators = text.chars().filter(|c| !c.is_ascii_digit()).all(|c| matches!(c, '-' | '/' | '.'));
+        if digits.len() != 8 || !separators {
+            return None;
+        }
+        Date::from_yyyymmdd(digits.parse().ok()?)
+    }
+
+    /// The date `days` after 1970-01-01 (the inverse of [`Date::days_since_epoch`]).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719468;
+        let era = if z >= 0 { z } else { z - 146096 } / 146097;
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + (month <= 2) as i64) as i32;
+        Date { year, month, day }
+    }
+
     /// Day of year, 1-based.
     pub fn day_of_year(&self) -> u16 {
         const CUM: [u16; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
@@ -146,6 +177,23 @@ impl TimeSeriesDataset {
         })
     }
 
+    /// The samples `idx` (in that order), with their labels and pixel indices.
+    pub fn subset(&self, idx: &[usize]) -> TimeSeriesDataset {
+        let per = self.n_dates * self.n_bands;
+        let pick = |v: &[u32]| if v.is_empty() { Vec::new() } else { idx.iter().map(|&s| v[s]).collect() };
+        TimeSeriesDataset {
+            x: idx.iter().flat_map(|&s| self.x[s * per..(s + 1) * per].iter().copied()).collect(),
+            n_samples: idx.len(),
+            n_dates: self.n_dates,
+            n_bands: self.n_bands,
+            band_names: self.band_names.clone(),
+            dates: self.dates.clone(),
+            y: pick(&self.y),
+            class_names: self.class_names.clone(),
+            pixel: if self.pixel.is_empty() { Vec::new() } else { idx.iter().map(|&s| self.pixel[s]).collect() },
+        }
+    }
+
     /// Attach labels (one per sample).
     pub fn with_labels(mut self, y: Vec<u32>, class_names: Vec<String>) -> Result<Self> {
         if y.len() != self.n_samples {
@@ -174,6 +222,10 @@ mod tests {
         assert_eq!(Date::from_yyyymmdd(20000301).unwrap().days_since_epoch(), 11017);
         assert!(Date::from_yyyymmdd(20180230).is_none());
         assert_eq!(d.to_string(), "2018-04-29");
+        for days in [-800_000, -1, 0, 11017, 17650, 20_000, 800_000] {
+            assert_eq!(Date::from_days_since_epoch(days).days_since_epoch(), days);
+        }
+        assert_eq!(Date::from_days_since_epoch(17650), d);
     }
 
     #[test]

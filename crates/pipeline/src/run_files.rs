@@ -40,6 +40,7 @@ pub fn reliability_curve(bins: &[ReliabilityBin], ece: f64) -> ReliabilityCurve 
             })
             .collect(),
         ece: Some(ece),
+        temperature: None,
     }
 }
 

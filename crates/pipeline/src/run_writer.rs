@@ -16,6 +16,13 @@ use terradl_report::{ColorTable, RunMetadata};
 /// Bins of the reliability diagram.
 const RELIABILITY_BINS: usize = 10;
 
+/// The reliability curve of pixel-major probabilities `proba` (`k` classes) against `y`.
+fn calibration_curve(proba: &[f64], k: usize, y: &[u32]) -> Result<run_files::ReliabilityCurve> {
+    let (conf, correct) = top_label_confidence(proba, k, y)?;
+    let ece = expected_calibration_error(&conf, &correct, RELIABILITY_BINS)?;
+    Ok(reliability_curve(&curve(&conf, &correct, RELIABILITY_BINS)?, ece))
+}
+
 /// Writes one run directory; created by [`RunWriter::create`], closed by [`RunWriter::finish`].
 pub struct RunWriter {
     dir: PathBuf,
@@ -83,9 +90,16 @@ impl RunWriter {
     /// `reliability.json`: calibration of the pixel-major test probabilities `proba`
     /// (`k` classes) against the reference classes `y`.
     pub fn reliability(&self, proba: &[f64], k: usize, y: &[u32]) -> Result<()> {
-        let (conf, correct) = top_label_confidence(proba, k, y)?;
-        let ece = expected_calibration_error(&conf, &correct, RELIABILITY_BINS)?;
-        self.json(run_files::RELIABILITY_FILE, &reliability_curve(&curve(&conf, &correct, RELIABILITY_BINS)?, ece))
+        self.json(run_files::RELIABILITY_FILE, &calibration_curve(proba, k, y)?)
+    }
+
+    /// `reliability_calibrated.json`: the same test samples after temperature scaling by
+    /// `temperature` (`proba` already scaled); returns its expected calibration error.
+    pub fn reliability_calibrated(&self, proba: &[f64], k: usize, y: &[u32], temperature: f64) -> Result<f64> {
+        let curve = calibration_curve(proba, k, y)?;
+        let ece = curve.ece.unwrap_or(f64::NAN);
+        self.json(run_files::RELIABILITY_CALIBRATED_FILE, &run_files::ReliabilityCurve { temperature: Some(temperature), ..curve })?;
+        Ok(ece)
     }
 
     /// Write `run.json` (`info` with the run's metadata: command, pipeline TOML, `dataset`,

@@ -14,6 +14,8 @@ pub(crate) const LAND_COVER: &str = "land_cover";
 pub(crate) const LAND_USE: &str = "land_use";
 /// [`MethodScore::target`] of per-pixel crop classes (time-series runs).
 pub(crate) const PIXEL: &str = "pixel";
+/// [`MethodScore::target`] of per-sample classes of a sample table without fields (time-series runs).
+pub(crate) const SAMPLE: &str = "sample";
 /// [`MethodScore::target`] of per-field crop classes (time-series runs).
 pub(crate) const FIELD: &str = "field";
 

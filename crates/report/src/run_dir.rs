@@ -62,6 +62,7 @@ pub fn load_run_dir_with(dir: &Path, opts: &LoadOptions) -> Result<ReportData> {
     let metrics: Option<AccuracyMetrics> = read_json(dir, METRICS_FILE)?;
     let confusion: Option<ConfusionData> = read_json(dir, CONFUSION_FILE)?;
     let reliability: Option<ReliabilityCurve> = read_json(dir, RELIABILITY_FILE)?;
+    let calibrated: Option<ReliabilityCurve> = read_json(dir, RELIABILITY_CALIBRATED_FILE)?;
     let history: Option<TrainingHistory> = read_json(dir, HISTORY_FILE)?;
     let classes: Option<ColorTable> = read_json(dir, CLASSES_FILE)?;
     let importance: Option<BarChartData> = read_json(dir, FEATURE_IMPORTANCE_FILE)?;
@@ -163,6 +164,13 @@ pub fn load_run_dir_with(dir: &Path, opts: &LoadOptions) -> Result<ReportData> {
             );
         }
         _ => notes.push(format!("No calibration curve ({RELIABILITY_FILE}).")),
+    }
+    if let Some(rc) = calibrated.as_ref().filter(|rc| !rc.bins.is_empty()) {
+        let side = (w * 3 / 5).max(300);
+        figures.push(
+            Figure::png("Reliability after temperature scaling", reliability_diagram(rc, side, side * 4 / 5)?.0.to_png()?)
+                .with_caption("The same test predictions, logits divided by a temperature fitted on the validation samples."),
+        );
     }
     if let Some(b) = &importance {
         let title = if b.title.is_empty() { "Feature importance".to_string() } else { b.title.clone() };

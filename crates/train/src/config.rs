@@ -15,6 +15,13 @@ pub enum LrSchedule {
         /// Learning rate reached at the last epoch.
         min_lr: f64,
     },
+    /// One-cycle policy (Smith & Topin 2019), per epoch: cosine warm-up from `lr / 25` to the
+    /// base rate over the first `warmup_fraction` of the epochs, then cosine annealing to
+    /// `lr / 25 / 1e4` at the last epoch (PyTorch `OneCycleLR`'s defaults).
+    OneCycle {
+        /// Share of the epochs spent warming up (0.3 in PyTorch).
+        warmup_fraction: f64,
+    },
     /// Multiply the rate by `gamma` every `step_epochs` epochs.
     Step {
         /// Epochs between decays.
@@ -33,6 +40,14 @@ impl LrSchedule {
                 let span = epochs.saturating_sub(1).max(1) as f64;
                 let t = (epoch as f64 / span).min(1.0);
                 min_lr + 0.5 * (lr - min_lr) * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            LrSchedule::OneCycle { warmup_fraction } => {
+                let (start, end) = (lr / 25.0, lr / 25.0 / 1e4);
+                let last = epochs.saturating_sub(1).max(1) as f64;
+                let peak = (warmup_fraction.clamp(0.0, 1.0) * last).max(1.0);
+                let e = epoch as f64;
+                let cos = |from: f64, to: f64, t: f64| to + 0.5 * (from - to) * (1.0 + (std::f64::consts::PI * t.clamp(0.0, 1.0)).cos());
+                if e < peak { cos(start, lr, e / peak) } else { cos(lr, end, (e - peak) / (last - peak).max(1.0)) }
             }
             LrSchedule::Step { step_epochs, gamma } => {
                 lr * gamma.powi((epoch / (*step_epochs).max(1)) as i32)
@@ -206,6 +221,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn one_cycle_warms_up_then_anneals() {
+        let s = LrSchedule::OneCycle { warmup_fraction: 0.3 };
+        let r: Vec<f64> = (0..61).map(|e| s.rate(3e-3, e, 61)).collect();
+        assert!((r[0] - 3e-3 / 25.0).abs() < 1e-12);
+        assert!((r[18] - 3e-3).abs() < 1e-12, "peak at 30% of the epochs");
+        assert!(r[..18].windows(2).all(|w| w[0] < w[1]) && r[18..].windows(2).all(|w| w[0] > w[1]));
+        assert!((r[60] - 3e-3 / 25.0 / 1e4).abs() < 1e-12);
+    }
 
     #[test]
     fn cosine_goes_from_base_to_min() {

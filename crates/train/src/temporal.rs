@@ -16,7 +16,7 @@ use terradl_models::{
     TempCnnConfig,
 };
 
-use crate::config::{ClassWeighting, TrainConfig};
+use crate::config::{ClassWeighting, LrSchedule, TrainConfig};
 use crate::dataset::TensorDataset;
 use crate::error::TrainError;
 use crate::fit::{FitOptions, fit};
@@ -44,11 +44,26 @@ pub struct TemporalTraining {
     pub val_fraction: f64,
     /// Seed of initialisation, shuffling, dropout and the validation draw.
     pub seed: u64,
+    /// AdamW decoupled weight decay.
+    pub weight_decay: f32,
+    /// Learning-rate schedule, e.g. `schedule = { OneCycle = { warmup_fraction = 0.3 } }`.
+    pub schedule: LrSchedule,
 }
 
 impl Default for TemporalTraining {
     fn default() -> Self {
-        Self { epochs: 30, batch_size: 64, learning_rate: 1e-3, patience: 5, balanced: false, val_fraction: 0.1, seed: 42 }
+        let base = TrainConfig::new();
+        Self {
+            epochs: 30,
+            batch_size: 64,
+            learning_rate: 1e-3,
+            patience: 5,
+            balanced: false,
+            val_fraction: 0.1,
+            seed: 42,
+            weight_decay: base.weight_decay,
+            schedule: base.lr_schedule,
+        }
     }
 }
 
@@ -60,6 +75,8 @@ impl TemporalTraining {
             .with_learning_rate(self.learning_rate)
             .with_patience(self.patience)
             .with_seed(self.seed)
+            .with_weight_decay(self.weight_decay)
+            .with_lr_schedule(self.schedule.clone())
             .with_class_weights(if self.balanced { ClassWeighting::Balanced } else { ClassWeighting::Uniform })
     }
 }

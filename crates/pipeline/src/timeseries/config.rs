@@ -37,6 +37,7 @@
 use crate::error::{PipelineError, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use terradl_data::sample_table::{TableLayout, TimeAxis};
 use terradl_data::Date;
 use terradl_train::PixelModelConfig;
 use terradl_train::temporal::TemporalModelConfig;
@@ -56,12 +57,27 @@ pub struct TimeSeriesPipeline {
     /// Dates of `stack`'s blocks of bands, `YYYY-MM-DD`.
     #[serde(default)]
     pub dates: Vec<String>,
+    /// Evenly spaced time steps of unknown dates, in place of `dates` (sample tables only).
+    #[serde(default)]
+    pub steps: Option<usize>,
     /// Band names of one date.
     pub band_names: Vec<String>,
     /// Labelled field polygons (GeoJSON, Shapefile or GeoPackage) in the rasters' CRS.
-    pub labels: PathBuf,
+    #[serde(default)]
+    pub labels: Option<PathBuf>,
     /// Attribute holding the class.
-    pub class_attribute: String,
+    #[serde(default)]
+    pub class_attribute: Option<String>,
+    /// Labelled series as a sample table (CSV / TSV), in place of imagery + polygons.
+    #[serde(default)]
+    pub samples: Option<PathBuf>,
+    /// Test series as a second table with the same layout (a benchmark's standard split);
+    /// without it `[split]` draws the test samples (by field when the table has a field column).
+    #[serde(default)]
+    pub test_samples: Option<PathBuf>,
+    /// Columns of the sample tables.
+    #[serde(default)]
+    pub table: TableLayout,
     /// Extra missing-value code besides the rasters' own nodata.
     #[serde(default)]
     pub nodata: Option<f32>,
@@ -81,6 +97,9 @@ pub struct TimeSeriesPipeline {
     /// OSVM-OCNN fusion of a deep model with an object-based classifier; `None` skips it.
     #[serde(default)]
     pub fusion: Option<FusionConfig>,
+    /// Also score the mean of the deep models' probabilities (a deep ensemble).
+    #[serde(default)]
+    pub ensemble: bool,
 }
 
 /// One date's raster.
@@ -142,12 +161,9 @@ pub struct FusionConfig {
     pub object: PixelModelConfig,
 }
 
-/// Parse `YYYY-MM-DD` (or `YYYYMMDD`).
+/// Parse `YYYY-MM-DD` (or `YYYYMMDD`, see [`Date::parse`]).
 pub fn parse_date(s: &str) -> Result<Date> {
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-    let v: u32 = digits.parse().map_err(|_| PipelineError::Invalid(format!("invalid date {s:?} (want YYYY-MM-DD)")))?;
-    ensure!(digits.len() == 8, "invalid date {s:?} (want YYYY-MM-DD)");
-    Date::from_yyyymmdd(v).ok_or_else(|| PipelineError::Invalid(format!("invalid date {s:?}")))
+    Date::parse(s).ok_or_else(|| PipelineError::Invalid(format!("invalid date {s:?} (want YYYY-MM-DD)")))
 }
 
 impl TimeSeriesPipeline {
@@ -156,7 +172,10 @@ impl TimeSeriesPipeline {
 
     /// Every path field.
     pub(crate) fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
-        let mut paths = vec![&mut self.labels, &mut self.output];
+        let mut paths = vec![&mut self.output];
+        paths.extend(self.labels.as_mut());
+        paths.extend(self.samples.as_mut());
+        paths.extend(self.test_samples.as_mut());
         paths.extend(self.stack.as_mut());
         for r in &mut self.rasters {
             paths.push(&mut r.path);
@@ -165,9 +184,19 @@ impl TimeSeriesPipeline {
         paths
     }
 
+    /// The time axis of the sample tables: the pipeline's `dates`, its `steps`, or the
+    /// dates in the tables' header.
+    pub fn table_axis(&self) -> Result<TimeAxis> {
+        Ok(match (self.steps, self.dates.is_empty()) {
+            (Some(n), _) => TimeAxis::Steps(n),
+            (None, false) => TimeAxis::Dates(self.parsed_dates()?),
+            (None, true) => TimeAxis::FromHeader,
+        })
+    }
+
     /// The acquisition dates, checked to increase.
     pub fn parsed_dates(&self) -> Result<Vec<Date>> {
-        let texts: Vec<&str> = if self.stack.is_some() {
+        let texts: Vec<&str> = if self.stack.is_some() || self.samples.is_some() {
             self.dates.iter().map(String::as_str).collect()
         } else {
             self.rasters.iter().map(|r| r.date.as_str()).collect()
@@ -181,13 +210,11 @@ impl TimeSeriesPipeline {
     pub(crate) fn validate(&self) -> Result<()> {
         ensure!(!self.models.is_empty(), "pipeline {}: `models` is empty", self.name);
         ensure!(!self.band_names.is_empty(), "band_names is empty");
-        match (&self.stack, self.rasters.is_empty()) {
-            (Some(_), false) => bail!("give either `stack` + `dates` or `[[rasters]]`, not both"),
-            (None, true) => bail!("no imagery: give `[[rasters]]` (one per date) or `stack` + `dates`"),
-            (Some(_), true) => ensure!(!self.dates.is_empty(), "`stack` needs `dates`"),
-            (None, false) => ensure!(self.dates.is_empty(), "`dates` belongs with `stack`; each raster has its own date"),
+        if self.samples.is_some() {
+            self.validate_tables()?;
+        } else {
+            self.validate_imagery()?;
         }
-        self.parsed_dates()?;
         let s = &self.split;
         ensure!((0.0..1.0).contains(&s.test_fraction) && s.test_fraction > 0.0, "split.test_fraction must be in (0, 1)");
         ensure!((0.0..1.0).contains(&s.val_fraction), "split.val_fraction must be in [0, 1)");
@@ -201,7 +228,51 @@ impl TimeSeriesPipeline {
                 "fusion.deep must name a deep model (tempcnn, lstm or ltae)"
             );
             ensure!(s.val_fraction > 0.0, "fusion needs validation fields: set split.val_fraction > 0");
+            ensure!(
+                self.samples.is_none() || self.table.field.is_some(),
+                "fusion works on fields: the sample table layout needs a `field` column"
+            );
         }
+        if self.ensemble {
+            let deep = self.models.iter().filter(|m| !matches!(m, TemporalModelConfig::RandomForest(_))).count();
+            ensure!(deep >= 2, "ensemble = true needs at least two deep models (tempcnn, lstm, ltae); the pipeline has {deep}");
+        }
+        Ok(())
+    }
+
+    /// A sample-table pipeline: no imagery keys, a time axis.
+    fn validate_tables(&self) -> Result<()> {
+        let imagery = [
+            ("rasters", !self.rasters.is_empty()),
+            ("stack", self.stack.is_some()),
+            ("labels", self.labels.is_some()),
+            ("class_attribute", self.class_attribute.is_some()),
+        ];
+        if let Some((key, _)) = imagery.iter().find(|(_, set)| *set) {
+            bail!("`samples` (a sample table) and `{key}` (imagery + polygons) are two different inputs: give one");
+        }
+        ensure!(
+            !(self.steps.is_some() && !self.dates.is_empty()),
+            "give either `dates` or `steps` (evenly spaced steps of unknown dates), not both"
+        );
+        ensure!(self.steps != Some(0), "steps must be at least 1");
+        self.table_axis()?;
+        Ok(())
+    }
+
+    /// An imagery pipeline: rasters or a stack, and labelled polygons.
+    fn validate_imagery(&self) -> Result<()> {
+        ensure!(self.test_samples.is_none(), "`test_samples` belongs with `samples` (a sample table)");
+        ensure!(self.steps.is_none(), "`steps` belongs with `samples` (a sample table); imagery has dates");
+        ensure!(self.labels.is_some(), "no labels: give `labels` (field polygons) with the imagery, or `samples` (a sample table)");
+        ensure!(self.class_attribute.is_some(), "`labels` needs `class_attribute` (the attribute holding the class)");
+        match (&self.stack, self.rasters.is_empty()) {
+            (Some(_), false) => bail!("give either `stack` + `dates` or `[[rasters]]`, not both"),
+            (None, true) => bail!("no imagery: give `[[rasters]]` (one per date) or `stack` + `dates`"),
+            (Some(_), true) => ensure!(!self.dates.is_empty(), "`stack` needs `dates`"),
+            (None, false) => ensure!(self.dates.is_empty(), "`dates` belongs with `stack`; each raster has its own date"),
+        }
+        self.parsed_dates()?;
         Ok(())
     }
 }

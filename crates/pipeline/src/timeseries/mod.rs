@@ -2,9 +2,11 @@
 //! `terradl predict` feeds its saved models.
 
 mod config;
+mod diagnostics;
 mod predict;
 mod run;
 mod series;
+mod sources;
 
 pub use config::{DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, TimeSeriesPipeline, parse_date};
 pub use predict::SeriesSource;

@@ -1,26 +1,25 @@
-//! The time-series (crop-type) pipeline: dated rasters + labelled field polygons -> per-pixel
-//! series (nodata / cloud masking, linear interpolation in time) -> a hold-out **by field** ->
-//! TempCNN / LSTM / L-TAE / random forest trained on pixels -> pixel- and field-level accuracy
-//! (field = mean of its pixels' probabilities) -> per-date permutation importance -> optional
-//! OSVM-OCNN fusion of a deep model with an object-based classifier on field mean series.
+//! The time-series (crop-type) pipeline: labelled series from dated rasters + field polygons
+//! (nodata / cloud masking, linear interpolation in time, a hold-out **by field**) or from
+//! sample tables -> TempCNN / LSTM / L-TAE / random forest, and optionally their deep
+//! ensemble -> sample- and field-level accuracy (field = mean of its samples' probabilities)
+//! -> per-date permutation importance -> calibration (temperature scaling on the validation
+//! samples) and entropy of wrong vs right predictions -> optional OSVM-OCNN fusion of a deep
+//! model with an object-based classifier on field mean series.
 
 use super::config::TimeSeriesPipeline;
-use super::series::{apply_cloud_mask, clean_series};
+use super::diagnostics::{write_diagnostics, Diagnostics};
+use super::sources::{from_imagery, from_tables, LabelledSeries, Side};
 use crate::model_store::{self, ModelManifest, RunKind};
 use crate::run_writer::RunWriter;
-use crate::score::{most_accurate, summary_line, Accuracy, MethodScore, FIELD, PIXEL};
+use crate::score::{most_accurate, summary_line, Accuracy, MethodScore, FIELD, PIXEL, SAMPLE};
 use crate::spec::PipelineRun;
 use crate::RunOutcome;
-use crate::error::{Context, Result, ensure};
+use crate::error::{bail, Context, Result};
 use serde::Serialize;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
-use terradl_data::{aggregate_probabilities, field_mean_series, stack_dates};
-use terradl_data::sampling::{object_split, sample_per_object};
-use terradl_data::{LabelledImage, TimeSeriesDataset, UNLABELLED};
-use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::Raster;
-use terradl_report::run_files::RunInfo;
+use terradl_data::{aggregate_probabilities, field_mean_series};
+use terradl_report::run_files::{BarChartData, RunInfo};
 use terradl_train::fusion::{choose_threshold, fuse};
 use terradl_train::importance::{date_groups, permutation_importance, GroupImportance};
 use terradl_train::pixel::PixelClassifier;
@@ -41,63 +40,6 @@ pub struct FusionReport {
     pub test_object: Accuracy,
     /// Fused prediction on the test fields.
     pub test_fused: Accuracy,
-}
-
-/// The labelled series of one side of the split.
-struct Side {
-    ts: TimeSeriesDataset,
-    /// Field id of each sample.
-    fields: Vec<u32>,
-}
-
-fn read_stack(p: &TimeSeriesPipeline) -> Result<Raster> {
-    if let Some(stack) = &p.stack {
-        return read_geotiff(stack).with_context(|| format!("reading stack {}", stack.display()));
-    }
-    let mut rasters = Vec::with_capacity(p.rasters.len());
-    for r in &p.rasters {
-        let mut img = read_geotiff(&r.path).with_context(|| format!("reading {}", r.path.display()))?;
-        crate::spec::ensure_band_names(&r.path, img.bands, &p.band_names)?;
-        if let Some(m) = &r.cloud_mask {
-            let mask = read_geotiff(m).with_context(|| format!("reading cloud mask {}", m.display()))?;
-            ensure!(
-                (mask.rows, mask.cols) == (img.rows, img.cols) && mask.transform == img.transform,
-                "cloud mask {} is not on the grid of {}",
-                m.display(),
-                r.path.display()
-            );
-            apply_cloud_mask(&mut img, &mask);
-        }
-        rasters.push(img);
-    }
-    Ok(stack_dates(&rasters)?)
-}
-
-fn side(
-    p: &TimeSeriesPipeline,
-    img: &LabelledImage,
-    dates: &[terradl_data::Date],
-    pixels: &[usize],
-    what: &str,
-) -> Result<Side> {
-    let ts = TimeSeriesDataset::from_stack(&img.image, dates.to_vec(), p.band_names.clone(), pixels)?;
-    let y = pixels.iter().map(|&i| img.labels[i]).collect();
-    let mut ts = ts.with_labels(y, img.class_names.clone())?;
-    let (gaps, out_of_range) = clean_series(&mut ts, p.nodata, p.valid_range);
-    // Samples with a band missing on every date cannot be filled: drop them.
-    let per = ts.n_dates * ts.n_bands;
-    let keep: Vec<usize> = (0..ts.n_samples).filter(|&s| ts.x[s * per..(s + 1) * per].iter().all(|v| v.is_finite())).collect();
-    tracing::info!(what, samples = ts.n_samples, filled = gaps.filled, out_of_range, dropped = ts.n_samples - keep.len(), "series");
-    let fields: Vec<u32> = keep.iter().map(|&s| img.objects[pixels[s]]).collect();
-    if keep.len() < ts.n_samples {
-        let x = keep.iter().flat_map(|&s| ts.x[s * per..(s + 1) * per].iter().copied()).collect();
-        ts.y = keep.iter().map(|&s| ts.y[s]).collect();
-        ts.pixel = keep.iter().map(|&s| ts.pixel[s]).collect();
-        ts.x = x;
-        ts.n_samples = keep.len();
-    }
-    ensure!(ts.n_samples > 0, "no {what} pixel has a usable series (all observations missing)");
-    Ok(Side { ts, fields })
 }
 
 /// Field reference labels and aggregated probabilities of `proba` over `side`'s fields.
@@ -130,68 +72,68 @@ impl PipelineRun for TimeSeriesPipeline {
     }
 }
 
+/// Mean of several models' probabilities (same samples, same classes).
+fn mean_probabilities(probas: &[&ClassProbabilities]) -> ClassProbabilities {
+    let n = probas.len().max(1) as f32;
+    let mut values = vec![0f32; probas.first().map_or(0, |p| p.values.len())];
+    for p in probas {
+        for (v, q) in values.iter_mut().zip(&p.values) {
+            *v += q / n;
+        }
+    }
+    ClassProbabilities { n_classes: probas.first().map_or(0, |p| p.n_classes), values }
+}
+
+/// Test (and validation) probabilities of one scored method.
+struct Scored {
+    name: String,
+    test: ClassProbabilities,
+    val: Option<ClassProbabilities>,
+    /// Confusion matrix at the reporting level (field, or sample without fields).
+    cm: ConfusionMatrix,
+}
+
+/// Score `proba` on the test side: sample level, and field level when there are fields.
+fn score(
+    data: &LabelledSeries,
+    name: &str,
+    position: usize,
+    proba: &ClassProbabilities,
+    fit_seconds: f64,
+    scores: &mut Vec<MethodScore>,
+) -> Result<ConfusionMatrix> {
+    let k = data.class_names.len();
+    let test = &data.test;
+    let n_train = data.train.ts.n_samples;
+    let sample_cm = ConfusionMatrix::from_labels(&test.ts.y, &proba.argmax(), k, None)?;
+    if !data.has_fields {
+        scores.push(MethodScore::new(name, position, SAMPLE, &sample_cm, n_train, fit_seconds));
+        return Ok(sample_cm);
+    }
+    let (_, field_proba, field_y) = field_level(test, proba)?;
+    let field_cm = ConfusionMatrix::from_labels(&field_y, &field_proba.argmax(), k, None)?;
+    scores.push(MethodScore::new(name, position, PIXEL, &sample_cm, n_train, fit_seconds));
+    scores.push(MethodScore::new(name, position, FIELD, &field_cm, n_train, fit_seconds));
+    Ok(field_cm)
+}
+
 /// Run the pipeline; `config_toml` is stored with the run.
 fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
-    let dates = p.parsed_dates()?;
-    let stack = read_stack(p)?;
-    ensure!(
-        stack.bands == dates.len() * p.band_names.len(),
-        "the imagery has {} bands but {} dates x {} band_names need {}",
-        stack.bands,
-        dates.len(),
-        p.band_names.len(),
-        dates.len() * p.band_names.len()
-    );
-    let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
-    ensure!(!layer.features.is_empty(), "no field polygons in {}", p.labels.display());
-    let stack_band_names =
-        dates.iter().flat_map(|d| p.band_names.iter().map(move |b| format!("{d}_{b}"))).collect::<Vec<_>>();
-    let img = LabelledImage::from_layer(stack, &layer, &p.class_attribute, stack_band_names)
-        .with_context(|| format!("burning {} onto the imagery", p.labels.display()))?;
-    let k = img.n_classes();
-    ensure!(k >= 2, "the labels hold {k} class(es); classification needs at least 2");
-    ensure!(img.labelled_pixels().len() > 0, "no field polygon covers a pixel of the imagery");
-
-    // Hold-out by field, then validation fields out of the training fields.
-    let s = &p.split;
-    let outer = object_split(&img.objects, &img.labels, s.test_fraction, s.seed)?;
-    let mut train_objects = img.objects.clone();
-    for &i in &outer.test {
-        train_objects[i] = UNLABELLED;
-    }
-    let (fit_px, val_px) = if s.val_fraction > 0.0 {
-        let inner = object_split(&train_objects, &img.labels, s.val_fraction, s.seed.wrapping_add(1))?;
-        (inner.train, inner.test)
-    } else {
-        (outer.train.clone(), Vec::new())
-    };
-    let cap = |px: &[usize], seed: u64| {
-        if s.max_pixels_per_field == 0 { px.to_vec() } else { sample_per_object(&img.objects, px, s.max_pixels_per_field, seed) }
-    };
-    let train = side(p, &img, &dates, &cap(&fit_px, s.seed), "training")?;
-    let test = side(p, &img, &dates, &cap(&outer.test, s.seed + 2), "test")?;
-    let val = if val_px.is_empty() { None } else { Some(side(p, &img, &dates, &cap(&val_px, s.seed + 3), "validation")?) };
-    tracing::info!(
-        train_fields = outer.train_objects.len(),
-        test_fields = outer.test_objects.len(),
-        train = train.ts.n_samples,
-        test = test.ts.n_samples,
-        "split by field"
-    );
+    let data = if p.samples.is_some() { from_tables(p)? } else { from_imagery(p)? };
     let series_seconds = t0.elapsed().as_secs_f64();
+    let (train, test, val) = (&data.train, &data.test, data.val.as_ref());
+    let k = data.class_names.len();
+    let target = if data.has_fields { FIELD } else { SAMPLE };
 
     let mut out = RunWriter::create(&p.output, config_toml)?;
     out.timing("series", series_seconds);
     let (nt, nb) = (train.ts.n_dates, train.ts.n_bands);
     let nf = nt * nb;
     let days: Vec<f32> = train.ts.day_of_year().iter().map(|&d| d as f32).collect();
-    let date_names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     let mut scores = Vec::new();
-    let mut names = Vec::new();
     let mut importance = Vec::new();
-    let mut field_cms = Vec::new();
-    let mut deep_probs: Option<(ClassProbabilities, ClassProbabilities)> = None;
+    let mut scored: Vec<Scored> = Vec::new();
     let mut trained = Vec::with_capacity(p.models.len());
     for (i, cfg) in p.models.iter().enumerate() {
         let mut model = cfg.build(nt, nb, &days)?;
@@ -200,12 +142,7 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         model.fit(&train.ts.x, nf, &train.ts.y).with_context(|| format!("training {name}"))?;
         let fit_seconds = t.elapsed().as_secs_f64();
         let proba = model.predict_proba(&test.ts.x, nf)?;
-        let pixel_cm = ConfusionMatrix::from_labels(&test.ts.y, &proba.argmax(), k, None)?;
-        let (_, field_proba, field_y) = field_level(&test, &proba)?;
-        let field_cm = ConfusionMatrix::from_labels(&field_y, &field_proba.argmax(), k, None)?;
-        let n_train = train.ts.n_samples;
-        scores.push(MethodScore::new(&name, i, PIXEL, &pixel_cm, n_train, fit_seconds));
-        scores.push(MethodScore::new(&name, i, FIELD, &field_cm, n_train, fit_seconds));
+        let cm = score(&data, &name, i, &proba, fit_seconds, &mut scores)?;
         out.timing(format!("train {name}"), fit_seconds);
         if p.importance.repeats > 0 {
             let t = Instant::now();
@@ -214,22 +151,26 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
                 &test.ts.x,
                 nf,
                 &test.ts.y,
-                &date_groups(&date_names, nb),
+                &date_groups(&data.date_names, nb),
                 p.importance.repeats,
                 p.importance.seed,
             )?;
             out.timing(format!("importance {name}"), t.elapsed().as_secs_f64());
             importance.push((name.clone(), imp));
         }
-        if let (Some(f), Some(v)) = (&p.fusion, &val) {
-            if f.deep == i {
-                let (_, val_fields, _) = field_level(v, &model.predict_proba(&v.ts.x, nf)?)?;
-                deep_probs = Some((val_fields, field_proba.clone()));
-            }
-        }
-        field_cms.push(field_cm);
-        names.push(name);
+        let val_proba = val.map(|v| model.predict_proba(&v.ts.x, nf)).transpose()?;
+        scored.push(Scored { name, test: proba, val: val_proba, cm });
         trained.push(model);
+    }
+    let deep: Vec<usize> =
+        (0..p.models.len()).filter(|&i| !matches!(p.models[i], terradl_train::temporal::TemporalModelConfig::RandomForest(_))).collect();
+    if p.ensemble && deep.len() >= 2 {
+        let name = format!("ensemble({})", deep.iter().map(|&i| scored[i].name.as_str()).collect::<Vec<_>>().join("+"));
+        let proba = mean_probabilities(&deep.iter().map(|&i| &scored[i].test).collect::<Vec<_>>());
+        let val_proba = val.map(|_| mean_probabilities(&deep.iter().filter_map(|&i| scored[i].val.as_ref()).collect::<Vec<_>>()));
+        let fit_seconds = deep.iter().filter_map(|&i| scores.iter().find(|s| s.position == i)).map(|s| s.fit_seconds).sum();
+        let cm = score(&data, &name, scored.len(), &proba, fit_seconds, &mut scores)?;
+        scored.push(Scored { name, test: proba, val: val_proba, cm });
     }
     out.scores(&scores)?;
     if !importance.is_empty() {
@@ -241,7 +182,12 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
 
     // OSVM-OCNN: object-based classifier on field mean series; threshold on validation fields.
     let mut fusion = None;
-    if let (Some(f), Some(v), Some((val_deep, test_deep))) = (&p.fusion, &val, deep_probs) {
+    if let (Some(f), Some(v)) = (&p.fusion, val) {
+        let deep_test = field_level(test, &scored[f.deep].test)?.1;
+        let deep_val = match &scored[f.deep].val {
+            Some(vp) => field_level(v, vp)?.1,
+            None => bail!("fusion needs validation probabilities"),
+        };
         let (_, fx_train, fy_train) = field_mean_series(&train.ts, &train.fields)?;
         let (_, fx_val, fy_val) = field_mean_series(&v.ts, &v.fields)?;
         let (_, fx_test, fy_test) = field_mean_series(&test.ts, &test.fields)?;
@@ -249,13 +195,13 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         object.fit(&fx_train, nf, &fy_train).context("training the object-based classifier")?;
         let obj_val = object.predict(&fx_val, nf)?;
         let obj_test = object.predict(&fx_test, nf)?;
-        let threshold = choose_threshold(&val_deep, &obj_val, &fy_val)?;
-        let fused = fuse(&test_deep, &obj_test, threshold.threshold)?;
+        let threshold = choose_threshold(&deep_val, &obj_val, &fy_val)?;
+        let fused = fuse(&deep_test, &obj_test, threshold.threshold)?;
         let cm = |pred: &[u32]| ConfusionMatrix::from_labels(&fy_test, pred, k, None);
         let report = FusionReport {
-            deep_model: names[f.deep].clone(),
+            deep_model: scored[f.deep].name.clone(),
             object_model: object.name().to_string(),
-            test_deep: Accuracy::of(&cm(&test_deep.argmax())?),
+            test_deep: Accuracy::of(&cm(&deep_test.argmax())?),
             test_object: Accuracy::of(&cm(&obj_test)?),
             test_fused: Accuracy::of(&cm(&fused)?),
             threshold,
@@ -265,41 +211,45 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         fusion = Some(report);
     }
 
-    // Report files for the best model at field level.
-    let best = most_accurate(&scores, FIELD).map_or(0, |s| s.position);
-    let cm = &field_cms[best];
-    // weights with the per-band normalisation learnt on the training series, for `terradl predict`
-    let manifest = ModelManifest::new(RunKind::TimeSeries, img.band_names.clone(), img.class_names.clone(), img.image.crs.clone())
-        .with_best(best);
-    let field_oa = |i: usize| scores.iter().find(|s| s.position == i && s.target == FIELD).map_or(f64::NAN, |s| s.overall_accuracy());
+    // Report files for the most accurate method (the ensemble included) at the reporting level;
+    // the manifest's `best` is the most accurate single model, which `terradl predict` uses.
+    let reported = most_accurate(&scores, target).map_or(0, |s| s.position);
+    let single_oa = |i: usize| scores.iter().find(|s| s.position == i && s.target == target).map_or(f64::NAN, |s| s.overall_accuracy());
+    let best_single = (0..trained.len()).max_by(|&a, &b| single_oa(a).total_cmp(&single_oa(b))).unwrap_or(0);
+    let shown = &scored[reported];
+    let manifest = ModelManifest::new(RunKind::TimeSeries, data.feature_names.clone(), data.class_names.clone(), data.crs.clone())
+        .with_best(best_single);
     let saved: Vec<(String, &dyn PixelClassifier, f64)> =
-        trained.iter().enumerate().map(|(i, m)| (names[i].clone(), m.as_ref(), field_oa(i))).collect();
+        trained.iter().enumerate().map(|(i, m)| (scored[i].name.clone(), m.as_ref(), single_oa(i))).collect();
     out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &saved))?;
-    out.accuracy(cm, &img.class_names, None, &[])?;
+    out.accuracy(&shown.cm, &data.class_names, None, &[])?;
+    let diagnostics = write_diagnostics(
+        &out,
+        &Diagnostics { method: &shown.name, test: &shown.test, test_y: &test.ts.y, val: shown.val.as_ref().zip(val.map(|v| v.ts.y.as_slice())) },
+    )?;
+    if let Some((name, imp)) = importance.iter().find(|(n, _)| *n == scored[best_single].name) {
+        let chart = BarChartData {
+            title: format!("Per-date permutation importance ({name})"),
+            labels: imp.iter().map(|g| g.group.clone()).collect(),
+            values: imp.iter().map(|g| g.mean_drop).collect(),
+            y_label: "accuracy drop".into(),
+        };
+        out.json(terradl_report::run_files::FEATURE_IMPORTANCE_FILE, &chart)?;
+    }
     let mut notes = vec![
-        format!(
-            "Held out by field: {} training, {} test fields ({} / {} pixels used). Field labels are the \
-             mean of the field's pixel probabilities.",
-            outer.train_objects.len(),
-            outer.test_objects.len(),
-            train.ts.n_samples,
-            test.ts.n_samples
-        ),
+        data.split_note.clone(),
         summary_line(&scores),
-        format!("The accuracy tables show {} at field level.", names[best]),
+        format!("The accuracy tables show {} at {target} level.", shown.name),
     ];
+    notes.extend(diagnostics.notes());
     if let Some(f) = &fusion {
         notes.push(format!(
             "OSVM-OCNN fusion ({} + {}), threshold {:.3} chosen on validation fields: test field OA {:.3} (deep {:.3}, object {:.3}).",
             f.deep_model, f.object_model, f.threshold.threshold, f.test_fused.overall_accuracy, f.test_deep.overall_accuracy, f.test_object.overall_accuracy
         ));
     }
-    let run_info = RunInfo {
-        title: Some(format!("terradl crop time series: {}", p.name)),
-        notes,
-        ..RunInfo::default()
-    };
-    let report = out.finish(run_info, format!("{} dates + {}", dates.len(), p.labels.display()))?;
+    let run_info = RunInfo { title: Some(format!("terradl crop time series: {}", p.name)), notes, ..RunInfo::default() };
+    let report = out.finish(run_info, data.dataset.clone())?;
     let mut details = Vec::new();
     if let Some(f) = &fusion {
         details.push(format!(
@@ -312,6 +262,9 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
             f.test_object.overall_accuracy
         ));
     }
-    details.push(format!("classes:       {}", img.class_names.join(", ")));
+    details.extend(diagnostics.notes());
+    if data.class_names.len() <= 30 {
+        details.push(format!("classes:       {}", data.class_names.join(", ")));
+    }
     Ok(RunOutcome { dir: p.output.clone(), report, scores, details })
 }

@@ -20,9 +20,13 @@ pub fn reliability_diagram(curve: &ReliabilityCurve, width: usize, height: usize
     if curve.bins.is_empty() {
         return Err(ReportError::Invalid("reliability curve has no bins".into()));
     }
-    let title = match curve.ece {
-        Some(e) => format!("Reliability diagram (ECE = {})", numfmt::trim_fixed(e, 3)),
+    let base = match curve.temperature {
+        Some(t) => format!("After temperature scaling (T = {})", numfmt::trim_fixed(t, 2)),
         None => "Reliability diagram".to_string(),
+    };
+    let title = match curve.ece {
+        Some(e) => format!("{base} (ECE = {})", numfmt::trim_fixed(e, 3)),
+        None => base,
     };
     let mut c = Canvas::new(width, height, Rgba::WHITE);
     let mut obstacles = Vec::new();
@@ -76,7 +80,7 @@ mod tests {
                 ReliabilityBin { lower: lo, upper: lo + 0.1, mean_confidence: lo + 0.05, accuracy: lo, count: if i == 3 { 0 } else { 10 } }
             })
             .collect();
-        let curve = ReliabilityCurve { bins, ece: Some(0.05) };
+        let curve = ReliabilityCurve { bins, ece: Some(0.05), temperature: None };
         let (c, a) = reliability_diagram(&curve, 600, 500).unwrap();
         assert_eq!((c.width(), c.height()), (600, 500));
         let bar_px = |acc_frac: f64, bin: f64| {

@@ -114,7 +114,7 @@ pub(crate) fn write_run_dir(dir: &Path) -> usize {
             ReliabilityBin { lower: lo, upper: lo + 0.1, mean_confidence: lo + 0.05, accuracy: (lo + 0.05 - 0.04).max(0.0), count: if i < 2 { 0 } else { 10 * i as u64 } }
         })
         .collect();
-    write_json(dir, RELIABILITY_FILE, &ReliabilityCurve { bins, ece: Some(0.041) });
+    write_json(dir, RELIABILITY_FILE, &ReliabilityCurve { bins, ece: Some(0.041), temperature: None });
     write_json(
         dir,
         FEATURE_IMPORTANCE_FILE,

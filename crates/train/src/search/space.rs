@@ -9,6 +9,7 @@ use crate::config::TrainConfig;
 use crate::error::TrainError;
 use crate::lulc::patch_cnn::PatchCnnSettings;
 use crate::pixel::MlpPixelConfig;
+use crate::temporal::{TempCnnSettings, TemporalTraining};
 
 /// Ranges to draw from. Learning rate is log-uniform, dropout uniform, batch size,
 /// layer width and patch size are choices, depth (number of hidden layers) is a
@@ -143,6 +144,29 @@ impl Trial {
                 patience: 0,
                 ..base.train.clone()
             },
+        }
+    }
+
+    /// The TempCNN settings of this trial: the first width is the filters of the three
+    /// convolutions, the second (if any) the dense layer's width (else 4 x filters); trained
+    /// `epochs` epochs with the one-cycle schedule of `base` (no early stopping, no internal
+    /// validation split: the search's own validation samples score it).
+    pub fn tempcnn_settings(&self, base: &TempCnnSettings, epochs: usize) -> TempCnnSettings {
+        let filters = self.hidden.first().copied().unwrap_or(base.filters);
+        TempCnnSettings {
+            filters,
+            hidden: self.hidden.get(1).copied().unwrap_or(4 * filters),
+            dropout: self.dropout,
+            train: TemporalTraining {
+                epochs,
+                batch_size: self.batch_size,
+                learning_rate: self.learning_rate,
+                seed: self.seed,
+                patience: 0,
+                val_fraction: 0.0,
+                ..base.train.clone()
+            },
+            ..base.clone()
         }
     }
 
