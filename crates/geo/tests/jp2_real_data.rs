@@ -17,7 +17,7 @@ use terradl_geo::{read_raster, Crs, DType, RasterFormat, RasterReader, Window};
 /// (band, cols, rows, GDAL geotransform, sum, weighted sum, samples 0, 1, n/2, n-1).
 type Expected = (&'static str, usize, usize, [f64; 6], i64, i64, [f32; 4]);
 
-const GDAL: [Expected; 3] = [
+const GDAL: [Expected; 4] = [
     (
         "B02",
         1536,
@@ -45,10 +45,22 @@ const GDAL: [Expected; 3] = [
         29_895_977_664,
         [1616.0, 1616.0, 1744.0, 1744.0],
     ),
+    // B8A holds samples that the irreversible wavelet decodes slightly below 0:
+    // GDAL (OpenJPEG) clamps them to 0, and so must we.
+    (
+        "B8A",
+        768,
+        384,
+        [330000.0, 20.0, 0.0, 5822040.0, 0.0, -20.0],
+        579_398_080,
+        292_338_188_832,
+        [1600.0, 1600.0, 1216.0, 1152.0],
+    ),
 ];
 
 #[test]
 fn sentinel2_bands_equal_gdal_at_10_20_and_60_m() {
+    let mut b8a_min = f32::MAX;
     for (band, cols, rows, gt, sum, weighted, samples) in GDAL {
         let reader = Jp2Reader::open(s2_band(band)).unwrap_or_else(|e| panic!("{band}: {e}"));
         assert_eq!(reader.georef_source(), GeorefSource::Gmljp2, "{band}");
@@ -60,7 +72,11 @@ fn sentinel2_bands_equal_gdal_at_10_20_and_60_m() {
         assert_eq!(checksums(&r.data), (sum, weighted), "{band}");
         let n = r.data.len();
         assert_eq!([r.data[0], r.data[1], r.data[n / 2], r.data[n - 1]], samples, "{band}");
+        if band == "B8A" {
+            b8a_min = r.data.iter().copied().fold(f32::MAX, f32::min);
+        }
     }
+    assert_eq!(b8a_min, 0.0, "GDAL's minimum of B8A");
 }
 
 #[test]

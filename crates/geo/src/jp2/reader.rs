@@ -30,6 +30,9 @@ pub const MAX_SAMPLES: u64 = 1 << 28;
 pub struct Jp2Reader {
     path: PathBuf,
     data: Vec<u8>,
+    /// Bit depth and sign of each band's stored samples; `None` for palette
+    /// images, whose decoded values are the palette's.
+    stored: Option<Vec<(u8, bool)>>,
     info: RasterInfo,
     georef: GeorefSource,
     decoded: OnceLock<Raster>,
@@ -71,6 +74,7 @@ impl Jp2Reader {
             )));
         }
         let (cols, rows) = (header.width as usize, header.height as usize);
+        let stored = parsed.palette.is_none().then(|| header.components.iter().map(|c| (c.bits, c.signed)).collect());
         let (bands, bits, signed) = match parsed.palette {
             Some(p) => (p.columns, p.bits, p.signed),
             None => (
@@ -106,7 +110,7 @@ impl Jp2Reader {
             band_names: Vec::new(),
         };
         tracing::debug!(path = %path.display(), cols, rows, bands, ?georef, "opened JPEG 2000");
-        Ok(Jp2Reader { path: path.to_path_buf(), data, info, georef, decoded: OnceLock::new() })
+        Ok(Jp2Reader { path: path.to_path_buf(), data, stored, info, georef, decoded: OnceLock::new() })
     }
 
     /// Size, sample type and georeferencing read at open. `tiled` holds the
@@ -168,7 +172,7 @@ impl Jp2Reader {
         }
         let pixels = info.cols * info.rows;
         let mut data = Vec::with_capacity(pixels * info.bands);
-        for (i, c) in components.into_iter().enumerate() {
+        for (i, mut c) in components.into_iter().enumerate() {
             if c.samples.len() != pixels {
                 return Err(failed(format!(
                     "component {i} ({} bits) has {} samples, expected {} x {}",
@@ -177,6 +181,9 @@ impl Jp2Reader {
                     info.cols,
                     info.rows
                 )));
+            }
+            if let Some(&(bits, signed)) = self.stored.as_ref().and_then(|s| s.get(i)) {
+                decode::to_stored_range(&mut c.samples, bits, signed);
             }
             data.extend_from_slice(&c.samples);
         }
