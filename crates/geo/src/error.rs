@@ -43,6 +43,52 @@ pub enum GeoError {
         /// The feature.
         what: String,
     },
+    /// The file is not a readable JPEG 2000 image (JP2 file or raw codestream):
+    /// wrong signature, truncated or malformed boxes or codestream header.
+    #[error("not a valid JPEG 2000 file {path}: {reason}")]
+    InvalidJp2 {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The JPEG 2000 codestream could not be decoded (corrupt or truncated
+    /// packet data, or a decoder failure).
+    #[error("cannot decode JPEG 2000 image {path}: {reason}")]
+    Jp2Decode {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's message.
+        reason: String,
+    },
+    /// The JPEG 2000 file uses a feature terradl does not read, or is larger
+    /// than the reader accepts.
+    #[error("unsupported JPEG 2000 file {path}: {what}")]
+    UnsupportedJp2 {
+        /// The file.
+        path: PathBuf,
+        /// The feature or limit.
+        what: String,
+    },
+    /// A JPEG 2000 georeferencing box (GMLJP2 XML or GeoJP2 UUID) is present
+    /// but cannot be used.
+    #[error("invalid {kind} georeferencing in {path}: {reason}")]
+    Jp2Georef {
+        /// The file.
+        path: PathBuf,
+        /// Which box: `GMLJP2` or `GeoJP2`.
+        kind: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The file is neither a GeoTIFF nor a JPEG 2000 image.
+    #[error("unsupported raster format {path}: {reason}")]
+    UnknownRasterFormat {
+        /// The file.
+        path: PathBuf,
+        /// What was found instead.
+        reason: String,
+    },
     /// A raster with zero columns, rows or bands.
     #[error("raster has zero size ({cols}x{rows}x{bands})")]
     EmptyRaster {

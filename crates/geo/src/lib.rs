@@ -1,4 +1,5 @@
 //! Geospatial foundations for terradl: rasters, georeferencing, GeoTIFF I/O,
+//! JPEG 2000 input ([`read_raster`] reads either),
 //! vector labels, rasterisation, tiling, and the pixel / world boxes
 //! ([`BBox`], [`Scored`]) every detection result is expressed in.
 //!
@@ -13,7 +14,9 @@ mod boxes;
 mod crs;
 mod error;
 pub mod geotiff;
+pub mod jp2;
 mod raster;
+mod raster_reader;
 mod rasterize;
 mod tile_grid;
 mod transform;
@@ -23,6 +26,7 @@ pub use boxes::{BBox, Pixel, PixelBox, Scored, World, WorldBox};
 pub use crs::Crs;
 pub use error::{GeoError, Result};
 pub use raster::{BandStats, BandStatsAccumulator, DType, Raster, Window};
+pub use raster_reader::{read_raster, RasterFormat, RasterReader};
 pub use rasterize::{
     for_each_span, point_pixel, points_to_pixels, rasterize_layer_classes, rasterize_like, rasterize_polygons, PixelIndex,
     Polygonal, RasterizeOptions,

@@ -61,6 +61,21 @@ impl Window {
     pub fn fits(&self, cols: usize, rows: usize) -> bool {
         self.col + self.cols <= cols && self.row + self.rows <= rows
     }
+    /// Check a read of `bands` (0-based) through this window of a raster of
+    /// `cols` x `rows` pixels and `n_bands` bands: every band exists, the
+    /// read is not empty, the window fits.
+    pub(crate) fn check_read(&self, bands: &[usize], cols: usize, rows: usize, n_bands: usize) -> Result<()> {
+        if let Some(&band) = bands.iter().find(|&&b| b >= n_bands) {
+            return Err(GeoError::MissingBand { band, bands: n_bands });
+        }
+        if self.cols == 0 || self.rows == 0 || bands.is_empty() {
+            return Err(GeoError::EmptyRaster { cols: self.cols, rows: self.rows, bands: bands.len() });
+        }
+        if !self.fits(cols, rows) {
+            return Err(GeoError::WindowOutOfBounds { window: *self, cols, rows });
+        }
+        Ok(())
+    }
 }
 
 /// A raster held in memory: `bands x rows x cols` samples, band-sequential.
@@ -178,18 +193,27 @@ impl Raster {
         if !w.fits(self.cols, self.rows) {
             return Err(GeoError::WindowOutOfBounds { window: w, cols: self.cols, rows: self.rows });
         }
-        let mut out = Raster::new(self.bands, w.rows, w.cols, self.dtype);
-        for b in 0..self.bands {
+        Ok(self.copy_window(w, &(0..self.bands).collect::<Vec<_>>()))
+    }
+    /// Copy selected bands (0-based, any order) of a window out as a new
+    /// raster whose transform is shifted accordingly.
+    pub fn window_bands(&self, w: Window, bands: &[usize]) -> Result<Raster> {
+        w.check_read(bands, self.cols, self.rows, self.bands)?;
+        Ok(self.copy_window(w, bands))
+    }
+    fn copy_window(&self, w: Window, bands: &[usize]) -> Raster {
+        let mut out = Raster::new(bands.len(), w.rows, w.cols, self.dtype);
+        for (ob, &b) in bands.iter().enumerate() {
             for r in 0..w.rows {
                 let src = self.index(b, w.row + r, w.col);
-                let dst = out.index(b, r, 0);
+                let dst = out.index(ob, r, 0);
                 out.data[dst..dst + w.cols].copy_from_slice(&self.data[src..src + w.cols]);
             }
         }
         out.nodata = self.nodata;
         out.crs = self.crs.clone();
         out.transform = self.transform.window(w.col, w.row);
-        Ok(out)
+        out
     }
 }
 
@@ -291,6 +315,16 @@ mod tests {
         assert_eq!(w.data, vec![9.0, 10.0, 13.0, 14.0]);
         assert_eq!(w.transform.pixel_to_world(0.0, 0.0), (10.0, 20.0));
         assert!(r.window(Window::new(3, 3, 2, 2)).is_err());
+    }
+
+    #[test]
+    fn window_bands_picks_and_orders_bands() {
+        let r = Raster::from_vec(3, 2, 2, DType::U8, (0..12).map(|v| v as f32).collect()).unwrap();
+        let w = r.window_bands(Window::new(1, 0, 1, 2), &[2, 0]).unwrap();
+        assert_eq!((w.bands, w.data.clone()), (2, vec![9.0, 11.0, 1.0, 3.0]));
+        assert!(matches!(r.window_bands(Window::new(0, 0, 1, 1), &[3]), Err(GeoError::MissingBand { band: 3, bands: 3 })));
+        assert!(matches!(r.window_bands(Window::new(0, 0, 0, 1), &[0]), Err(GeoError::EmptyRaster { .. })));
+        assert!(matches!(r.window_bands(Window::new(1, 1, 2, 1), &[0]), Err(GeoError::WindowOutOfBounds { .. })));
     }
 
     #[test]

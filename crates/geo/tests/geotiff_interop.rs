@@ -13,15 +13,6 @@ use terradl_geo::geotiff::{
 };
 use terradl_geo::{Crs, DType, GeoTransform, Raster, Window};
 
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::U8 => "uint8",
-        DType::U16 => "uint16",
-        DType::I16 => "int16",
-        DType::F32 => "float32",
-    }
-}
-
 /// Windows that cross chunk boundaries, touch edges, and are single pixels.
 fn windows(cols: usize, rows: usize) -> Vec<Window> {
     vec![

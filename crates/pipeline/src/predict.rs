@@ -10,7 +10,7 @@ use crate::timeseries::SeriesSource;
 use crate::error::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use terradl_geo::geotiff::GeoTiffReader;
+use terradl_geo::RasterReader;
 use terradl_geo::Shard;
 use terradl_predict::{BlockPredictor, TileSource, predict_shard_source, predict_source, shard_from_env};
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
@@ -111,7 +111,7 @@ fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: 
     // time-series runs read dated imagery (a stack, or a TOML listing the dates' rasters)
     let source: Box<dyn TileSource> = match m.kind {
         RunKind::TimeSeries => Box::new(SeriesSource::open(m, req.raster)?),
-        _ => Box::new(GeoTiffReader::open(req.raster).with_context(|| format!("opening raster {}", req.raster.display()))?),
+        _ => Box::new(RasterReader::open(req.raster).with_context(|| format!("opening raster {}", req.raster.display()))?),
     };
     m.check_raster(req.raster, source.info())?;
     let (cols, rows) = (source.info().cols, source.info().rows);

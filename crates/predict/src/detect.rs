@@ -4,9 +4,8 @@
 //! by the tile size when the source reads windows (e.g. a GeoTIFF reader).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::TileGrid;
-use terradl_geo::{GeoTransform, PixelBox, Raster, Scored, Window};
+use terradl_geo::{GeoTransform, PixelBox, Raster, RasterReader, Scored, Window};
 use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DecodeConfig, decode_detections};
 
 use crate::nms::scene_nms;
@@ -50,7 +49,8 @@ impl WindowSource for Raster {
     }
 }
 
-impl WindowSource for GeoTiffReader {
+/// A GeoTIFF or JPEG 2000 file, read window by window.
+impl WindowSource for RasterReader {
     fn shape(&self) -> (usize, usize, usize) {
         let i = self.info();
         (i.cols, i.rows, i.bands)

@@ -1,4 +1,4 @@
-//! Streaming tiled prediction over a GeoTIFF: read a tile (core + halo),
+//! Streaming tiled prediction over a raster (GeoTIFF or JPEG 2000): read a tile (core + halo),
 //! predict its core, write the core into tiled output GeoTIFFs. Peak memory
 //! is a few tiles, whatever the raster size.
 
@@ -8,8 +8,8 @@ use crate::source::TileSource;
 use crate::{BlockPredictor, PredictError, Result};
 use rayon::prelude::*;
 use std::path::Path;
-use terradl_geo::geotiff::{EncodedTile, GeoTiffReader, TiledGeoTiffWriter};
-use terradl_geo::{Tile, TileGrid};
+use terradl_geo::geotiff::{EncodedTile, TiledGeoTiffWriter};
+use terradl_geo::{RasterReader, Tile, TileGrid};
 
 /// Class names and colours for the class map.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +89,7 @@ pub fn predict_raster(
     out_dir: &Path,
     on_tile: impl FnMut(),
 ) -> Result<PredictSummary> {
-    predict_source(&GeoTiffReader::open(input)?, model, legend, out_dir, on_tile)
+    predict_source(&RasterReader::open(input)?, model, legend, out_dir, on_tile)
 }
 
 /// [`predict_raster`] over any [`TileSource`] (e.g. a virtual stack of dated GeoTIFFs).

@@ -10,7 +10,7 @@ use crate::source::TileSource;
 use crate::{BlockPredictor, PredictError, Result};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use terradl_geo::geotiff::GeoTiffReader;
+use terradl_geo::RasterReader;
 use terradl_geo::Shard;
 
 /// File name of the layout shared by all shards.
@@ -59,7 +59,7 @@ pub fn predict_shard(
     shard: Shard,
     on_tile: impl FnMut(),
 ) -> Result<PredictSummary> {
-    predict_shard_source(&GeoTiffReader::open(input)?, model, legend, parts_dir, shard, on_tile)
+    predict_shard_source(&RasterReader::open(input)?, model, legend, parts_dir, shard, on_tile)
 }
 
 /// [`predict_shard`] over any [`TileSource`] (e.g. a virtual stack of dated GeoTIFFs).

@@ -2,9 +2,10 @@
 
 use crate::Result;
 use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
-use terradl_geo::{Raster, Window};
+use terradl_geo::{Raster, RasterReader, Window};
 
-/// An input raster read window by window: one GeoTIFF ([`GeoTiffReader`]), or several files
+/// An input raster read window by window: one GeoTIFF ([`GeoTiffReader`]) or any raster file
+/// terradl reads ([`RasterReader`]: GeoTIFF or JPEG 2000), or several files
 /// presented as one raster (e.g. a time series of dated GeoTIFFs with cloud masks, gap-filled
 /// per window). The engine asks it for each tile's core + halo; values that are nodata or NaN
 /// in any band make the pixel invalid (class nodata in the outputs).
@@ -13,6 +14,15 @@ pub trait TileSource: Sync {
     fn info(&self) -> &RasterInfo;
     /// Read `window`, all bands.
     fn read_window(&self, window: Window) -> Result<Raster>;
+}
+
+impl TileSource for RasterReader {
+    fn info(&self) -> &RasterInfo {
+        RasterReader::info(self)
+    }
+    fn read_window(&self, window: Window) -> Result<Raster> {
+        Ok(RasterReader::read_window(self, window)?)
+    }
 }
 
 impl TileSource for GeoTiffReader {

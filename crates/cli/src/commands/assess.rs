@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use terradl_assess::{MapAssessment, MapAssessmentInput};
-use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::read_raster;
 use terradl_predict::uncertainty::entropy;
 
 #[derive(Debug, Args)]
@@ -59,7 +59,7 @@ pub(super) fn run(args: AssessArgs) -> anyhow::Result<()> {
 /// Compute the assessment described by `args`.
 pub(super) fn assess(args: &AssessArgs) -> anyhow::Result<MapAssessment> {
     anyhow::ensure!(args.bins > 0, "--bins must be at least 1");
-    let map = read_geotiff(&args.map).with_context(|| format!("reading map {}", args.map.display()))?;
+    let map = read_raster(&args.map).with_context(|| format!("reading map {}", args.map.display()))?;
     anyhow::ensure!(map.bands == 1, "{} has {} bands; a class map has one", args.map.display(), map.bands);
     let names = class_names(&args.map, args.classes.as_deref(), &map)?;
     let k = names.len();

@@ -6,7 +6,7 @@ use super::assess::AssessArgs;
 use anyhow::Context;
 use std::path::Path;
 use terradl_data::{LabelledImage, UNLABELLED};
-use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::read_raster;
 use terradl_geo::vector::read_vector;
 use terradl_geo::{DType, Raster};
 use terradl_predict::{OutputLayout, CLASS_NODATA};
@@ -82,7 +82,7 @@ pub(super) fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]
     let path = &args.reference;
     let k = names.len();
     if is_raster(path) {
-        let r = read_geotiff(path).with_context(|| format!("reading reference raster {}", path.display()))?;
+        let r = read_raster(path).with_context(|| format!("reading reference raster {}", path.display()))?;
         same_grid(map, &r, "reference raster", path)?;
         return r.band(0)
             .iter()
@@ -183,7 +183,7 @@ pub(super) fn mapped_area(map: &Raster, k: usize) -> (Vec<f64>, &'static str) {
 
 /// Class probabilities at `pixels`, pixel-major (`pixels.len() x k`).
 pub(super) fn read_probabilities(path: &Path, map: &Raster, k: usize, pixels: &[usize]) -> anyhow::Result<Vec<f64>> {
-    let r = read_geotiff(path).with_context(|| format!("reading probabilities {}", path.display()))?;
+    let r = read_raster(path).with_context(|| format!("reading probabilities {}", path.display()))?;
     same_grid(map, &r, "probability raster", path)?;
     anyhow::ensure!(r.bands == k, "{} has {} bands but the map has {k} classes", path.display(), r.bands);
     let n = r.rows * r.cols;

@@ -7,9 +7,8 @@ use burn::tensor::Device;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use terradl_data::detection::read_png_rgb;
-use terradl_geo::geotiff::GeoTiffReader;
 use terradl_geo::vector::{Feature, VectorLayer, write_geojson};
-use terradl_geo::{Crs, GeoTransform, PixelBox, Scored};
+use terradl_geo::{Crs, GeoTransform, PixelBox, RasterReader, Scored};
 use terradl_models::detection::{DecodeConfig, load_detector};
 use terradl_predict::{DetectConfig, WindowSource, detect_scene_with_progress};
 
@@ -43,7 +42,7 @@ pub(crate) struct DetectArgs {
 
 /// An opened input raster.
 pub(super) enum Input {
-    Tiff(GeoTiffReader),
+    Tiff(RasterReader),
     Png(terradl_geo::Raster),
 }
 
@@ -55,7 +54,7 @@ pub(super) fn open_input(path: &Path) -> anyhow::Result<(Input, Crs)> {
             Ok((Input::Png(r), Crs::default()))
         }
         _ => {
-            let r = GeoTiffReader::open(path).with_context(|| format!("cannot open raster {}", path.display()))?;
+            let r = RasterReader::open(path).with_context(|| format!("cannot open raster {}", path.display()))?;
             let crs = r.info().crs.clone();
             Ok((Input::Tiff(r), crs))
         }

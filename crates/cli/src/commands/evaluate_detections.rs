@@ -97,7 +97,7 @@ fn read_truth(path: &Path, image: Option<&str>) -> anyhow::Result<ImageAnnotatio
 /// The transform that maps prediction coordinates back to the truth's pixels.
 fn prediction_transform(args: &EvaluateDetectionsArgs, layer: &VectorLayer, truth: &ImageAnnotations) -> anyhow::Result<GeoTransform> {
     if let Some(r) = &args.raster {
-        let reader = GeoTiffReader::open(r).with_context(|| format!("cannot open raster {}", r.display()))?;
+        let reader = terradl_geo::RasterReader::open(r).with_context(|| format!("cannot open raster {}", r.display()))?;
         if let Some(crs) = &layer.crs
             && reader.info().crs.conflicts_with(crs)
         {

@@ -5,13 +5,13 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
-use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
+use terradl_geo::geotiff::RasterInfo;
 use terradl_geo::BandStatsAccumulator;
-use terradl_geo::{BandStats, Window};
+use terradl_geo::{BandStats, RasterFormat, RasterReader, Window};
 
 #[derive(Debug, Args)]
 pub(crate) struct InfoArgs {
-    /// A GeoTIFF file.
+    /// A raster file: GeoTIFF, or JPEG 2000 (`.jp2`, e.g. a Sentinel-2 band).
     pub raster: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -24,6 +24,8 @@ pub(crate) struct InfoArgs {
 #[derive(Serialize)]
 struct InfoReport<'a> {
     path: String,
+    /// GDAL's short name of the format (`GTiff`, `JP2OpenJPEG`).
+    format: &'static str,
     #[serde(flatten)]
     info: &'a RasterInfo,
     stats: Vec<BandStats>,
@@ -33,7 +35,7 @@ struct InfoReport<'a> {
 const BLOCK_ROWS: usize = 512;
 
 pub(super) fn run(args: InfoArgs) -> anyhow::Result<()> {
-    let reader = GeoTiffReader::open(&args.raster)
+    let reader = RasterReader::open(&args.raster)
         .with_context(|| format!("cannot open raster {}", args.raster.display()))?;
     let info = reader.info();
     let stats = if args.no_stats {
@@ -41,7 +43,7 @@ pub(super) fn run(args: InfoArgs) -> anyhow::Result<()> {
     } else {
         band_stats(&reader).with_context(|| format!("cannot compute band statistics of {}", args.raster.display()))?
     };
-    let report = InfoReport { path: args.raster.display().to_string(), info, stats };
+    let report = InfoReport { path: args.raster.display().to_string(), format: reader.format().gdal_name(), info, stats };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -50,7 +52,7 @@ pub(super) fn run(args: InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn band_stats(reader: &GeoTiffReader) -> anyhow::Result<Vec<BandStats>> {
+fn band_stats(reader: &RasterReader) -> anyhow::Result<Vec<BandStats>> {
     let info = reader.info();
     let mut acc = vec![BandStatsAccumulator::default(); info.bands];
     let bar = terradl_pipeline::progress::bar(info.rows as u64, "statistics");
@@ -81,17 +83,22 @@ fn print_text(r: &InfoReport) {
         Some(nd) => println!("nodata:      {nd}"),
         None => println!("nodata:      none"),
     }
-    let layout = match i.tiled {
-        Some((w, h)) => format!("tiled {w}x{h}"),
-        None => "striped".into(),
-    };
-    println!(
-        "layout:      {layout}, {}, {:?}{}{}",
-        if i.planar { "band-interleaved" } else { "pixel-interleaved" },
-        i.compression,
-        if i.bigtiff { ", BigTIFF" } else { "" },
-        if i.colormap.is_some() { ", colour table" } else { "" },
-    );
+    if r.format == RasterFormat::Jpeg2000.gdal_name() {
+        let tiles = i.tiled.map(|(w, h)| format!(", codestream tiles {w}x{h}")).unwrap_or_default();
+        println!("layout:      JPEG 2000{tiles}");
+    } else {
+        let layout = match i.tiled {
+            Some((w, h)) => format!("tiled {w}x{h}"),
+            None => "striped".into(),
+        };
+        println!(
+            "layout:      {layout}, {}, {:?}{}{}",
+            if i.planar { "band-interleaved" } else { "pixel-interleaved" },
+            i.compression,
+            if i.bigtiff { ", BigTIFF" } else { "" },
+            if i.colormap.is_some() { ", colour table" } else { "" },
+        );
+    }
     if !i.band_names.is_empty() {
         println!("band names:  {}", i.band_names.join(", "));
     }

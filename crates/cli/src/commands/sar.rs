@@ -5,7 +5,8 @@
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
-use terradl_geo::geotiff::{GeoTiffReader, WriteOptions, write_geotiff};
+use terradl_geo::geotiff::{WriteOptions, write_geotiff};
+use terradl_geo::RasterReader;
 use terradl_geo::{Crs, DType, GeoTransform, Raster};
 use terradl_sar::io::CovarianceStack;
 use terradl_sar::speckle::{LeeConfig, RefinedLeeConfig, SpeckleFilter};
@@ -124,7 +125,7 @@ fn read_input(path: &Path) -> anyhow::Result<(PolarimetricImage, Option<Georef>)
         let image = stack.to_image().with_context(|| format!("reading {}", path.display()))?;
         return Ok((image, None));
     }
-    let reader = GeoTiffReader::open(path).with_context(|| format!("cannot open raster {}", path.display()))?;
+    let reader = RasterReader::open(path).with_context(|| format!("cannot open raster {}", path.display()))?;
     let mut raster = reader.read_parallel().with_context(|| format!("reading {}", path.display()))?;
     if raster.nodata.is_some() {
         for i in 0..raster.data.len() {
@@ -142,7 +143,7 @@ fn read_input(path: &Path) -> anyhow::Result<(PolarimetricImage, Option<Georef>)
 
 /// The georeferencing of `path`, checked to be on a grid of `shape`.
 fn georef_from(path: &Path, shape: GridShape) -> anyhow::Result<Georef> {
-    let reader = GeoTiffReader::open(path).with_context(|| format!("cannot open --georef-from {}", path.display()))?;
+    let reader = RasterReader::open(path).with_context(|| format!("cannot open --georef-from {}", path.display()))?;
     let info = reader.info();
     if (info.rows, info.cols) != (shape.rows, shape.cols) {
         bail!(

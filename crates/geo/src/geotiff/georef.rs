@@ -1,6 +1,26 @@
 //! Affine transform <-> ModelPixelScale / ModelTiepoint / ModelTransformation.
 
-use crate::GeoTransform;
+use super::geokeys::GeoKeys;
+use super::ifd::{tag, Ifd};
+use crate::{Crs, GeoTransform};
+
+/// Transform (`None` without transform tags) and CRS (unknown without a
+/// GeoKeyDirectory) of a TIFF directory, as GDAL reads them: PixelIsPoint
+/// shifts the origin by half a pixel.
+pub(super) fn ifd_georef(ifd: &Ifd) -> (Option<GeoTransform>, Crs) {
+    let keys = ifd
+        .uints(tag::GEO_KEY_DIRECTORY)
+        .map(|d| GeoKeys::decode(&d, ifd.ascii(tag::GEO_ASCII_PARAMS)))
+        .unwrap_or_default();
+    let transform = TransformTags {
+        pixel_scale: ifd.floats(tag::MODEL_PIXEL_SCALE),
+        tiepoint: ifd.floats(tag::MODEL_TIEPOINT),
+        transformation: ifd.floats(tag::MODEL_TRANSFORMATION),
+    }
+    .to_geotransform(keys.pixel_is_point);
+    let crs = if ifd.has(tag::GEO_KEY_DIRECTORY) { keys.crs() } else { Crs::default() };
+    (transform, crs)
+}
 
 /// The transform tags of a GeoTIFF.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -85,6 +85,38 @@ pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io
     }
 }
 
+/// Bytes a TIFF can be parsed from: a file (positioned reads), or a TIFF held
+/// in memory (the degenerate GeoTIFF inside a GeoJP2 box).
+pub(super) trait ReadAt {
+    /// Total length in bytes.
+    fn byte_len(&self) -> std::io::Result<u64>;
+    /// Read exactly `buf.len()` bytes at `offset`.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
+}
+
+impl ReadAt for File {
+    fn byte_len(&self) -> std::io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        read_exact_at(self, buf, offset)
+    }
+}
+
+impl ReadAt for [u8] {
+    fn byte_len(&self) -> std::io::Result<u64> {
+        Ok(self.len() as u64)
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let src = usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.get(start..start.checked_add(buf.len())?))
+            .ok_or(std::io::ErrorKind::UnexpectedEof)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
 fn invalid(path: &Path, reason: impl Into<String>) -> GeoError {
     GeoError::InvalidTiff { path: path.to_path_buf(), reason: reason.into() }
 }
@@ -152,15 +184,16 @@ fn decode_value(ty: u16, count: usize, raw: &[u8], big_endian: bool) -> TagValue
 }
 
 impl Ifd {
-    /// Read the header and the first IFD of `file`.
-    pub(super) fn read(file: &File, path: &Path) -> Result<Ifd> {
-        let file_len = file.metadata().map_err(|e| GeoError::io(path, e))?.len();
+    /// Read the header and the first IFD of `file` (a file or bytes in memory;
+    /// `path` names it in errors).
+    pub(super) fn read<S: ReadAt + ?Sized>(file: &S, path: &Path) -> Result<Ifd> {
+        let file_len = file.byte_len().map_err(|e| GeoError::io(path, e))?;
         if file_len < 8 {
             return Err(invalid(path, format!("file is only {file_len} bytes, too short for a TIFF header")));
         }
         let mut head = [0u8; 16];
         let n = (file_len as usize).min(16);
-        read_exact_at(file, &mut head[..n], 0).map_err(|e| GeoError::io(path, e))?;
+        file.read_at(&mut head[..n], 0).map_err(|e| GeoError::io(path, e))?;
         let big_endian = match &head[..2] {
             b"II" => false,
             b"MM" => true,
@@ -182,13 +215,13 @@ impl Ifd {
         Ok(ifd)
     }
 
-    fn read_entries(&mut self, file: &File, path: &Path, offset: u64) -> Result<()> {
+    fn read_entries<S: ReadAt + ?Sized>(&mut self, file: &S, path: &Path, offset: u64) -> Result<()> {
         let (count_size, entry_size, inline) = if self.bigtiff { (8u64, 20u64, 8u64) } else { (2, 12, 4) };
         if offset < 8 || offset + count_size > self.file_len {
             return Err(invalid(path, format!("first IFD offset {offset} lies outside the file ({} bytes): truncated?", self.file_len)));
         }
         let mut cbuf = [0u8; 8];
-        read_exact_at(file, &mut cbuf[..count_size as usize], offset).map_err(|e| GeoError::io(path, e))?;
+        file.read_at(&mut cbuf[..count_size as usize], offset).map_err(|e| GeoError::io(path, e))?;
         let cb = Bytes { data: &cbuf, big_endian: self.big_endian };
         let n = if self.bigtiff { cb.u64(0) } else { cb.u16(0) as u64 };
         // The table plus the next-IFD pointer after it.
@@ -197,7 +230,7 @@ impl Ifd {
             return Err(invalid(path, format!("IFD at {offset} has {n} entries ending past the end of the file ({} bytes): truncated?", self.file_len)));
         }
         let mut table = vec![0u8; (n * entry_size) as usize];
-        read_exact_at(file, &mut table, offset + count_size).map_err(|e| GeoError::io(path, e))?;
+        file.read_at(&mut table, offset + count_size).map_err(|e| GeoError::io(path, e))?;
         let t = Bytes { data: &table, big_endian: self.big_endian };
         for i in 0..n as usize {
             let at = i * entry_size as usize;
@@ -220,7 +253,7 @@ impl Ifd {
                     )));
                 }
                 let mut v = vec![0u8; total as usize];
-                read_exact_at(file, &mut v, off).map_err(|e| GeoError::io(path, e))?;
+                file.read_at(&mut v, off).map_err(|e| GeoError::io(path, e))?;
                 v
             };
             self.entries.insert(tag, decode_value(ty, count as usize, &raw, self.big_endian));

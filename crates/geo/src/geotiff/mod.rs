@@ -15,6 +15,7 @@
 mod codec;
 mod cog;
 mod colormap;
+mod embedded;
 mod gdal_metadata;
 mod geokeys;
 mod georef;
@@ -27,6 +28,7 @@ mod writer;
 
 pub use cog::{overview_count, CogWriter};
 pub use colormap::ColorMap;
+pub(crate) use embedded::georef_from_tiff_bytes;
 pub use geokeys::GeoKeys;
 pub use georef::TransformTags;
 pub use info::{compression_name, Compression, Predictor, RasterInfo, RasterSpec};

@@ -3,11 +3,10 @@
 
 use super::codec::{self, ChunkShape};
 use super::gdal_metadata::decode_band_names;
-use super::geokeys::GeoKeys;
-use super::georef::TransformTags;
+use super::georef::ifd_georef;
 use super::ifd::{read_exact_at, tag, Ifd};
 use super::{ColorMap, Compression, Predictor, RasterInfo};
-use crate::{Crs, DType, GeoError, Raster, Result, Window};
+use crate::{DType, GeoError, Raster, Result, Window};
 use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -113,15 +112,7 @@ impl GeoTiffReader {
     /// files only the selected bands' chunks are decoded.
     pub fn read_window_bands(&self, window: Window, bands: &[usize], parallel: bool) -> Result<Raster> {
         let info = &self.info;
-        if let Some(&band) = bands.iter().find(|&&b| b >= info.bands) {
-            return Err(GeoError::MissingBand { band, bands: info.bands });
-        }
-        if window.cols == 0 || window.rows == 0 || bands.is_empty() {
-            return Err(GeoError::EmptyRaster { cols: window.cols, rows: window.rows, bands: bands.len() });
-        }
-        if !window.fits(info.cols, info.rows) {
-            return Err(GeoError::WindowOutOfBounds { window, cols: info.cols, rows: info.rows });
-        }
+        window.check_read(bands, info.cols, info.rows, info.bands)?;
         let l = &self.layout;
         let (cx0, cx1) = (window.col / l.width, (window.col + window.cols - 1) / l.width);
         let (cy0, cy1) = (window.row / l.height, (window.row + window.rows - 1) / l.height);
@@ -316,18 +307,8 @@ fn parse(ifd: &Ifd, path: &Path) -> Result<(RasterInfo, ChunkLayout)> {
         return Err(unsupported(path, format!("{kind}s of {width}x{height} pixels ({chunk_bytes} bytes) are too large to decode")));
     }
 
-    let geokeys = ifd
-        .uints(tag::GEO_KEY_DIRECTORY)
-        .map(|d| GeoKeys::decode(&d, ifd.ascii(tag::GEO_ASCII_PARAMS)))
-        .unwrap_or_default();
-    let transform = TransformTags {
-        pixel_scale: ifd.floats(tag::MODEL_PIXEL_SCALE),
-        tiepoint: ifd.floats(tag::MODEL_TIEPOINT),
-        transformation: ifd.floats(tag::MODEL_TRANSFORMATION),
-    }
-    .to_geotransform(geokeys.pixel_is_point)
-    .unwrap_or_default();
-    let crs = if ifd.has(tag::GEO_KEY_DIRECTORY) { geokeys.crs() } else { Crs::default() };
+    let (transform, crs) = ifd_georef(ifd);
+    let transform = transform.unwrap_or_default();
     // Like GDAL, the nodata of a float32 raster is the float32 value nearest
     // the text, so that `Raster::is_nodata` matches the stored samples.
     let nodata = ifd

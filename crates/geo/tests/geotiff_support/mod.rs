@@ -5,7 +5,17 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use terradl_geo::GeoTransform;
+use terradl_geo::{DType, GeoTransform};
+
+/// numpy's name of a sample type, as GDAL's view reports it.
+pub(crate) fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::U8 => "uint8",
+        DType::U16 => "uint16",
+        DType::I16 => "int16",
+        DType::F32 => "float32",
+    }
+}
 
 /// GDAL's view of one file, as printed by tests/py/gdal_helper.py.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,7 +1,8 @@
-"""GDAL (rasterio) side of terradl's GeoTIFF interop tests.
+"""GDAL (rasterio) side of terradl's GeoTIFF and JPEG 2000 interop tests.
 
 Usage:
-  gdal_helper.py write CASES_JSON OUT_DIR   write each case with rasterio, then read it back
+  gdal_helper.py write CASES_JSON OUT_DIR   write each case with rasterio (GeoTIFF, or JPEG 2000
+                                            with "driver": "JP2OpenJPEG"), then read it back
   gdal_helper.py read FILE...               read files with rasterio
 
 Both print one JSON list on stdout, one entry per file, with GDAL's view of
@@ -73,9 +74,10 @@ def make_data(case):
 def write(cases, out_dir):
     results = []
     for case in cases:
-        path = f"{out_dir}/{case['name']}.tif"
+        jp2 = case.get("driver") == "JP2OpenJPEG"
+        path = f"{out_dir}/{case['name']}.{'jp2' if jp2 else 'tif'}"
         profile = {
-            "driver": "GTiff",
+            "driver": "JP2OpenJPEG" if jp2 else "GTiff",
             "width": case["width"],
             "height": case["height"],
             "count": case["bands"],
@@ -86,6 +88,11 @@ def write(cases, out_dir):
             "compress": case.get("compress", "none"),
             "interleave": case.get("interleave", "pixel"),
         }
+        if jp2:
+            # Lossless, so GDAL's and our decoding of the same codestream can be
+            # compared sample by sample; GMLJP2=NO / GeoJP2=NO drop a box.
+            del profile["compress"], profile["interleave"]
+            profile.update(QUALITY="100", REVERSIBLE="YES", **case.get("options", {}))
         if case.get("tiled"):
             profile.update(tiled=True, blockxsize=case["block"], blockysize=case["block"])
         elif case.get("block"):

@@ -15,16 +15,17 @@ use terradl_assess::{AreaAdjusted, ConfusionMatrix};
 use terradl_data::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
 use terradl_data::LabelledImage;
-use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
+use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::vector::{read_vector, VectorLayer};
-use terradl_geo::PixelBox;
+use terradl_geo::{PixelBox, RasterReader};
 use terradl_geo::Window;
-use terradl_predict::{predict_raster, OutputLayout};
+use terradl_predict::{predict_raster, OutputLayout, TileSource};
 use terradl_report::run_files::{AreaEstimate, RunInfo};
 use terradl_train::pixel::PixelClassifier;
 
 /// The labelled part of the image: a window around the labels, read alone.
-pub fn labelled_image(p: &LandCoverPipeline, reader: &GeoTiffReader, layer: &VectorLayer) -> Result<LabelledImage> {
+/// `reader` is a GeoTIFF or JPEG 2000 file ([`terradl_geo::RasterReader`]) or any other tile source.
+pub fn labelled_image(p: &LandCoverPipeline, reader: &dyn TileSource, layer: &VectorLayer) -> Result<LabelledImage> {
     let info = reader.info();
     ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
     let mut b = PixelBox::empty();
@@ -79,7 +80,7 @@ struct Fitted {
 /// Run the pipeline; `config_toml` is stored with the run.
 fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
-    let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
+    let reader = RasterReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
     crate::spec::ensure_band_names(&p.image, reader.info().bands, &p.band_names)?;
     let layer = read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
     let img = labelled_image(p, &reader, &layer)?;

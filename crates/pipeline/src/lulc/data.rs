@@ -7,8 +7,7 @@ use crate::error::{Context, Result, ensure};
 use terradl_data::NormStats;
 use terradl_data::sampling::object_split;
 use terradl_data::{LabelledImage, UNLABELLED};
-use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::{Raster, Window};
+use terradl_geo::{read_raster, Raster, Window};
 use terradl_segment::{felzenszwalb_raster, slic_raster, Segmentation};
 use terradl_train::lulc::jdl::subsample;
 use terradl_train::lulc::{object_majority, ImageStack};
@@ -44,7 +43,7 @@ pub(super) struct LulcData {
 impl LulcData {
     /// Read and split.
     pub(super) fn load(p: &LulcPipeline) -> Result<Self> {
-        let raster = read_geotiff(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
+        let raster = read_raster(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
         crate::spec::ensure_band_names(&p.image, raster.bands, &p.band_names)?;
         let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
         ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());

@@ -12,7 +12,7 @@ use crate::PredictRequest;
 use crate::error::{Context, Result, bail, ensure};
 use std::path::Path;
 use std::time::Instant;
-use terradl_geo::geotiff::{read_geotiff, GeoTiffReader};
+use terradl_geo::{read_raster, RasterReader};
 use terradl_predict::{predict_raster, predict_shard, shard_from_env, BlockPredictor, ClassLegend};
 use terradl_train::lulc::{object_probabilities_to_pixels, plan_objects};
 
@@ -28,7 +28,7 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
             args.uncertainty
         );
     }
-    let reader = GeoTiffReader::open(args.raster).with_context(|| format!("opening raster {}", args.raster.display()))?;
+    let reader = RasterReader::open(args.raster).with_context(|| format!("opening raster {}", args.raster.display()))?;
     manifest.check_raster(args.raster, reader.info())?;
     drop(reader);
     let shard = match args.shard {
@@ -63,7 +63,7 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
             if shard.is_some() {
                 bail!("{} segments the whole raster, so it cannot run as a shard; run it without --shard", entry.name);
             }
-            let raster = read_geotiff(args.raster).with_context(|| format!("reading {}", args.raster.display()))?;
+            let raster = read_raster(args.raster).with_context(|| format!("reading {}", args.raster.display()))?;
             let seg = segment_raster(&raster, &info.segmentation)?;
             let stack = standardised_stack(&raster, stats)?;
             std::fs::create_dir_all(args.output).with_context(|| format!("creating {}", args.output.display()))?;

@@ -20,7 +20,8 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use terradl_data::stack_dates;
 use terradl_data::{Date, TimeSeriesDataset};
-use terradl_geo::geotiff::{GeoTiffReader, RasterInfo};
+use terradl_geo::geotiff::RasterInfo;
+use terradl_geo::RasterReader;
 use terradl_geo::{DType, Raster, Window};
 use terradl_predict::{PredictError, TileSource};
 
@@ -36,9 +37,9 @@ struct ImageryToml {
 /// Where the dates' bands come from.
 enum Inputs {
     /// One date-major stack.
-    Stack(GeoTiffReader),
+    Stack(RasterReader),
     /// One GeoTIFF per date, each with an optional cloud mask.
-    Dated(Vec<(GeoTiffReader, Option<GeoTiffReader>)>),
+    Dated(Vec<(RasterReader, Option<RasterReader>)>),
 }
 
 /// Dated imagery as one virtual `dates x bands` raster (float32, NaN where an observation is
@@ -52,8 +53,8 @@ pub struct SeriesSource {
     valid_range: Option<[f32; 2]>,
 }
 
-fn open(path: &Path, what: &str) -> Result<GeoTiffReader> {
-    GeoTiffReader::open(path).with_context(|| format!("opening {what} {}", path.display()))
+fn open(path: &Path, what: &str) -> Result<RasterReader> {
+    RasterReader::open(path).with_context(|| format!("opening {what} {}", path.display()))
 }
 
 fn join_dates(d: &[Date]) -> String {

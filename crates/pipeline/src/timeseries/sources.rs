@@ -10,7 +10,7 @@ use terradl_data::stack_dates;
 use terradl_data::sample_table::{read_sample_table, SampleTable};
 use terradl_data::sampling::{object_split, sample_per_object};
 use terradl_data::{DataError, LabelledImage, TimeSeriesDataset, UNLABELLED};
-use terradl_geo::geotiff::read_geotiff;
+use terradl_geo::read_raster;
 use terradl_geo::{Crs, Raster};
 
 /// The labelled series of one side of the split.
@@ -42,14 +42,14 @@ pub(super) struct LabelledSeries {
 
 fn read_stack(p: &TimeSeriesPipeline) -> Result<Raster> {
     if let Some(stack) = &p.stack {
-        return read_geotiff(stack).with_context(|| format!("reading stack {}", stack.display()));
+        return read_raster(stack).with_context(|| format!("reading stack {}", stack.display()));
     }
     let mut rasters = Vec::with_capacity(p.rasters.len());
     for r in &p.rasters {
-        let mut img = read_geotiff(&r.path).with_context(|| format!("reading {}", r.path.display()))?;
+        let mut img = read_raster(&r.path).with_context(|| format!("reading {}", r.path.display()))?;
         crate::spec::ensure_band_names(&r.path, img.bands, &p.band_names)?;
         if let Some(m) = &r.cloud_mask {
-            let mask = read_geotiff(m).with_context(|| format!("reading cloud mask {}", m.display()))?;
+            let mask = read_raster(m).with_context(|| format!("reading cloud mask {}", m.display()))?;
             ensure!(
                 (mask.rows, mask.cols) == (img.rows, img.cols) && mask.transform == img.transform,
                 "cloud mask {} is not on the grid of {}",
