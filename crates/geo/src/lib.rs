@@ -1,5 +1,5 @@
 //! Geospatial foundations for terradl: rasters, georeferencing, GeoTIFF I/O,
-//! vector labels, rasterisation, tiling, and the pixel / world boxes
+//! vector labels and their reprojection, rasterisation, tiling, and the pixel / world boxes
 //! ([`BBox`], [`Scored`]) every detection result is expressed in.
 //!
 //! ```
@@ -15,6 +15,7 @@ mod error;
 pub mod geotiff;
 mod raster;
 mod rasterize;
+mod reproject;
 mod tile_grid;
 mod transform;
 pub mod vector;
@@ -27,5 +28,6 @@ pub use rasterize::{
     for_each_span, point_pixel, points_to_pixels, rasterize_layer_classes, rasterize_like, rasterize_polygons, PixelIndex,
     Polygonal, RasterizeOptions,
 };
+pub use reproject::{proj_definition, CrsTransform, ReprojectError};
 pub use tile_grid::{Padding, Shard, Tile, TileGrid};
 pub use transform::GeoTransform;
