@@ -30,7 +30,8 @@ pub struct LabelledImage {
 impl LabelledImage {
     /// Burn a vector layer's class attribute onto `image`'s grid: polygons by
     /// pixel centre (GDAL's default rule), points into the pixel holding them.
-    /// Later features overwrite earlier ones. The layer must be in the image's CRS.
+    /// Later features overwrite earlier ones. The layer must be in the image's CRS
+    /// (read it with [`terradl_geo::vector::read_vector_in`] to reproject it).
     pub fn from_layer(image: Raster, layer: &VectorLayer, attribute: &str, band_names: Vec<String>) -> Result<Self> {
         if band_names.len() != image.bands {
             return Err(DataError::Invalid(format!(

@@ -127,6 +127,21 @@ pub enum GeoError {
         /// The CRS it should have.
         expected: String,
     },
+    /// Coordinates cannot be transformed from one CRS to another; the
+    /// source says why (a CRS terradl cannot transform, a coordinate outside
+    /// the transformation's domain).
+    #[error("cannot reproject {what} from {from} to {to}")]
+    Reproject {
+        /// The data being reprojected, e.g. the labels' file.
+        what: String,
+        /// Its CRS.
+        from: String,
+        /// The CRS asked for.
+        to: String,
+        /// Why not.
+        #[source]
+        source: crate::ReprojectError,
+    },
     /// A vector file's structure is wrong.
     #[error("invalid vector data in {path}: {reason}")]
     InvalidVector {

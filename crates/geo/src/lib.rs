@@ -1,6 +1,6 @@
 //! Geospatial foundations for terradl: rasters, georeferencing, GeoTIFF I/O,
 //! JPEG 2000 input ([`read_raster`] reads either),
-//! vector labels, rasterisation, tiling, and the pixel / world boxes
+//! vector labels and their reprojection, rasterisation, tiling, and the pixel / world boxes
 //! ([`BBox`], [`Scored`]) every detection result is expressed in.
 //!
 //! ```
@@ -18,6 +18,7 @@ pub mod jp2;
 mod raster;
 mod raster_reader;
 mod rasterize;
+mod reproject;
 mod tile_grid;
 mod transform;
 pub mod vector;
@@ -31,5 +32,6 @@ pub use rasterize::{
     for_each_span, point_pixel, points_to_pixels, rasterize_layer_classes, rasterize_like, rasterize_polygons, PixelIndex,
     Polygonal, RasterizeOptions,
 };
+pub use reproject::{proj_definition, CrsTransform, ReprojectError};
 pub use tile_grid::{Padding, Shard, Tile, TileGrid};
 pub use transform::GeoTransform;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use terradl_data::select_spread;
 use terradl_data::LabelledImage;
 use terradl_geo::read_raster;
-use terradl_geo::vector::{read_vector, write_geojson, Feature, VectorLayer};
+use terradl_geo::vector::{read_vector_in, write_geojson, Feature, VectorLayer};
 use terradl_geo::{DType, Raster};
 use terradl_predict::uncertainty::entropy;
 
@@ -105,7 +105,7 @@ pub(super) fn run(args: ActiveLearningArgs) -> anyhow::Result<()> {
     let (score, raster, what) = scores(&args)?;
     let mut eligible = vec![true; raster.pixels()];
     if let Some(path) = &args.labels {
-        let layer = read_vector(path).with_context(|| format!("reading {}", path.display()))?;
+        let layer = read_vector_in(path, &raster.crs).with_context(|| format!("reading {}", path.display()))?;
         let grid = Raster::new(1, raster.rows, raster.cols, DType::U8).with_georef_of(&raster);
         let burnt = LabelledImage::from_layer(grid, &layer, &args.class_field, vec!["b".into()])
             .with_context(|| format!("burning {} onto the raster grid", path.display()))?;

@@ -7,7 +7,7 @@ use anyhow::Context;
 use std::path::Path;
 use terradl_data::{LabelledImage, UNLABELLED};
 use terradl_geo::read_raster;
-use terradl_geo::vector::read_vector;
+use terradl_geo::vector::read_vector_in;
 use terradl_geo::{DType, Raster};
 use terradl_predict::{OutputLayout, CLASS_NODATA};
 use terradl_report::ColorTable;
@@ -103,7 +103,7 @@ pub(super) fn reference_labels(args: &AssessArgs, map: &Raster, names: &[String]
         .class_field
         .as_deref()
         .ok_or_else(|| anyhow::anyhow!("--class-field is required for a vector reference ({})", path.display()))?;
-    let layer = read_vector(path).with_context(|| format!("reading reference labels {}", path.display()))?;
+    let layer = read_vector_in(path, &map.crs).with_context(|| format!("reading reference labels {}", path.display()))?;
     anyhow::ensure!(!layer.features.is_empty(), "reference {} has no features (empty labels)", path.display());
     // Burn the layer onto the map's grid (checks the CRS), then translate the
     // layer's own class list into the map's class ids.

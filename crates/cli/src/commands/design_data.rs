@@ -16,7 +16,7 @@ use terradl_data::sources::statlog::{statlog_landsat, TRAIN_ROWS};
 use terradl_data::sources::ucr_crop::ucr_crop;
 use terradl_data::LabelledSamples;
 use terradl_geo::geotiff::GeoTiffReader;
-use terradl_geo::vector::read_vector;
+use terradl_geo::vector::read_vector_in;
 use terradl_train::lulc::ImageStack;
 use terradl_pipeline::blocks::patch::raw_stack;
 
@@ -104,7 +104,7 @@ impl DataSource {
                     other => anyhow::bail!("{} is a {} pipeline; the samples come from a land-cover pipeline", path.display(), other.kind()),
                 };
                 let reader = GeoTiffReader::open(&p.image).with_context(|| format!("opening {}", p.image.display()))?;
-                let layer = read_vector(&p.labels).with_context(|| format!("reading {}", p.labels.display()))?;
+                let layer = read_vector_in(&p.labels, &reader.info().crs).with_context(|| format!("reading {}", p.labels.display()))?;
                 let img = labelled_image(&p, &reader, &layer)?;
                 let pixels = img.labelled_pixels();
                 anyhow::ensure!(!pixels.is_empty(), "no labelled pixel falls inside {}", p.image.display());

@@ -1,5 +1,5 @@
 //! Coordinate visitors over `geo_types::Geometry` (geo-types has none; the
-//! `geo` crate's would be a large dependency for two functions).
+//! `geo` crate's would be a large dependency for three functions).
 
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
@@ -24,21 +24,47 @@ pub fn for_each_coord(g: &Geometry<f64>, f: &mut impl FnMut(Coord<f64>)) {
 
 /// A copy of `g` with every coordinate mapped through `f`.
 pub fn map_coords(g: &Geometry<f64>, f: &impl Fn(Coord<f64>) -> Coord<f64>) -> Geometry<f64> {
-    let ls = |l: &LineString<f64>| LineString(l.0.iter().map(|c| f(*c)).collect());
-    let poly = |p: &Polygon<f64>| Polygon::new(ls(p.exterior()), p.interiors().iter().map(ls).collect());
-    match g {
-        Geometry::Point(p) => Geometry::Point(geo_types::Point(f(p.0))),
-        Geometry::MultiPoint(mp) => Geometry::MultiPoint(mp.0.iter().map(|p| geo_types::Point(f(p.0))).collect()),
-        Geometry::Line(l) => Geometry::Line(geo_types::Line::new(f(l.start), f(l.end))),
-        Geometry::LineString(l) => Geometry::LineString(ls(l)),
-        Geometry::MultiLineString(m) => Geometry::MultiLineString(m.0.iter().map(ls).collect()),
-        Geometry::Polygon(p) => Geometry::Polygon(poly(p)),
-        Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(mp.0.iter().map(poly).collect()),
-        Geometry::GeometryCollection(gc) => Geometry::GeometryCollection(gc.0.iter().map(|g| map_coords(g, f)).collect()),
-        // Rect and Triangle are not closed under affine maps: become polygons.
-        Geometry::Rect(r) => Geometry::Polygon(poly(&r.to_polygon())),
-        Geometry::Triangle(t) => Geometry::Polygon(poly(&t.to_polygon())),
+    match try_map_coords(g, &mut |c| Ok::<_, std::convert::Infallible>(f(c))) {
+        Ok(mapped) => mapped,
+        Err(never) => match never {},
     }
+}
+
+/// A copy of `g` with every coordinate mapped through a fallible `f`
+/// (e.g. a CRS transformation); stops at the first error. `Rect` and
+/// `Triangle` become polygons: neither stays one under a general map.
+pub fn try_map_coords<E>(
+    g: &Geometry<f64>,
+    f: &mut impl FnMut(Coord<f64>) -> Result<Coord<f64>, E>,
+) -> Result<Geometry<f64>, E> {
+    fn ls<E>(l: &LineString<f64>, f: &mut impl FnMut(Coord<f64>) -> Result<Coord<f64>, E>) -> Result<LineString<f64>, E> {
+        l.0.iter().map(|c| f(*c)).collect::<Result<Vec<_>, E>>().map(LineString)
+    }
+    fn poly<E>(p: &Polygon<f64>, f: &mut impl FnMut(Coord<f64>) -> Result<Coord<f64>, E>) -> Result<Polygon<f64>, E> {
+        let exterior = ls(p.exterior(), f)?;
+        let interiors = p.interiors().iter().map(|r| ls(r, f)).collect::<Result<Vec<_>, E>>()?;
+        Ok(Polygon::new(exterior, interiors))
+    }
+    Ok(match g {
+        Geometry::Point(p) => Geometry::Point(geo_types::Point(f(p.0)?)),
+        Geometry::MultiPoint(mp) => {
+            Geometry::MultiPoint(geo_types::MultiPoint(mp.0.iter().map(|p| f(p.0).map(geo_types::Point)).collect::<Result<_, E>>()?))
+        }
+        Geometry::Line(l) => Geometry::Line(geo_types::Line::new(f(l.start)?, f(l.end)?)),
+        Geometry::LineString(l) => Geometry::LineString(ls(l, f)?),
+        Geometry::MultiLineString(m) => {
+            Geometry::MultiLineString(geo_types::MultiLineString(m.0.iter().map(|l| ls(l, f)).collect::<Result<_, E>>()?))
+        }
+        Geometry::Polygon(p) => Geometry::Polygon(poly(p, f)?),
+        Geometry::MultiPolygon(mp) => {
+            Geometry::MultiPolygon(geo_types::MultiPolygon(mp.0.iter().map(|p| poly(p, f)).collect::<Result<_, E>>()?))
+        }
+        Geometry::GeometryCollection(gc) => Geometry::GeometryCollection(geo_types::GeometryCollection(
+            gc.0.iter().map(|g| try_map_coords(g, f)).collect::<Result<_, E>>()?,
+        )),
+        Geometry::Rect(r) => Geometry::Polygon(poly(&r.to_polygon(), f)?),
+        Geometry::Triangle(t) => Geometry::Polygon(poly(&t.to_polygon(), f)?),
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //!
 //! GeoPackage goes through `rusqlite` (SQLite compiled from its bundled C
 //! sources) and the `wkb` crate; [`read_gpkg`] picks a layer by name.
+//! [`read_vector_in`] reads a layer and reprojects it to a raster's CRS
+//! ([`VectorLayer::into_crs`], see [`crate::CrsTransform`]).
 
 mod classes;
 pub mod coords;
@@ -18,6 +20,7 @@ mod feature;
 mod geojson_io;
 mod gpkg;
 mod pixel;
+mod reproject;
 mod shapefile_io;
 mod validate;
 mod write;
@@ -27,6 +30,7 @@ pub use feature::{geometry_type_name, AttrValue, Feature, VectorLayer};
 pub use geojson_io::{parse_geojson, read_geojson};
 pub use gpkg::{read_gpkg, GpkgGeometryError};
 pub use pixel::{pixel_to_world_geometry, world_to_pixel_geometry};
+pub use reproject::read_vector_in;
 pub use shapefile_io::read_shapefile;
 pub use validate::validate_geometry;
 pub use write::{to_geojson_string, write_geojson};

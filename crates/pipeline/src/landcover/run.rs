@@ -16,7 +16,7 @@ use terradl_data::{pixel_features, NormalizedDifference};
 use terradl_data::sampling::BlockedKFold;
 use terradl_data::LabelledImage;
 use terradl_geo::geotiff::read_geotiff;
-use terradl_geo::vector::{read_vector, VectorLayer};
+use terradl_geo::vector::{read_vector_in, VectorLayer};
 use terradl_geo::{PixelBox, RasterReader};
 use terradl_geo::Window;
 use terradl_predict::{predict_raster, OutputLayout, TileSource};
@@ -82,7 +82,7 @@ fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let reader = RasterReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
     crate::spec::ensure_band_names(&p.image, reader.info().bands, &p.band_names)?;
-    let layer = read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+    let layer = read_vector_in(&p.labels, &reader.info().crs).with_context(|| format!("reading labels {}", p.labels.display()))?;
     let img = labelled_image(p, &reader, &layer)?;
     let pixels = img.labelled_pixels();
     ensure!(!pixels.is_empty(), "no labelled pixel falls inside the image");

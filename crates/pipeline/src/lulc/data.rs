@@ -45,7 +45,8 @@ impl LulcData {
     pub(super) fn load(p: &LulcPipeline) -> Result<Self> {
         let raster = read_raster(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
         crate::spec::ensure_band_names(&p.image, raster.bands, &p.band_names)?;
-        let layer = terradl_geo::vector::read_vector(&p.labels).with_context(|| format!("reading labels {}", p.labels.display()))?;
+        let layer = terradl_geo::vector::read_vector_in(&p.labels, &raster.crs)
+            .with_context(|| format!("reading labels {}", p.labels.display()))?;
         ensure!(!layer.features.is_empty(), "no label features in {}", p.labels.display());
         let mut img = LabelledImage::from_layer(raster, &layer, &p.class_attribute, p.band_names.clone())?;
         ensure!(!img.labelled_pixels().is_empty(), "no labelled pixel falls inside the image");

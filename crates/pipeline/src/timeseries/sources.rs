@@ -105,7 +105,8 @@ pub(super) fn from_imagery(p: &TimeSeriesPipeline) -> Result<LabelledSeries> {
         p.band_names.len(),
         dates.len() * p.band_names.len()
     );
-    let layer = terradl_geo::vector::read_vector(labels).with_context(|| format!("reading labels {}", labels.display()))?;
+    let layer = terradl_geo::vector::read_vector_in(labels, &stack.crs)
+        .with_context(|| format!("reading labels {}", labels.display()))?;
     ensure!(!layer.features.is_empty(), "no field polygons in {}", labels.display());
     let date_names: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
     let names = feature_names(&date_names, &p.band_names);
