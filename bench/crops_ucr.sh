@@ -13,10 +13,10 @@ out="$root/bench/out"
 venv="$root/bench/.venv"
 threads="${THREADS:-$(nproc)}"
 mkdir -p "$out"
-if ! "$venv/bin/python" -c "import torch, sklearn, sktime" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import torch, sklearn, sktime, numba" 2>/dev/null; then
     "${PYTHON:-python3}" -m venv "$venv"
-    "$venv/bin/pip" install -q "torch==2.15.0" "scikit-learn==1.9.1" "numpy==2.4.6" "sktime==1.2.0" \
-        || "$venv/bin/pip" install -q torch scikit-learn numpy sktime
+    "$venv/bin/pip" install -q "torch==2.15.0" "scikit-learn==1.9.1" "numpy==2.4.6" "sktime==1.2.0" numba \
+        || "$venv/bin/pip" install -q torch scikit-learn numpy sktime numba
 fi
 export TERRADL_DATA_DIR="${TERRADL_DATA_DIR:-$root/data/cache}"
 export RAYON_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads"

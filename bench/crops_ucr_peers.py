@@ -5,6 +5,7 @@ lr 3e-3, batch 64, 60 epochs, z-scored with the training mean/std) and PyTorch T
 training throughput on these shapes. Prints one JSON object per line.
 
 usage: python crops_ucr_peers.py <dir with Crop_TRAIN.tsv and Crop_TEST.tsv> [--epochs N] [--skip-minirocket]
+       [--only knn,rf,minirocket,torch]
 """
 import json, sys, time
 import numpy as np
@@ -19,6 +20,10 @@ def emit(**kw):
 def main():
     d = sys.argv[1]
     epochs = int(sys.argv[sys.argv.index("--epochs") + 1]) if "--epochs" in sys.argv else 60
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+
+    def want(name):  # --only knn,rf,minirocket,torch runs a subset
+        return only is None or name in only
     xtr, ytr = load(f"{d}/Crop_TRAIN.tsv")
     xte, yte = load(f"{d}/Crop_TEST.tsv")
     classes = np.unique(ytr)
@@ -26,14 +31,16 @@ def main():
 
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.ensemble import RandomForestClassifier
-    t = time.time(); knn = KNeighborsClassifier(n_neighbors=1).fit(xtr, ytr)
-    oa = float((knn.predict(xte) == yte).mean())
-    emit(method="1-NN Euclidean (scikit-learn)", oa=oa, fit_predict_s=time.time() - t)
-    t = time.time(); rf = RandomForestClassifier(n_estimators=500, n_jobs=-1, random_state=0).fit(xtr, ytr)
-    oa = float((rf.predict(xte) == yte).mean())
-    emit(method="RandomForest(500) (scikit-learn)", oa=oa, fit_predict_s=time.time() - t)
+    if want("knn"):
+        t = time.time(); knn = KNeighborsClassifier(n_neighbors=1).fit(xtr, ytr)
+        oa = float((knn.predict(xte) == yte).mean())
+        emit(method="1-NN Euclidean (scikit-learn)", oa=oa, fit_predict_s=time.time() - t)
+    if want("rf"):
+        t = time.time(); rf = RandomForestClassifier(n_estimators=500, n_jobs=-1, random_state=0).fit(xtr, ytr)
+        oa = float((rf.predict(xte) == yte).mean())
+        emit(method="RandomForest(500) (scikit-learn)", oa=oa, fit_predict_s=time.time() - t)
 
-    if "--skip-minirocket" not in sys.argv:
+    if want("minirocket") and "--skip-minirocket" not in sys.argv:
         try:
             from sktime.transformations.panel.rocket import MiniRocket
             from sklearn.linear_model import RidgeClassifierCV
@@ -46,6 +53,8 @@ def main():
         except Exception as e:  # sktime missing or incompatible: say so, keep the others
             emit(method="MiniRocket + ridge (sktime)", error=repr(e))
 
+    if not want("torch"):
+        return
     import torch
     from torch import nn
     torch.manual_seed(0)

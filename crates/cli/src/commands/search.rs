@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use terradl_train::lulc::{PatchClassifier, PatchCnnSettings};
 use terradl_train::pixel::MlpPixelConfig;
-use terradl_train::search::{run_search, SearchConfig, SearchSpace, Strategy, Trial};
+use terradl_train::search::{run_search, SearchConfig, SearchOutcome, SearchSpace, Strategy, Trial};
 use terradl_train::temporal::{TempCnnSettings, TemporalModelConfig};
 use terradl_train::{LrSchedule, PixelModelConfig, TrainError};
 
@@ -174,35 +174,39 @@ pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
     let outcome = run_search(&config, |trial, epochs| model.fit_score(trial, epochs, &fit_idx, &val_idx, k))?;
 
     let best = outcome.best_result();
-    // Retrain the winner on every training sample, then test once.
-    let best_test_accuracy = match best {
-        Some(r) => Some(model.fit_score(&r.trial, r.epochs, &set.train, &set.test, k)?),
-        None => None,
-    };
-    let summary = SearchSummary {
+    let mut summary = SearchSummary {
         data: set.description.clone(),
         evaluations: outcome.results.len(),
         stopped_by_budget: outcome.stopped_by_budget,
         seconds: outcome.seconds,
         best_validation_accuracy: best.map(|r| r.score),
-        best_test_accuracy,
+        best_test_accuracy: None,
         model: file.model,
         best_trial: best.map(|r| r.trial.clone()),
         best_epochs: best.map(|r| r.epochs),
     };
+    // Written before the winner's retraining, so a long search is not lost if that is cut.
+    write_outputs(file, &outcome, &summary)?;
+    // Retrain the winner on every training sample, then test once.
+    if let Some(r) = best {
+        summary.best_test_accuracy = Some(model.fit_score(&r.trial, r.epochs, &set.train, &set.test, k)?);
+        write_outputs(file, &outcome, &summary)?;
+    }
+    Ok(summary)
+}
+
+/// `search.csv`, `search.json` and (with a winner) `best.toml` under the search's output.
+fn write_outputs(file: &SearchFile, outcome: &SearchOutcome, summary: &SearchSummary) -> anyhow::Result<()> {
     let out = &file.output;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let write = |name: &str, bytes: &[u8]| {
         terradl_report::write_atomic(&out.join(name), bytes).with_context(|| format!("writing {name}"))
     };
     write("search.csv", outcome.to_csv().as_bytes())?;
-    write("search.json", &serde_json::to_vec_pretty(&serde_json::json!({ "summary": &summary, "outcome": &outcome }))?)?;
-    if let Some(r) = best {
-        let header = format!(
-            "# Best configuration of `terradl search` (validation accuracy {:.4}, test accuracy {:.4}).\n",
-            r.score,
-            best_test_accuracy.unwrap_or(f64::NAN)
-        );
+    write("search.json", &serde_json::to_vec_pretty(&serde_json::json!({ "summary": summary, "outcome": outcome }))?)?;
+    if let Some(r) = outcome.best_result() {
+        let test = summary.best_test_accuracy.map_or_else(|| "not yet measured".to_string(), |a| format!("{a:.4}"));
+        let header = format!("# Best configuration of `terradl search` (validation accuracy {:.4}, test accuracy {test}).\n", r.score);
         let body = match file.model {
             SearchModel::Mlp => {
                 #[derive(Serialize)]
@@ -229,7 +233,7 @@ pub(super) fn search(file: &SearchFile) -> anyhow::Result<SearchSummary> {
         };
         write("best.toml", format!("{header}{body}").as_bytes())?;
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// The TempCNN settings a search varies: AdamW with weight decay 0.01 and the one-cycle
