@@ -225,6 +225,14 @@ pub enum GeoError {
         #[source]
         source: std::io::Error,
     },
+    /// A band cannot be stacked with the others (rotated grid, missing band).
+    #[error("cannot stack {path}: {reason}")]
+    Stack {
+        /// The input file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// Any other invalid input, described by the message.
     #[error("{0}")]
     Invalid(String),

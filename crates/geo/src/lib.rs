@@ -19,6 +19,7 @@ mod raster;
 mod raster_reader;
 mod rasterize;
 mod reproject;
+pub mod stack;
 mod tile_grid;
 mod transform;
 pub mod vector;

@@ -118,6 +118,8 @@ fn typed<T: DeserializeOwned>(table: toml::Value, kind: &str) -> Result<T> {
 /// when relative.
 pub fn resolve_path(path: &Path, base: &Path, data_dir: &Path) -> PathBuf {
     match path.to_str().and_then(|s| s.strip_prefix(DATA_DIR_PREFIX)) {
+        // An omitted optional path stays empty.
+        None if path.as_os_str().is_empty() => PathBuf::new(),
         Some(rest) => data_dir.join(rest.trim_start_matches(['/', '\\'])),
         None if path.is_relative() => base.join(path),
         None => path.to_path_buf(),

@@ -8,7 +8,7 @@ use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::GradientsParams;
 use burn::tensor::Device;
 use terradl_models::{Classifier, DropoutMode};
-use tracing::info;
+use tracing::{debug, info};
 
 use crate::checkpoint::{CheckpointState, latest_checkpoint, save_checkpoint};
 use crate::config::TrainConfig;
@@ -264,7 +264,8 @@ where
             seconds: start.elapsed().as_secs_f64(),
             samples_per_second: seen as f64 / train_secs.max(1e-9),
         };
-        info!(
+        // Per epoch at debug (`-vv`): a run trains many models and epochs.
+        debug!(
             epoch = record.epoch,
             lr,
             train_loss,
@@ -275,7 +276,7 @@ where
         );
         state.history.epochs.push(record);
         if config.patience > 0 && state.epochs_without_improvement >= config.patience {
-            info!(epoch = state.epoch, "early stopping");
+            debug!(epoch = state.epoch, "early stopping");
             state.history.stopped_early = true;
         }
         if let Some(dir) = &options.checkpoint_dir {

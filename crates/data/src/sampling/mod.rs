@@ -15,7 +15,7 @@ mod per_object;
 mod stratified;
 
 pub use blocked_kfold::{BlockedKFold, Fold};
-pub use per_object::{object_split, sample_per_object, ObjectSplit};
+pub use per_object::{object_split, object_split_blocked, sample_per_object, ObjectSplit};
 pub use stratified::{stratified_sample, PerClass};
 
 use rand::SeedableRng;

@@ -4,6 +4,9 @@ Usage:
   gdal_helper.py write CASES_JSON OUT_DIR   write each case with rasterio (GeoTIFF, or JPEG 2000
                                             with "driver": "JP2OpenJPEG"), then read it back
   gdal_helper.py read FILE...               read files with rasterio
+  gdal_helper.py warp JOBS_JSON             resample each job's source band onto a north-up
+                                            grid with GDAL's warper (rasterio.warp.reproject),
+                                            write it as GeoTIFF, then read it back
 
 Both print one JSON list on stdout, one entry per file, with GDAL's view of
 the file: size, dtype, transform (GDAL order), EPSG, nodata, colour table and
@@ -107,12 +110,40 @@ def write(cases, out_dir):
     return results
 
 
+def warp(jobs):
+    from rasterio.warp import Resampling, reproject
+
+    results = []
+    for job in jobs:
+        with rasterio.open(job["src"]) as src:
+            data = src.read(1)
+            dst = np.zeros((job["height"], job["width"]), dtype=data.dtype)
+            transform = Affine.from_gdal(*job["transform"])
+            reproject(
+                data,
+                dst,
+                src_transform=src.transform,
+                src_crs=src.crs,
+                dst_transform=transform,
+                dst_crs=src.crs,
+                resampling=getattr(Resampling, job["resampling"]),
+            )
+            profile = dict(driver="GTiff", width=job["width"], height=job["height"], count=1,
+                           dtype=data.dtype, crs=src.crs, transform=transform)
+        with rasterio.open(job["out"], "w", **profile) as ds:
+            ds.write(dst, 1)
+        results.append(describe(job["out"]))
+    return results
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "write":
         res = write(json.loads(sys.argv[2]), sys.argv[3])
     elif cmd == "read":
         res = [describe(p) for p in sys.argv[2:]]
+    elif cmd == "warp":
+        res = warp(json.loads(sys.argv[2]))
     else:
         raise SystemExit(f"unknown command {cmd}")
     json.dump(res, sys.stdout)

@@ -30,6 +30,7 @@ use crate::error::{PipelineError, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use terradl_geo::stack::{Resampling, StackBand, StackOptions};
 use terradl_segment::{FelzenszwalbConfig, SlicConfig};
 use terradl_train::lulc::{JdlConfig, OcnnConfig, PatchCnnSettings};
 use terradl_train::pixel::{MlpPixelConfig, RandomForestConfig};
@@ -40,16 +41,32 @@ use terradl_train::pixel::{MlpPixelConfig, RandomForestConfig};
 pub struct LulcPipeline {
     /// Run name, shown in the report.
     pub name: String,
-    /// Multi-band GeoTIFF to classify.
+    /// Multi-band raster to classify (GeoTIFF or JPEG 2000); omit it and give `[stack]` to
+    /// build the image from single-band files.
+    #[serde(default)]
     pub image: PathBuf,
+    /// Build the image by stacking bands of several files and resolutions on one grid (e.g.
+    /// Sentinel-2's 10, 20 and 60 m `.jp2` bands); written as `stack.tif` in the run
+    /// directory and used as the image.
+    #[serde(default)]
+    pub stack: Option<ImageStack>,
     /// Labelled polygons (GeoJSON, Shapefile or GeoPackage) in the image's CRS.
     pub labels: PathBuf,
-    /// Attribute holding the land-cover class.
+    /// Attribute holding each polygon's class.
     pub class_attribute: String,
-    /// One name per image band.
+    /// What the label classes are: land cover (default; `[land_use]` groups them into land
+    /// use) or land use (`[land_cover]` groups them into land cover).
+    #[serde(default)]
+    pub labels_are: Target,
+    /// One name per image band (default with `[stack]`: the stack's band names).
+    #[serde(default)]
     pub band_names: Vec<String>,
     /// Run directory (created).
     pub output: PathBuf,
+    /// Nodata value of the image when its file declares none (e.g. `0` for a scene's zero
+    /// fill): such pixels are never trained on, tested, classified or counted in areas.
+    #[serde(default)]
+    pub nodata: Option<f64>,
     /// Work on the labels' bounding box plus this many pixels instead of the whole image
     /// (the window is saved as `image.tif` in the run directory and mapped from there).
     #[serde(default)]
@@ -64,6 +81,10 @@ pub struct LulcPipeline {
     /// and by OCNN with `target = "land_use"`.
     #[serde(default)]
     pub land_use: BTreeMap<String, Vec<String>>,
+    /// Land-cover classes as groups of land-use label classes (LC name -> LU names), when
+    /// `labels_are = "land_use"`. Needed by JDL and by OCNN with `target = "land_cover"`.
+    #[serde(default)]
+    pub land_cover: BTreeMap<String, Vec<String>>,
     /// Methods, compared on the same test pixels.
     pub methods: Vec<LulcMethod>,
     /// Which methods' maps are written.
@@ -87,11 +108,21 @@ pub struct ObjectSplitConfig {
     /// A segment is a training object when the majority training class covers at least this
     /// fraction of it (and it holds no test pixel).
     pub min_object_fraction: f64,
+    /// Spatially blocked split: square blocks of this many pixels; each polygon belongs to
+    /// the block of its centroid and whole blocks go to test, so no test polygon has a
+    /// training polygon in its block. Off (per-class random polygons) when omitted.
+    pub block_size: Option<usize>,
 }
 
 impl Default for ObjectSplitConfig {
     fn default() -> Self {
-        ObjectSplitConfig { test_fraction: 0.3, seed: 3, max_pixels_per_class: 3000, min_object_fraction: 0.5 }
+        ObjectSplitConfig {
+            test_fraction: 0.3,
+            seed: 3,
+            max_pixels_per_class: 3000,
+            min_object_fraction: 0.5,
+            block_size: None,
+        }
     }
 }
 
@@ -111,14 +142,35 @@ impl Default for SegmentationConfig {
     }
 }
 
-/// Which labels an OCNN learns.
+/// Bands stacked into the pipeline's image (see [`terradl_geo::stack`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageStack {
+    /// Input bands in order.
+    pub bands: Vec<StackBand>,
+    /// Output pixel size in CRS units; the finest band's when omitted.
+    #[serde(default)]
+    pub resolution: Option<f64>,
+    /// Resampling of the bands on a coarser grid (default bilinear).
+    #[serde(default)]
+    pub resampling: Resampling,
+}
+
+impl ImageStack {
+    /// Grid and resampling options.
+    pub fn options(&self) -> StackOptions {
+        StackOptions { resolution: self.resolution, resampling: self.resampling }
+    }
+}
+
+/// A class target: land cover or land use.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
-    /// Land-cover classes (the label file's classes).
+    /// Land-cover classes.
     #[default]
     LandCover,
-    /// Land-use classes (groups of land-cover classes, `[land_use]`).
+    /// Land-use classes.
     LandUse,
 }
 
@@ -187,44 +239,84 @@ impl LulcPipeline {
 
     /// Every path field.
     pub(crate) fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
-        vec![&mut self.image, &mut self.labels, &mut self.output]
+        let mut paths = vec![&mut self.image, &mut self.labels, &mut self.output];
+        if let Some(stack) = &mut self.stack {
+            paths.extend(stack.bands.iter_mut().map(|b| &mut b.path));
+        }
+        paths
     }
 
     /// Check the values together.
     pub(crate) fn validate(&self) -> Result<()> {
         ensure!(!self.methods.is_empty(), "pipeline {}: `methods` is empty", self.name);
+        match &self.stack {
+            Some(s) => {
+                ensure!(self.image.as_os_str().is_empty(), "give either `image` or `[stack]`, not both");
+                ensure!(!s.bands.is_empty(), "[stack] lists no bands");
+            }
+            None => {
+                ensure!(!self.image.as_os_str().is_empty(), "`image` is missing (or give `[stack]` bands)");
+                ensure!(!self.band_names.is_empty(), "`band_names` is missing (one name per image band)");
+            }
+        }
+        ensure!(self.split.block_size != Some(0), "split.block_size must be at least 1 pixel");
         ensure!(
             (0.0..1.0).contains(&self.split.test_fraction) && self.split.test_fraction > 0.0,
             "split.test_fraction must lie in (0, 1)"
         );
-        let needs_lu = self.methods.iter().any(|m| {
-            matches!(m, LulcMethod::Jdl(_)) || matches!(m, LulcMethod::Ocnn(o) if o.target == Target::LandUse)
-        });
+        // The target the labels do not give directly must be grouped from them.
+        let other = match self.labels_are {
+            Target::LandCover => Target::LandUse,
+            Target::LandUse => Target::LandCover,
+        };
+        let needs_other =
+            self.methods.iter().any(|m| matches!(m, LulcMethod::Jdl(_)) || matches!(m, LulcMethod::Ocnn(o) if o.target == other));
+        let (table, wrong) = match self.labels_are {
+            Target::LandCover => ("land_use", &self.land_cover),
+            Target::LandUse => ("land_cover", &self.land_use),
+        };
+        ensure!(wrong.is_empty(), "labels_are = {:?}: the grouping table is [{table}], not the other one", self.labels_are);
         ensure!(
-            !needs_lu || !self.land_use.is_empty(),
-            "JDL and land-use OCNN need a [land_use] table grouping land-cover classes"
+            !needs_other || !self.grouping().is_empty(),
+            "JDL and OCNN with target = {other:?} need a [{table}] table grouping the label classes"
         );
         Ok(())
     }
 
-    /// Land-use id of each land-cover class (classes in `lc_names` order) and the LU names.
-    pub fn land_use_of(&self, lc_names: &[String]) -> Result<(Vec<u32>, Vec<String>)> {
-        let lu_names: Vec<String> = self.land_use.keys().cloned().collect();
-        let mut of = vec![u32::MAX; lc_names.len()];
-        for (u, members) in self.land_use.values().enumerate() {
-            for m in members {
-                let c = lc_names.iter().position(|n| n == m).ok_or_else(|| {
-                    PipelineError::Invalid(format!("land_use lists {m:?}, which is not a land-cover class ({lc_names:?})"))
-                })?;
-                ensure!(of[c] == u32::MAX, "land-cover class {m:?} is in two land-use groups");
-                of[c] = u as u32;
-            }
+    /// The grouping of label classes into the other target's classes.
+    fn grouping(&self) -> &BTreeMap<String, Vec<String>> {
+        match self.labels_are {
+            Target::LandCover => &self.land_use,
+            Target::LandUse => &self.land_cover,
         }
-        if let Some(c) = of.iter().position(|&u| u == u32::MAX) {
-            bail!("land-cover class {:?} is in no land-use group", lc_names[c]);
-        }
-        Ok((of, lu_names))
     }
+
+    /// Group id of each label class (classes in `label_names` order) and the group names,
+    /// from `[land_use]` or `[land_cover]`.
+    pub fn grouping_of(&self, label_names: &[String]) -> Result<(Vec<u32>, Vec<String>)> {
+        group_classes(self.grouping(), label_names)
+    }
+
+}
+
+/// Group id of each of `names` under `groups` (group name -> member names) and the group
+/// names: every class in exactly one group, every member a class.
+fn group_classes(groups: &BTreeMap<String, Vec<String>>, names: &[String]) -> Result<(Vec<u32>, Vec<String>)> {
+    let group_names: Vec<String> = groups.keys().cloned().collect();
+    let mut of = vec![u32::MAX; names.len()];
+    for (u, members) in groups.values().enumerate() {
+        for m in members {
+            let c = names.iter().position(|n| n == m).ok_or_else(|| {
+                PipelineError::Invalid(format!("the grouping lists {m:?}, which is not a label class ({names:?})"))
+            })?;
+            ensure!(of[c] == u32::MAX, "label class {m:?} is in two groups");
+            of[c] = u as u32;
+        }
+    }
+    if let Some(c) = of.iter().position(|&u| u == u32::MAX) {
+        bail!("label class {:?} is in no group", names[c]);
+    }
+    Ok((of, group_names))
 }
 
 #[cfg(test)]
@@ -273,11 +365,47 @@ target = "land_use"
         assert_eq!(names, ["random_forest", "ss_jdl", "ocnn_lu"]);
         assert!(matches!(p.segmentation, SegmentationConfig::Slic(_)));
         let lc: Vec<String> = ["Agriculture", "Forest", "Soil"].map(String::from).to_vec();
-        let (of, lu) = p.land_use_of(&lc).unwrap();
+        let (of, lu) = p.grouping_of(&lc).unwrap();
         assert_eq!(lu, ["farm", "wild"]);
         assert_eq!(of, [0, 1, 0]);
         let missing: Vec<String> = ["Agriculture", "Forest", "Soil", "Water"].map(String::from).to_vec();
-        assert!(p.land_use_of(&missing).is_err());
+        assert!(p.grouping_of(&missing).is_err());
+    }
+
+    #[test]
+    fn land_use_labels_with_a_land_cover_grouping_and_a_stack() {
+        let text = r#"
+kind = "lulc"
+name = "s2"
+labels = "osm.gpkg"
+class_attribute = "fclass"
+labels_are = "land_use"
+output = "out"
+[stack]
+bands = [{ path = "B02.jp2" }, { path = "B05.jp2", name = "re1" }]
+resampling = "average"
+[split]
+block_size = 64
+[land_cover]
+woody = ["forest", "scrub"]
+herbaceous = ["meadow", "farm"]
+[[methods]]
+kind = "jdl"
+"#;
+        let p = parse(text, Path::new("/d")).unwrap();
+        assert_eq!(p.labels_are, Target::LandUse);
+        let stack = p.stack.as_ref().unwrap();
+        assert_eq!(stack.bands[1].path, Path::new("/d/B05.jp2"));
+        assert_eq!(stack.options().resampling, Resampling::Average);
+        assert_eq!(p.split.block_size, Some(64));
+        let lu: Vec<String> = ["farm", "forest", "meadow", "scrub"].map(String::from).to_vec();
+        let (of, lc) = p.grouping_of(&lu).unwrap();
+        assert_eq!((of, lc), (vec![0, 1, 0, 1], vec!["herbaceous".to_string(), "woody".to_string()]));
+        // Both an image and a stack; the grouping table of the other direction.
+        let both = text.replace("output = \"out\"", "output = \"out\"\nimage = \"x.tif\"");
+        assert!(parse(&both, Path::new(".")).unwrap_err().to_string().contains("not both"));
+        let wrong = text.replace("[land_cover]", "[land_use]");
+        assert!(parse(&wrong, Path::new(".")).unwrap_err().to_string().contains("[land_cover]"));
     }
 
     #[test]

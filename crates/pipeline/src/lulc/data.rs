@@ -5,18 +5,19 @@ use super::config::{LulcPipeline, SegmentationConfig, Target};
 use crate::blocks::patch::{raw_stack, standardised_stack};
 use crate::error::{Context, Result, ensure};
 use terradl_data::NormStats;
-use terradl_data::sampling::object_split;
+use terradl_data::sampling::{object_split, object_split_blocked};
 use terradl_data::{LabelledImage, UNLABELLED};
 use terradl_geo::{read_raster, Raster, Window};
 use terradl_segment::{felzenszwalb_raster, slic_raster, Segmentation};
 use terradl_train::lulc::jdl::subsample;
-use terradl_train::lulc::{object_majority, ImageStack};
+use terradl_train::lulc::{map_argmax, object_majority, ImageStack};
 
-/// Land-use classes derived from land-cover classes.
+/// The other target's classes as groups of the label classes (land use grouped from
+/// land-cover labels, or land cover grouped from land-use labels).
 #[derive(Debug, Clone)]
-pub(super) struct LandUse {
-    /// LU id of each LC class.
-    pub of_lc: Vec<u32>,
+pub(super) struct Grouping {
+    /// Group id of each label class.
+    pub of_label: Vec<u32>,
     pub names: Vec<String>,
 }
 
@@ -37,13 +38,27 @@ pub(super) struct LulcData {
     pub test_mask: Vec<bool>,
     pub train_polygons: Vec<u32>,
     pub test_polygons: Vec<u32>,
-    pub land_use: Option<LandUse>,
+    /// What the label classes are.
+    pub labels_are: Target,
+    /// The other target, grouped from the labels (`[land_use]` / `[land_cover]`).
+    pub grouping: Option<Grouping>,
+    /// Pixels with a value in every band (nodata pixels are never trained on, tested or
+    /// mapped).
+    pub valid: Vec<bool>,
+    /// Labelled pixels dropped because the image has nodata there.
+    pub nodata_labelled: usize,
+    /// The image's nodata value comes from the pipeline (`nodata`), not from its file.
+    pub nodata_from_pipeline: bool,
 }
 
 impl LulcData {
     /// Read and split.
     pub(super) fn load(p: &LulcPipeline) -> Result<Self> {
-        let raster = read_raster(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
+        let mut raster = read_raster(&p.image).with_context(|| format!("reading image {}", p.image.display()))?;
+        let nodata_from_pipeline = raster.nodata.is_none() && p.nodata.is_some();
+        if nodata_from_pipeline {
+            raster.nodata = p.nodata;
+        }
         crate::spec::ensure_band_names(&p.image, raster.bands, &p.band_names)?;
         let layer = terradl_geo::vector::read_vector_in(&p.labels, &raster.crs)
             .with_context(|| format!("reading labels {}", p.labels.display()))?;
@@ -56,7 +71,24 @@ impl LulcData {
             let cropped = img.image.window(window)?;
             img = LabelledImage::from_layer(cropped, &layer, &p.class_attribute, p.band_names.clone())?;
         }
-        let split = object_split(&img.objects, &img.labels, p.split.test_fraction, p.split.seed)?;
+        // Nodata pixels carry no label: they are neither trained on nor tested.
+        let valid = valid_pixels(&img.image);
+        let mut nodata_labelled = 0;
+        for (i, &v) in valid.iter().enumerate() {
+            if !v && img.labels[i] != UNLABELLED {
+                img.labels[i] = UNLABELLED;
+                img.objects[i] = UNLABELLED;
+                nodata_labelled += 1;
+            }
+        }
+        if nodata_labelled > 0 {
+            tracing::warn!(pixels = nodata_labelled, "labelled pixels with nodata in the image are left out");
+        }
+        ensure!(!img.labelled_pixels().is_empty(), "every labelled pixel has nodata in the image");
+        let split = match p.split.block_size {
+            Some(b) => object_split_blocked(&img.objects, &img.labels, img.image.cols, b, p.split.test_fraction, p.split.seed)?,
+            None => object_split(&img.objects, &img.labels, p.split.test_fraction, p.split.seed)?,
+        };
         ensure!(!split.test.is_empty(), "the per-object split left no test polygon (need 2+ polygons per class)");
         let pairs = |idx: &[usize]| idx.iter().map(|&i| (i, img.labels[i])).collect::<Vec<_>>();
         let (train_all, test) = (pairs(&split.train), pairs(&split.test));
@@ -67,11 +99,12 @@ impl LulcData {
         let train = subsample(&train_all, p.split.max_pixels_per_class, p.split.seed)?;
         let stats = raw_stack(&img.image)?.band_stats(&p.band_names)?;
         let stack = standardised_stack(&img.image, &stats)?;
-        let land_use = if p.land_use.is_empty() {
+        let (land_use, land_cover) = (&p.land_use, &p.land_cover);
+        let grouping = if land_use.is_empty() && land_cover.is_empty() {
             None
         } else {
-            let (of_lc, names) = p.land_use_of(&img.class_names)?;
-            Some(LandUse { of_lc, names })
+            let (of_label, names) = p.grouping_of(&img.class_names)?;
+            Some(Grouping { of_label, names })
         };
         tracing::info!(
             train_polygons = split.train_objects.len(),
@@ -90,32 +123,55 @@ impl LulcData {
             test_mask,
             train_polygons: split.train_objects,
             test_polygons: split.test_objects,
-            land_use,
+            labels_are: p.labels_are,
+            grouping,
+            valid,
+            nodata_labelled,
+            nodata_from_pipeline,
         })
+    }
+
+    /// The grouping giving `target`, when `target` is not what the labels are.
+    fn grouped(&self, target: Target) -> Option<&Grouping> {
+        self.grouping.as_ref().filter(|_| target != self.labels_are)
+    }
+
+    /// Whether `target`'s classes exist (the labels' own, or a grouping of them).
+    pub(super) fn has(&self, target: Target) -> bool {
+        target == self.labels_are || self.grouping.is_some()
     }
 
     /// Number of classes of `target`.
     pub(super) fn n_classes(&self, target: Target) -> usize {
-        match (target, &self.land_use) {
-            (Target::LandUse, Some(lu)) => lu.names.len(),
-            _ => self.img.n_classes(),
-        }
+        self.class_names(target).len()
     }
 
     /// Class names of `target`.
     pub(super) fn class_names(&self, target: Target) -> &[String] {
-        match (target, &self.land_use) {
-            (Target::LandUse, Some(lu)) => &lu.names,
-            _ => &self.img.class_names,
+        match self.grouped(target) {
+            Some(g) => &g.names,
+            None => &self.img.class_names,
         }
     }
 
-    /// `pairs` relabelled for `target`.
+    /// `pairs` of (pixel, label class) relabelled for `target`.
     pub(super) fn relabel(&self, pairs: &[(usize, u32)], target: Target) -> Vec<(usize, u32)> {
-        match (target, &self.land_use) {
-            (Target::LandUse, Some(lu)) => pairs.iter().map(|&(p, c)| (p, lu.of_lc[c as usize])).collect(),
-            _ => pairs.to_vec(),
+        match self.grouped(target) {
+            Some(g) => pairs.iter().map(|&(p, c)| (p, g.of_label[c as usize])).collect(),
+            None => pairs.to_vec(),
         }
+    }
+
+    /// Mapped area (ha) of each class of a band-major probability map over the valid pixels.
+    pub(super) fn mapped_hectares(&self, proba: &[f32], k: usize) -> Vec<f64> {
+        let ha = self.img.image.transform.pixel_area() / 10_000.0;
+        let mut out = vec![0f64; k];
+        for (c, v) in map_argmax(proba, k).into_iter().zip(&self.valid) {
+            if *v {
+                out[c as usize] += ha;
+            }
+        }
+        out
     }
 
     /// Segment the image.
@@ -141,6 +197,12 @@ impl LulcData {
             .filter_map(|(o, c)| c.filter(|_| !touches_test[o]).map(|c| (o as u32, c)))
             .collect()
     }
+}
+
+/// Pixels with a value (not nodata, not NaN) in every band.
+fn valid_pixels(r: &Raster) -> Vec<bool> {
+    let n = r.pixels();
+    (0..n).map(|p| (0..r.bands).all(|b| !r.is_nodata(r.data[b * n + p]))).collect()
 }
 
 /// Segment `raster` (raw band values, as in training) with `cfg`.

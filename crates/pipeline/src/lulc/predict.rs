@@ -37,7 +37,13 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
     };
     let lc = manifest.legend();
     let lu = ClassLegend { names: info.land_use_names.clone(), colors: info.land_use_colors.clone() };
-    let legend = if entry.kind == "ocnn_lu" { &lu } else { &lc };
+    // OCNN and JDL name their targets; pixel and patch methods learnt the label classes.
+    let land_use = match entry.kind.as_str() {
+        "ocnn_lu" => true,
+        "ocnn" | "jdl" | "ss_jdl" => false,
+        _ => info.labels_are == super::config::Target::LandUse && !lu.names.is_empty(),
+    };
+    let legend = if land_use { &lu } else { &lc };
     let model = load_model(run_dir, entry)?;
     let t = Instant::now();
     tracing::info!(raster = %args.raster.display(), model = %entry.name, run = %run_dir.display(), "predicting");

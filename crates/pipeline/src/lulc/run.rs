@@ -17,10 +17,10 @@ use crate::RunOutcome;
 use crate::error::{Context, Result, ensure};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use terradl_assess::ConfusionMatrix;
+use terradl_assess::{AreaAdjusted, ConfusionMatrix};
 use terradl_geo::geotiff::{write_geotiff, WriteOptions};
 use terradl_predict::{predict_raster, ClassLegend};
-use terradl_report::run_files::{BarChartData, RunInfo};
+use terradl_report::run_files::{AreaEstimate, BarChartData, RunInfo};
 use terradl_segment::Segmentation;
 use terradl_train::lulc::{
     joint_deep_learning, map_argmax, object_probabilities_to_pixels, plan_objects, ImageStack, JdlConfig, JdlInputs,
@@ -45,10 +45,13 @@ struct Scored {
     test_proba: Vec<f64>,
     /// Class map and uncertainty raster, relative to the run directory, when written.
     map: Option<(String, String)>,
+    /// Mapped hectares per class over the valid pixels, when the method mapped every pixel.
+    mapped: Option<Vec<f64>>,
 }
 
 /// Score the argmax of a band-major probability map at the test pixels (method `method` at
-/// `position` in the pipeline); its confusion matrix goes to `dir`.
+/// `position` in the pipeline); its confusion matrix goes to `dir`. `full`: the map covers
+/// every pixel (not only the test pixels), so its class areas are counted.
 #[allow(clippy::too_many_arguments)]
 fn score(
     data: &LulcData,
@@ -56,6 +59,7 @@ fn score(
     position: usize,
     target: Target,
     proba: &[f32],
+    full: bool,
     n_train: usize,
     fit_seconds: f64,
     dir: &Path,
@@ -70,7 +74,8 @@ fn score(
     write_json(dir, &format!("confusion_{}.json", target_name(target)), &confusion_data(&cm, data.class_names(target)))?;
     let score = MethodScore::new(method, position, target_name(target), &cm, n_train, fit_seconds);
     let test_proba = test.iter().flat_map(|&(p, _)| (0..k).map(move |c| proba[c * n + p] as f64)).collect();
-    Ok(Scored { score, cm, y, test_proba, map: None })
+    let mapped = full.then(|| data.mapped_hectares(proba, k));
+    Ok(Scored { score, cm, y, test_proba, map: None, mapped })
 }
 
 /// Row-major band values of `pixels`.
@@ -134,6 +139,8 @@ fn run_jdl(data: &LulcData, seg: &Segmentation, cfg: &JdlConfig, min_fraction: f
     let lu_train = data.training_objects(seg, Target::LandUse, min_fraction);
     ensure!(!lu_train.is_empty(), "no segment qualifies as a land-use training object");
     let lu_eval = data.relabel(&data.test, Target::LandUse);
+    let lc_train = data.relabel(&data.train, Target::LandCover);
+    let lc_eval = data.relabel(&data.test, Target::LandCover);
     // Cross-fitting folds group the training objects by labelled polygon.
     let mut polygon_of = vec![u32::MAX; seg.n_objects];
     for &(p, _) in &data.train_all {
@@ -144,13 +151,13 @@ fn run_jdl(data: &LulcData, seg: &Segmentation, cfg: &JdlConfig, min_fraction: f
         image: &data.stack,
         segmentation: seg,
         plans: &plans,
-        lc_train: &data.train,
+        lc_train: &lc_train,
         lu_train: &lu_train,
         lu_groups: &lu_groups,
         n_lc: data.n_classes(Target::LandCover),
         n_lu: data.n_classes(Target::LandUse),
         excluded: Some(&data.test_mask),
-        lc_eval: &data.test,
+        lc_eval: &lc_eval,
         lu_eval: &lu_eval,
     };
     let t = Instant::now();
@@ -173,8 +180,21 @@ impl PipelineRun for LulcPipeline {
 /// Run the pipeline; `config_toml` is also copied into the run directory.
 fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
+    let stacked;
+    let p = match &p.stack {
+        Some(stack) => {
+            stacked = with_stacked_image(p, stack)?;
+            &stacked
+        }
+        None => p,
+    };
+    let stack_seconds = t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
     let data = LulcData::load(p)?;
     let mut out = RunWriter::create(&p.output, config_toml)?;
+    if stack_seconds > 0.01 && p.image.ends_with(STACK_FILE) {
+        out.timing("stack bands", stack_seconds);
+    }
     terradl_report::write_atomic(&p.output.join("pipeline.toml"), config_toml.as_bytes())?;
     out.json("normalisation.json", &data.stats)?;
     out.json(
@@ -185,10 +205,15 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
             "train_pixels": data.train_all.len(),
             "train_pixels_used": data.train.len(),
             "test_pixels": data.test.len(),
+            "block_size": p.split.block_size,
+            "labelled_pixels_with_nodata": data.nodata_labelled,
         }),
     )?;
-    if p.label_margin.is_some() {
-        write_geotiff(p.output.join("image.tif"), &data.img.image, &WriteOptions { tile_size: Some(256), ..WriteOptions::default() })?;
+    // The image as the run saw it (window, nodata), when that differs from the file.
+    let own_image = p.label_margin.is_some() || data.nodata_from_pipeline;
+    if own_image {
+        let opts = WriteOptions { tile_size: Some(256), band_names: p.band_names.clone(), ..WriteOptions::default() };
+        write_geotiff(p.output.join("image.tif"), &data.img.image, &opts)?;
     }
     out.timing("load + split", t0.elapsed().as_secs_f64());
     let needs_seg = p.methods.iter().any(|m| matches!(m, LulcMethod::Ocnn(_) | LulcMethod::Jdl(_)));
@@ -198,8 +223,12 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
         out.timing(format!("segmentation ({} objects)", seg.n_objects), t.elapsed().as_secs_f64());
     }
     let lc_names = data.class_names(Target::LandCover).to_vec();
-    let lu_names = if data.land_use.is_some() { data.class_names(Target::LandUse).to_vec() } else { Vec::new() };
+    let lu_names = if data.has(Target::LandUse) { data.class_names(Target::LandUse).to_vec() } else { Vec::new() };
     let (lc_colors, lu_colors) = (class_legend(&lc_names).colors, class_legend(&lu_names).colors);
+    // Pixel and patch methods learn the label classes.
+    let primary = data.labels_are;
+    let colors_of = |t: Target| if t == Target::LandUse { &lu_colors } else { &lc_colors };
+    let (label_names, label_colors) = (data.class_names(primary).to_vec(), colors_of(primary).clone());
     let (mut scored, mut jdl_logs, mut trained): (Vec<Scored>, _, Vec<TrainedEntry>) = (Vec::new(), Vec::new(), Vec::new());
     let bar = crate::progress::bar(p.methods.len() as u64, "methods");
     for (i, method) in p.methods.iter().enumerate() {
@@ -221,9 +250,9 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
                     _ => unreachable!("matched above"),
                 };
                 let (proba, secs, model) = run_pixel(&data, model)?;
-                let mut s = score(&data, name, i, Target::LandCover, &proba, data.train.len(), secs, &dir)?;
+                let mut s = score(&data, name, i, primary, &proba, true, data.train.len(), secs, &dir)?;
                 if want_map {
-                    write_maps(&data.img.image, &dir, "", &proba, &lc_names, &lc_colors)?;
+                    write_maps(&data.img.image, &dir, "", &proba, &label_names, &label_colors)?;
                     s.map = map_paths("");
                 }
                 trained.push(entry(TrainedLulc::Pixel(model), s.score.overall_accuracy()));
@@ -249,11 +278,11 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
                         proba[c * n + q] = v;
                     }
                 }
-                let mut s = score(&data, name, i, Target::LandCover, &proba, centres.len(), secs, &dir)?;
+                let mut s = score(&data, name, i, primary, &proba, false, centres.len(), secs, &dir)?;
                 if want_map {
                     let predictor = PatchBlockPredictor { model: &model, stats: &data.stats, n_classes: k };
-                    let legend = ClassLegend { names: lc_names.clone(), colors: lc_colors.clone() };
-                    let input = if p.label_margin.is_some() { p.output.join("image.tif") } else { p.image.clone() };
+                    let legend = ClassLegend { names: label_names.clone(), colors: label_colors.clone() };
+                    let input = if own_image { p.output.join("image.tif") } else { p.image.clone() };
                     predict_raster(&input, &predictor, &legend, &dir, || {})?;
                     s.map = map_paths("");
                 }
@@ -263,10 +292,9 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
             LulcMethod::Ocnn(m) => {
                 let seg = seg.as_ref().expect("segmented above");
                 let (proba, n_obj, secs, model) = run_ocnn(&data, seg, &m.ocnn, m.target, min_fraction)?;
-                let mut s = score(&data, name, i, m.target, &proba, n_obj, secs, &dir)?;
+                let mut s = score(&data, name, i, m.target, &proba, true, n_obj, secs, &dir)?;
                 if want_map {
-                    let colors = if m.target == Target::LandUse { &lu_colors } else { &lc_colors };
-                    write_maps(&data.img.image, &dir, "", &proba, data.class_names(m.target), colors)?;
+                    write_maps(&data.img.image, &dir, "", &proba, data.class_names(m.target), colors_of(m.target))?;
                     s.map = map_paths("");
                 }
                 trained.push(entry(TrainedLulc::Ocnn(model), s.score.overall_accuracy()));
@@ -275,8 +303,8 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
             LulcMethod::Jdl(cfg) => {
                 let seg = seg.as_ref().expect("segmented above");
                 let (jdl, n_obj, secs) = run_jdl(&data, seg, cfg, min_fraction)?;
-                let mut lc = score(&data, name, i, Target::LandCover, &jdl.lc, data.train.len(), secs, &dir)?;
-                let mut lu = score(&data, name, i, Target::LandUse, &jdl.lu, n_obj, secs, &dir)?;
+                let mut lc = score(&data, name, i, Target::LandCover, &jdl.lc, true, data.train.len(), secs, &dir)?;
+                let mut lu = score(&data, name, i, Target::LandUse, &jdl.lu, true, n_obj, secs, &dir)?;
                 write_json(&dir, "iterations.json", &jdl.iterations)?;
                 if want_map {
                     write_maps(&data.img.image, &dir, "land_cover_", &jdl.lc, &lc_names, &lc_colors)?;
@@ -297,9 +325,11 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
     let scores: Vec<MethodScore> = scored.iter().map(|s| s.score.clone()).collect();
     out.scores(&scores)?;
 
-    // Saved models for `terradl predict`; the default is the most accurate land-cover method
-    // (one trained model per method, so its position is its index).
-    let best = most_accurate(&scores, LAND_COVER).context("no land-cover method was assessed")?.position;
+    // Saved models for `terradl predict`; the default is the most accurate method on the
+    // label classes (one trained model per method, so its position is its index).
+    let best = most_accurate(&scores, target_name(primary))
+        .with_context(|| format!("no method was assessed on the label classes ({})", target_name(primary)))?
+        .position;
     let manifest = ModelManifest::new(RunKind::Lulc, p.band_names.clone(), lc_names.clone(), data.img.image.crs.clone())
         .with_best(best);
     let info = LulcModelInfo {
@@ -307,10 +337,12 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
         segmentation: p.segmentation.clone(),
         land_use_names: lu_names.clone(),
         land_use_colors: lu_colors.clone(),
+        labels_are: primary,
     };
     out.save_models(manifest, |dir| save_lulc_models(dir, &info, &trained))?;
-    let report = write_report_files(p, &data, &scored, best, &jdl_logs, out)?;
-    let details = jdl_logs.iter().flat_map(|(name, its)| jdl_lines(name, its)).collect();
+    let (report, area_lines) = write_report_files(p, &data, &scored, best, &jdl_logs, out)?;
+    let mut details: Vec<String> = jdl_logs.iter().flat_map(|(name, its)| jdl_lines(name, its)).collect();
+    details.extend(area_lines);
     Ok(RunOutcome { dir: p.output.clone(), report, scores, details })
 }
 
@@ -342,11 +374,27 @@ fn write_report_files(
     best: usize,
     jdl_logs: &[(String, Vec<JdlIteration>)],
     out: RunWriter,
-) -> Result<PathBuf> {
-    let b = scored.iter().find(|s| s.score.position == best && s.score.target == LAND_COVER).context("no land-cover score")?;
-    let lc_names = data.class_names(Target::LandCover);
-    let k = lc_names.len();
-    out.accuracy(&b.cm, lc_names, None, &[])?;
+) -> Result<(PathBuf, Vec<String>)> {
+    let primary = data.labels_are;
+    let b = scored
+        .iter()
+        .find(|s| s.score.position == best && s.score.target == target_name(primary))
+        .context("no score on the label classes")?;
+    let names = data.class_names(primary);
+    let k = names.len();
+    let (areas, area_notes) = area_estimates(scored, data, &out)?;
+    let best_areas = areas.iter().find(|a| a.method == b.score.method && a.target == b.score.target);
+    let oa_ci = best_areas.map(|a| a.estimate.overall_accuracy.ci95_half_width());
+    let area_rows: Vec<Option<AreaEstimate>> = match best_areas {
+        Some(a) => a
+            .estimate
+            .classes
+            .iter()
+            .map(|c| Some(AreaEstimate { estimate: c.area.value, ci95: c.area.ci95_half_width(), unit: "ha".into() }))
+            .collect(),
+        None => Vec::new(),
+    };
+    out.accuracy(&b.cm, names, oa_ci, &area_rows)?;
     out.reliability(&b.test_proba, k, &b.y)?;
     let label = |s: &MethodScore| format!("{} ({})", s.method, if s.target == LAND_USE { "LU" } else { "LC" });
     let chart = BarChartData {
@@ -372,15 +420,28 @@ fn write_report_files(
             majority
         ),
         summary_line(&scored.iter().map(|s| s.score.clone()).collect::<Vec<_>>()),
-        format!("The accuracy tables, confusion matrix and reliability diagram show {} (land cover).", b.score.method),
+        format!(
+            "The accuracy tables, confusion matrix and reliability diagram show {} ({}, the label classes).",
+            b.score.method, b.score.target
+        ),
     ];
+    notes.extend(area_notes.iter().cloned());
     for (name, its) in jdl_logs {
         let line: Vec<String> =
             its.iter().map(|it| format!("{}: {} px, {:.3}, {:.3}", it.iteration, it.patch, it.lc_accuracy, it.lu_accuracy)).collect();
         notes.push(format!("{name} iterations (patch, LC OA, LU OA): {}", line.join("; ")));
     }
-    if data.land_use.is_some() {
-        notes.push("Land use is the grouping of land-cover classes given in [land_use] (docs/LANDCOVER.md).".into());
+    match (data.grouping.is_some(), primary) {
+        (true, Target::LandCover) => {
+            notes.push("Land use is the grouping of land-cover classes given in [land_use] (docs/LANDCOVER.md).".into())
+        }
+        (true, Target::LandUse) => {
+            notes.push("Land cover is the grouping of the land-use labels given in [land_cover] (docs/LANDCOVER.md).".into())
+        }
+        (false, _) => {}
+    }
+    if data.nodata_labelled > 0 {
+        notes.push(format!("{} labelled pixels with nodata in the image were left out.", data.nodata_labelled));
     }
     let (class_map, uncertainty) = match &b.map {
         Some((c, u)) => (Some(c.clone()), Some(u.clone())),
@@ -394,5 +455,85 @@ fn write_report_files(
         uncertainty,
         ..RunInfo::default()
     };
-    out.finish(run_info, format!("{} + {}", p.image.display(), p.labels.display()))
+    let report = out.finish(run_info, format!("{} + {}", p.image.display(), p.labels.display()))?;
+    // The land-use area line, for the terminal.
+    Ok((report, area_notes.into_iter().take_while(|n| n.starts_with("Land-use areas")).collect()))
+}
+
+/// File name of the stacked image in the run directory.
+const STACK_FILE: &str = "stack.tif";
+
+/// `p` with its `[stack]` built into `<output>/stack.tif` as its image (band names from the
+/// stack unless `band_names` is given).
+fn with_stacked_image(p: &LulcPipeline, stack: &super::config::ImageStack) -> Result<LulcPipeline> {
+    std::fs::create_dir_all(&p.output).with_context(|| format!("creating {}", p.output.display()))?;
+    let stacked = terradl_geo::stack::stack_bands(&stack.bands, &stack.options()).context("stacking the image bands")?;
+    let names = if p.band_names.is_empty() { stacked.band_names.clone() } else { p.band_names.clone() };
+    crate::spec::ensure_band_names(Path::new("the [stack]"), stacked.raster.bands, &names)?;
+    let path = p.output.join(STACK_FILE);
+    let opts = WriteOptions { tile_size: Some(256), band_names: names.clone(), ..WriteOptions::default() };
+    write_geotiff(&path, &stacked.raster, &opts).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), bands = names.len(), cols = stacked.raster.cols, rows = stacked.raster.rows, "stacked image");
+    Ok(LulcPipeline { image: path, band_names: names, stack: None, ..p.clone() })
+}
+
+/// Olofsson et al. (2014) area estimates of one method's map.
+#[derive(serde::Serialize)]
+struct MethodAreas {
+    method: String,
+    target: String,
+    /// Hectares per class as mapped.
+    mapped_ha: Vec<f64>,
+    estimate: AreaAdjusted,
+}
+
+/// Area-adjusted estimates (ha, 95 % CI) of every method that mapped every pixel, from its
+/// test confusion matrix; written to `areas.json`. Returns them and report notes.
+fn area_estimates(scored: &[Scored], data: &LulcData, out: &RunWriter) -> Result<(Vec<MethodAreas>, Vec<String>)> {
+    let mut areas = Vec::new();
+    let mut skipped = Vec::new();
+    for s in scored {
+        let Some(mapped) = &s.mapped else { continue };
+        match AreaAdjusted::estimate(&s.cm, mapped) {
+            Ok(estimate) => areas.push(MethodAreas {
+                method: s.score.method.clone(),
+                target: s.score.target.clone(),
+                mapped_ha: mapped.clone(),
+                estimate,
+            }),
+            Err(e) => skipped.push(format!("{} ({}): {e}", s.score.method, s.score.target)),
+        }
+    }
+    out.json("areas.json", &areas)?;
+    let mut notes = Vec::new();
+    // The land-use decision view: hectares per use of the most accurate land-use map.
+    let best_lu = areas
+        .iter()
+        .filter(|a| a.target == LAND_USE)
+        .max_by(|a, b| a.estimate.overall_accuracy.value.total_cmp(&b.estimate.overall_accuracy.value));
+    if let Some(a) = best_lu {
+        let names = data.class_names(Target::LandUse);
+        let rows: Vec<String> = names
+            .iter()
+            .zip(&a.estimate.classes)
+            .map(|(n, c)| format!("{n} {:.0} ± {:.0} ha", c.area.value, c.area.ci95_half_width()))
+            .collect();
+        notes.push(format!(
+            "Land-use areas of the scene from {} (area-adjusted, 95 % CI; Olofsson et al. 2014): {}.",
+            a.method,
+            rows.join("; ")
+        ));
+    }
+    if !areas.is_empty() {
+        notes.push(
+            "Area estimates (areas.json, every method that maps every pixel) treat the test polygons' pixels as a \
+             stratified sample of each map: the polygons are not a probability sample, so the intervals are \
+             indicative."
+                .into(),
+        );
+    }
+    if !skipped.is_empty() {
+        notes.push(format!("No area estimate for {}.", skipped.join("; ")));
+    }
+    Ok((areas, notes))
 }

@@ -41,6 +41,9 @@ pub struct LulcModelInfo {
     pub land_use_names: Vec<String>,
     /// Colour `[r, g, b]` of each land-use class.
     pub land_use_colors: Vec<[u8; 3]>,
+    /// What the label classes are, and so what the pixel and patch methods predict.
+    #[serde(default)]
+    pub labels_are: super::config::Target,
 }
 
 /// A trained model of a lulc run.
