@@ -126,6 +126,34 @@ impl AreaAdjusted {
             .collect();
         Ok(AreaAdjusted { total_area: total, classes, overall_accuracy: overall })
     }
+
+    /// The same estimates with every standard error multiplied by `sqrt(design_effect)`
+    /// (Kish): for a sample whose units are not independent, such as all pixels of a set of
+    /// reference polygons, the variance of the equivalent simple stratified sample times the
+    /// design effect. With pixels of whole polygons, the mean polygon size (pixels per
+    /// polygon) is the conservative bound (pixels of one polygon fully correlated), which
+    /// amounts to counting polygons, not pixels, as sample units.
+    ///
+    /// ```
+    /// use terradl_assess::{AreaAdjusted, ConfusionMatrix};
+    /// let cm = ConfusionMatrix::from_counts(2, vec![90, 10, 5, 95]).unwrap();
+    /// let est = AreaAdjusted::estimate(&cm, &[40.0, 60.0]).unwrap();
+    /// let wide = est.clone().with_design_effect(100.0);
+    /// assert!((wide.overall_accuracy.std_error - 10.0 * est.overall_accuracy.std_error).abs() < 1e-12);
+    /// assert_eq!(wide.classes[0].area.value, est.classes[0].area.value);
+    /// ```
+    pub fn with_design_effect(mut self, design_effect: f64) -> Self {
+        let f = design_effect.max(1.0).sqrt();
+        let scale = |e: &mut Estimate| e.std_error *= f;
+        scale(&mut self.overall_accuracy);
+        for c in &mut self.classes {
+            scale(&mut c.proportion);
+            scale(&mut c.area);
+            c.users_accuracy.as_mut().map(scale);
+            c.producers_accuracy.as_mut().map(scale);
+        }
+        self
+    }
 }
 
 /// Producer's accuracy of class `j` and its SE (Olofsson et al. 2014, eq. 7):

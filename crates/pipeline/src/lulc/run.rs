@@ -482,6 +482,8 @@ fn with_stacked_image(p: &LulcPipeline, stack: &super::config::ImageStack) -> Re
 struct MethodAreas {
     method: String,
     target: String,
+    /// Standard errors were multiplied by its square root: test pixels per test polygon.
+    design_effect: f64,
     /// Hectares per class as mapped.
     mapped_ha: Vec<f64>,
     estimate: AreaAdjusted,
@@ -492,14 +494,17 @@ struct MethodAreas {
 fn area_estimates(scored: &[Scored], data: &LulcData, out: &RunWriter) -> Result<(Vec<MethodAreas>, Vec<String>)> {
     let mut areas = Vec::new();
     let mut skipped = Vec::new();
+    // Test pixels come in whole polygons: count polygons, not pixels, as sample units.
+    let design_effect = data.test.len() as f64 / data.test_polygons.len().max(1) as f64;
     for s in scored {
         let Some(mapped) = &s.mapped else { continue };
         match AreaAdjusted::estimate(&s.cm, mapped) {
             Ok(estimate) => areas.push(MethodAreas {
+                design_effect,
                 method: s.score.method.clone(),
                 target: s.score.target.clone(),
                 mapped_ha: mapped.clone(),
-                estimate,
+                estimate: estimate.with_design_effect(design_effect),
             }),
             Err(e) => skipped.push(format!("{} ({}): {e}", s.score.method, s.score.target)),
         }
@@ -526,10 +531,12 @@ fn area_estimates(scored: &[Scored], data: &LulcData, out: &RunWriter) -> Result
     }
     if !areas.is_empty() {
         notes.push(
-            "Area estimates (areas.json, every method that maps every pixel) treat the test polygons' pixels as a \
-             stratified sample of each map: the polygons are not a probability sample, so the intervals are \
-             indicative."
-                .into(),
+            format!(
+                "Area estimates (areas.json, every method that maps every pixel) treat the test polygons' pixels as a \
+                 stratified sample of each map, with standard errors widened by the design effect of whole polygons \
+                 ({design_effect:.0} test pixels per test polygon, i.e. polygons as sample units). The polygons are \
+                 not a probability sample, so the intervals are indicative."
+            ),
         );
     }
     if !skipped.is_empty() {
