@@ -9,24 +9,11 @@
 
 mod common;
 
-use common::{fresh_dir, s};
+use common::{fresh_dir, output_text as text, read_json as json, s, terradl_quiet as terradl};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Instant;
 use terradl_geo::geotiff::{read_geotiff, write_geotiff, GeoTiffReader, WriteOptions};
 use terradl_samples::sample_path;
-
-fn terradl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_terradl")).args(args).env("TERRADL_LOG", "warn").output().expect("run terradl")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
-}
 
 const LABELS: &str = "gis_osm_landuse-water_a_free_1_area-10000-to-500000.gpkg";
 

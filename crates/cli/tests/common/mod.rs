@@ -16,6 +16,25 @@ pub(crate) fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// Run the terradl binary with `args`, logging warnings only.
+pub(crate) fn terradl_quiet(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_terradl"))
+        .args(args)
+        .env("TERRADL_LOG", "warn")
+        .output()
+        .expect("run terradl")
+}
+
+/// A command's stdout then stderr, as text.
+pub(crate) fn output_text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A JSON file's value (panics naming the file).
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
 /// An emptied `CARGO_TARGET_TMPDIR/<name>-<pid>` directory.
 pub(crate) fn fresh_dir(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
