@@ -81,6 +81,21 @@ impl LabelledImage {
         (0..self.labels.len()).filter(|&i| self.labels[i] != UNLABELLED).collect()
     }
 
+    /// Unlabel every pixel with nodata (or NaN) in any band of the image: such pixels are
+    /// neither trained on nor tested. Returns how many labelled pixels were dropped.
+    pub fn drop_nodata_labels(&mut self) -> usize {
+        let n = self.image.pixels();
+        let mut dropped = 0;
+        for p in 0..n {
+            if self.labels[p] != UNLABELLED && (0..self.image.bands).any(|b| self.image.is_nodata(self.image.data[b * n + p])) {
+                self.labels[p] = UNLABELLED;
+                self.objects[p] = UNLABELLED;
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
     /// Labelled pixels per class.
     pub fn class_counts(&self) -> Vec<usize> {
         let mut c = vec![0; self.n_classes()];

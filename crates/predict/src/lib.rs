@@ -28,4 +28,4 @@ pub use plants::{
     plant_probability, probability_scene, segment_plants, segment_plants_with, Plant, PlantSegmentConfig,
 };
 pub use shard::{part_path, predict_shard, predict_shard_source, read_manifest, shard_from_env};
-pub use source::TileSource;
+pub use source::{TileSource, WithNodata};

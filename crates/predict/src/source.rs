@@ -33,3 +33,31 @@ impl TileSource for GeoTiffReader {
         Ok(GeoTiffReader::read_window(self, window)?)
     }
 }
+
+/// A tile source whose file declares no nodata value, read with `nodata` declared (e.g. a
+/// scene's zero fill): every window carries it, so those pixels are masked like declared
+/// nodata. A source that declares its own value keeps it.
+pub struct WithNodata<'a> {
+    inner: &'a dyn TileSource,
+    info: RasterInfo,
+}
+
+impl<'a> WithNodata<'a> {
+    /// `inner` with `nodata` declared when it declares none.
+    pub fn new(inner: &'a dyn TileSource, nodata: f64) -> Self {
+        let mut info = inner.info().clone();
+        info.nodata = info.nodata.or(Some(nodata));
+        WithNodata { inner, info }
+    }
+}
+
+impl TileSource for WithNodata<'_> {
+    fn info(&self) -> &RasterInfo {
+        &self.info
+    }
+    fn read_window(&self, window: Window) -> Result<Raster> {
+        let mut r = self.inner.read_window(window)?;
+        r.nodata = self.info.nodata;
+        Ok(r)
+    }
+}

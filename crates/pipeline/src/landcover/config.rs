@@ -39,6 +39,10 @@ pub struct LandCoverPipeline {
     /// Spectral indices to add as features: "ndvi", "ndwi".
     #[serde(default)]
     pub indices: Vec<String>,
+    /// Nodata value of the image when its file declares none (e.g. `0` for a scene's zero
+    /// fill): such pixels are never trained on, tested, classified or counted in areas.
+    #[serde(default)]
+    pub nodata: Option<f64>,
     /// Run directory (created).
     pub output: PathBuf,
     /// Spatially blocked train/test split.

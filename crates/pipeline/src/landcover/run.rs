@@ -19,7 +19,7 @@ use terradl_geo::geotiff::read_geotiff;
 use terradl_geo::vector::{read_vector_in, VectorLayer};
 use terradl_geo::{PixelBox, RasterReader};
 use terradl_geo::Window;
-use terradl_predict::{predict_raster, OutputLayout, TileSource};
+use terradl_predict::{predict_source, OutputLayout, TileSource, WithNodata};
 use terradl_report::run_files::{AreaEstimate, RunInfo};
 use terradl_train::pixel::PixelClassifier;
 
@@ -80,10 +80,20 @@ struct Fitted {
 /// Run the pipeline; `config_toml` is stored with the run.
 fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
-    let reader = RasterReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
+    let file = RasterReader::open(&p.image).with_context(|| format!("opening image {}", p.image.display()))?;
+    // The pipeline's `nodata` stands in for a value the file does not declare.
+    let with_nodata = p.nodata.map(|v| WithNodata::new(&file, v));
+    let reader: &dyn TileSource = match &with_nodata {
+        Some(w) => w,
+        None => &file,
+    };
     crate::spec::ensure_band_names(&p.image, reader.info().bands, &p.band_names)?;
     let layer = read_vector_in(&p.labels, &reader.info().crs).with_context(|| format!("reading labels {}", p.labels.display()))?;
-    let img = labelled_image(p, &reader, &layer)?;
+    let mut img = labelled_image(p, reader, &layer)?;
+    let dropped = img.drop_nodata_labels();
+    if dropped > 0 {
+        tracing::warn!(pixels = dropped, "labelled pixels with nodata in the image are left out");
+    }
     let pixels = img.labelled_pixels();
     ensure!(!pixels.is_empty(), "no labelled pixel falls inside the image");
     let k = img.n_classes();
@@ -149,7 +159,7 @@ fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
         let map_dir = p.output.join("map");
         let grid_tiles = reader.info().cols.div_ceil(256) * reader.info().rows.div_ceil(256);
         let bar = crate::progress::bar(grid_tiles as u64, "predict");
-        predict_raster(&p.image, &predictor, &legend, &map_dir, || bar.inc(1))?;
+        predict_source(reader, &predictor, &legend, &map_dir, || bar.inc(1))?;
         bar.finish_and_clear();
         out.timing("predict", t.elapsed().as_secs_f64());
         run_info.class_map = Some("map/classes.tif".into());

@@ -73,14 +73,7 @@ impl LulcData {
         }
         // Nodata pixels carry no label: they are neither trained on nor tested.
         let valid = valid_pixels(&img.image);
-        let mut nodata_labelled = 0;
-        for (i, &v) in valid.iter().enumerate() {
-            if !v && img.labels[i] != UNLABELLED {
-                img.labels[i] = UNLABELLED;
-                img.objects[i] = UNLABELLED;
-                nodata_labelled += 1;
-            }
-        }
+        let nodata_labelled = img.drop_nodata_labels();
         if nodata_labelled > 0 {
             tracing::warn!(pixels = nodata_labelled, "labelled pixels with nodata in the image are left out");
         }
