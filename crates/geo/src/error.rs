@@ -109,6 +109,21 @@ pub enum GeoError {
         /// Raster rows.
         rows: usize,
     },
+    /// A read would bring more samples into memory than terradl allows at once.
+    #[error(
+        "reading {cols} x {rows} pixels x {bands} band(s) at once exceeds the in-memory limit of {limit} samples \
+         (TERRADL_MAX_READ_SAMPLES): read the raster by window, as `terradl predict` does"
+    )]
+    ReadTooLarge {
+        /// Columns asked for.
+        cols: usize,
+        /// Rows asked for.
+        rows: usize,
+        /// Bands asked for.
+        bands: usize,
+        /// The limit in samples.
+        limit: u64,
+    },
     /// A band index at or past the band count.
     #[error("band {band} requested but the raster has {bands} band(s)")]
     MissingBand {

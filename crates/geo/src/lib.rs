@@ -27,7 +27,7 @@ pub mod vector;
 pub use boxes::{BBox, Pixel, PixelBox, Scored, World, WorldBox};
 pub use crs::Crs;
 pub use error::{GeoError, Result};
-pub use raster::{BandStats, BandStatsAccumulator, DType, Raster, Window};
+pub use raster::{max_read_samples, BandStats, BandStatsAccumulator, DType, Raster, Window};
 pub use raster_reader::{read_raster, RasterFormat, RasterReader};
 pub use rasterize::{
     for_each_span, point_pixel, points_to_pixels, rasterize_layer_classes, rasterize_like, rasterize_polygons, PixelIndex,

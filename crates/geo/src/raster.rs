@@ -74,8 +74,21 @@ impl Window {
         if !self.fits(cols, rows) {
             return Err(GeoError::WindowOutOfBounds { window: *self, cols, rows });
         }
+        let samples = bands.len() as u64 * self.cols as u64 * self.rows as u64;
+        let limit = max_read_samples();
+        if samples > limit {
+            return Err(GeoError::ReadTooLarge { cols: self.cols, rows: self.rows, bands: bands.len(), limit });
+        }
         Ok(())
     }
+}
+
+/// Most samples one read may bring into memory (2^31, 8 GiB as `f32`), so that a hostile or
+/// mistaken header claiming a huge raster fails with an error instead of an allocation that
+/// aborts the process. `TERRADL_MAX_READ_SAMPLES` overrides it. Larger rasters are read by
+/// window (prediction streams tiles).
+pub fn max_read_samples() -> u64 {
+    std::env::var("TERRADL_MAX_READ_SAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 31)
 }
 
 /// A raster held in memory: `bands x rows x cols` samples, band-sequential.
