@@ -22,6 +22,13 @@ use crate::error::Result;
 use std::path::PathBuf;
 
 /// Path of a fetched sample file, or an error telling the user to fetch it.
+/// Names of the objects in the bytes of an R data file (`.rda`/`.RData`: gzip, xz or
+/// uncompressed), after parsing all of them: the reader behind [`statlog::statlog_landsat`],
+/// exposed for checks of hostile input.
+pub fn rdata_objects(raw: &[u8]) -> Result<Vec<String>> {
+    Ok(rdata::parse_rda(raw)?.into_iter().map(|(name, _)| name).collect())
+}
+
 pub(crate) fn sample(package: &str, file: &str) -> Result<PathBuf> {
     Ok(terradl_samples::sample_path(package, file)?)
 }
