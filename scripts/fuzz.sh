@@ -15,5 +15,12 @@ export TERRADL_FUZZ_SECONDS="${1:-60}"
 cargo build --workspace --bins --tests
 exe=$(cargo test --workspace --test mutation_fuzz --no-run 2>&1 | sed -n 's/.*Executable.*(\(.*mutation_fuzz-[0-9a-f]*\)).*/\1/p' | tail -1)
 [ -x "$exe" ] || { echo "fuzz.sh: cannot find the mutation_fuzz test executable" >&2; exit 1; }
+# Reads are capped below the address-space limit (2^28 samples = 1 GiB of f32), so a
+# header that would pass that cap but not the limit is a finding, not noise.
+export TERRADL_MAX_READ_SAMPLES=$((1 << 28))
 echo "fuzz.sh: $TERRADL_FUZZ_SECONDS s per target, seed ${TERRADL_FUZZ_SEED:-default}, $exe"
-( ulimit -v $((4 * 1024 * 1024)); "$exe" --nocapture --test-threads=1 )
+if ! ( ulimit -v $((4 * 1024 * 1024)); "$exe" --nocapture --test-threads=1 ); then
+    echo "fuzz.sh: the harness died (an abort is a finding): the last input of the target it was on is" \
+         "target/tmp/mutation-fuzz-*/<target>.*" >&2
+    exit 1
+fi

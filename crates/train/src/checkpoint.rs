@@ -74,8 +74,22 @@ pub fn save_checkpoint<M: Module>(
     optimizer: &ModuleOptimizer,
     state: &CheckpointState,
 ) -> Result<CheckpointFiles, TrainError> {
+    save_checkpoint_as(root, &format!("epoch-{:04}", state.epoch), model, best, optimizer, state)
+}
+
+/// [`save_checkpoint`] with any serialisable loop `state` (e.g. a step-based loop's), into
+/// `<root>/<name>`; checkpoints of other names under `root` are removed once `LATEST`
+/// points at it.
+pub fn save_checkpoint_as<M: Module, S: Serialize>(
+    root: &Path,
+    name: &str,
+    model: &M,
+    best: &M,
+    optimizer: &ModuleOptimizer,
+    state: &S,
+) -> Result<CheckpointFiles, TrainError> {
     fs::create_dir_all(root).map_err(|e| io(root, e))?;
-    let name = format!("epoch-{:04}", state.epoch);
+    let name = name.to_string();
     let tmp = CheckpointFiles {
         dir: root.join(format!(".{name}.tmp")),
     };
@@ -106,7 +120,8 @@ pub fn save_checkpoint<M: Module>(
     if let Ok(entries) = fs::read_dir(root) {
         for entry in entries.flatten() {
             let n = entry.file_name().to_string_lossy().to_string();
-            if n.starts_with("epoch-") && n != name {
+            let is_checkpoint = entry.path().join(terradl_models::saved::HEADER_FILE).is_file();
+            if is_checkpoint && !n.starts_with('.') && n != name {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
@@ -119,6 +134,13 @@ pub fn save_checkpoint<M: Module>(
 pub fn latest_checkpoint(
     root: &Path,
 ) -> Result<Option<(CheckpointFiles, CheckpointState)>, TrainError> {
+    latest_checkpoint_as(root)
+}
+
+/// [`latest_checkpoint`] with any loop state type.
+pub fn latest_checkpoint_as<S: serde::de::DeserializeOwned>(
+    root: &Path,
+) -> Result<Option<(CheckpointFiles, S)>, TrainError> {
     let pointer = root.join(LATEST);
     if !pointer.exists() {
         return Ok(None);
@@ -127,7 +149,7 @@ pub fn latest_checkpoint(
     let files = CheckpointFiles {
         dir: root.join(name.trim()),
     };
-    let (_, state): (_, CheckpointState) = read_header(&files.dir, &[ModelKind::Checkpoint])?;
+    let (_, state): (_, S) = read_header(&files.dir, &[ModelKind::Checkpoint])?;
     Ok(Some((files, state)))
 }
 

@@ -36,6 +36,7 @@ pub mod pixel;
 pub mod plant_segmenter;
 mod pool;
 pub mod search;
+pub mod stop;
 pub mod temporal;
 
 pub use allocator::keep_freed_memory;

@@ -14,7 +14,7 @@ use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
 use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
 use terradl_predict::{DetectConfig, detect_scene};
-use terradl_train::detection::{DetectorTrainingConfig, train_detector};
+use terradl_train::detection::{DetectorCheckpoints, DetectorTrainingConfig, train_detector_with};
 
 #[derive(Debug, Args)]
 pub(crate) struct TrainDetectorArgs {
@@ -56,6 +56,15 @@ pub(crate) struct TrainDetectorArgs {
     pub eval_every: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Write a checkpoint (model, best model, optimizer state, step) into <out>/checkpoints
+    /// every this many steps (0: only at the end and on SIGINT/SIGTERM).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: usize,
+    /// Continue from the newest checkpoint in <out>/checkpoints (same settings; --steps,
+    /// --seconds and --eval-every may change). With a step budget the result equals an
+    /// uninterrupted run's.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 pub(super) fn load_images(files: &[PathBuf], image_dir: Option<&Path>) -> anyhow::Result<Vec<DetectionImage>> {
@@ -111,7 +120,9 @@ pub(super) fn run(args: TrainDetectorArgs) -> anyhow::Result<()> {
         .with_seed(args.seed);
     let device = Device::default();
     let mut validate = |m: &CenterNetDetector| validation_f1(m, &val, &device);
-    let trained = train_detector(&cfg, train, &device, if val.is_empty() { None } else { Some(&mut validate) })?;
+    let checkpoints = DetectorCheckpoints { dir: args.out.join("checkpoints"), every: args.checkpoint_every, resume: args.resume };
+    let validate: Option<&mut dyn FnMut(&CenterNetDetector) -> f64> = if val.is_empty() { None } else { Some(&mut validate) };
+    let trained = train_detector_with(&cfg, train, &device, validate, Some(&checkpoints))?;
     save_detector(&trained.model, &trained.config, &args.out).with_context(|| format!("cannot save to {}", args.out.display()))?;
     let last = trained.history.last().map(|l| l.loss).unwrap_or(f32::NAN);
     println!(

@@ -19,12 +19,16 @@ pub(crate) fn save_config_and_weights<M: Module, C: Config>(
     weights_file: &str,
 ) -> Result<(), ModelError> {
     let value = serde_json::to_value(config).map_err(|e| SavedModelError::json(dir.join(super::HEADER_FILE), e))?;
-    ModelHeader::new(kind, value).write(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::File { action: "create", path: dir.to_path_buf(), source: e.into() })?;
+    // Weights first (burnpack writes them atomically), the header last: a directory whose
+    // header is present holds the weights it describes, even after a kill in between.
     let weights = dir.join(weights_file);
     model
         .clone()
         .save_file(&weights)
-        .map_err(|e| ModelError::File { action: "write", path: weights.clone(), source: e.into() })
+        .map_err(|e| ModelError::File { action: "write", path: weights.clone(), source: e.into() })?;
+    ModelHeader::new(kind, value).write(dir)?;
+    Ok(())
 }
 
 /// Read what [`save_config_and_weights`] wrote (checking the header's version and `kind`):

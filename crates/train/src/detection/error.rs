@@ -12,4 +12,15 @@ pub enum DetectionTrainError {
     /// The training images could not be sampled.
     #[error(transparent)]
     Data(#[from] terradl_data::detection::DetectionDataError),
+    /// A checkpoint could not be written or read.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::TrainError),
+    /// SIGINT / SIGTERM arrived; a checkpoint of the last step was written.
+    #[error("training interrupted at step {step}; checkpoint in {dir}: rerun with --resume to continue")]
+    Interrupted {
+        /// Steps done.
+        step: usize,
+        /// The checkpoint directory.
+        dir: std::path::PathBuf,
+    },
 }

@@ -16,4 +16,4 @@ pub use config::DetectorTrainingConfig;
 pub use error::DetectionTrainError;
 pub use loss::{DetectionLoss, DetectionLossWeights, detection_loss};
 pub use target::{DetectionTargets, encode_targets};
-pub use training::{DetectionStepLog, TrainedDetector, train_detector};
+pub use training::{DetectionStepLog, DetectorCheckpoints, TrainedDetector, train_detector, train_detector_with};
