@@ -171,3 +171,26 @@ fn unfinished_writer_leaves_no_file() {
     let bad_tile = TiledGeoTiffWriter::create(&p, RasterSpec::of(&Raster::new(1, 8, 8, DType::U8)), &WriteOptions { tile_size: Some(20), ..WriteOptions::default() });
     assert!(bad_tile.is_err());
 }
+
+/// Regression (found by `scripts/fuzz.sh`, 10 of 79,387 GeoTIFF mutants): a BitsPerSample
+/// or SampleFormat tag with a value count of 0 indexed an empty list and panicked. It now
+/// counts as absent, and the file gets the usual clear error or is read.
+#[test]
+fn sample_type_tags_with_no_values_are_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for tag in [258u16, 339] {
+        let p = dir.path().join(format!("count0-{tag}.tif"));
+        let src = good_file(dir.path(), &format!("src-{tag}.tif"), None, Compression::None);
+        let mut b = std::fs::read(&src).unwrap();
+        let ifd = u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize;
+        let n = u16::from_le_bytes(b[ifd..ifd + 2].try_into().unwrap()) as usize;
+        let entry = (0..n).map(|i| ifd + 2 + 12 * i).find(|&e| u16::from_le_bytes([b[e], b[e + 1]]) == tag);
+        let Some(entry) = entry else { continue };
+        b[entry + 4..entry + 8].copy_from_slice(&0u32.to_le_bytes());
+        std::fs::write(&p, &b).unwrap();
+        match GeoTiffReader::open(&p) {
+            Ok(r) => drop(r.read()),
+            Err(e) => assert!(e.to_string().contains("count0"), "{e}"),
+        }
+    }
+}

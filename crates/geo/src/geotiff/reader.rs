@@ -339,8 +339,9 @@ fn parse(ifd: &Ifd, path: &Path) -> Result<(RasterInfo, ChunkLayout)> {
 }
 
 fn sample_type(ifd: &Ifd, bands: usize, path: &Path) -> Result<DType> {
-    let bits = ifd.uints(tag::BITS_PER_SAMPLE).unwrap_or_else(|| vec![1]);
-    let formats = ifd.uints(tag::SAMPLE_FORMAT).unwrap_or_else(|| vec![1]);
+    // A tag with no values (count 0) counts as absent (found by fuzzing).
+    let bits = ifd.uints(tag::BITS_PER_SAMPLE).filter(|v| !v.is_empty()).unwrap_or_else(|| vec![1]);
+    let formats = ifd.uints(tag::SAMPLE_FORMAT).filter(|v| !v.is_empty()).unwrap_or_else(|| vec![1]);
     let b = bits[0];
     let f = formats[0];
     if bits.iter().take(bands).any(|&x| x != b) || formats.iter().take(bands).any(|&x| x != f) {
