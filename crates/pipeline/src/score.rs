@@ -61,6 +61,10 @@ pub struct MethodScore {
     pub n_train: usize,
     /// Training time in seconds.
     pub fit_seconds: f64,
+    /// Per-object accuracy where the test samples come in labelled polygons: the share of
+    /// test polygons whose pixels' majority predicted class is the polygon's class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polygon_accuracy: Option<f64>,
     /// Position of the method in the pipeline.
     #[serde(skip)]
     pub position: usize,
@@ -72,7 +76,15 @@ impl MethodScore {
     pub fn new(method: &str, position: usize, target: &str, cm: &ConfusionMatrix, n_train: usize, fit_seconds: f64) -> Self {
         let accuracy = Accuracy::of(cm);
         tracing::info!(method, target, oa = accuracy.overall_accuracy, kappa = accuracy.kappa, "test accuracy");
-        MethodScore { method: method.to_string(), target: target.to_string(), accuracy, n_train, fit_seconds, position }
+        MethodScore {
+            method: method.to_string(),
+            target: target.to_string(),
+            accuracy,
+            n_train,
+            fit_seconds,
+            polygon_accuracy: None,
+            position,
+        }
     }
 
     /// Test overall accuracy.
@@ -100,16 +112,24 @@ pub struct ScoreTable<'a>(pub &'a [MethodScore]);
 
 impl fmt::Display for ScoreTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A polygon-level OA column where the test samples come in labelled polygons.
+        let polygons = self.0.iter().any(|s| s.polygon_accuracy.is_some());
+        let extra = if polygons { format!(" {:>9}", "poly. OA") } else { String::new() };
         writeln!(
             f,
-            "{:<18} {:<11} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7}",
+            "{:<18} {:<11} {:>7} {:>7} {:>9} {:>9} {:>7} {:>7}{extra}",
             "method", "target", "OA", "kappa", "macro F1", "fit (s)", "train", "test"
         )?;
         for s in self.0 {
             let a = &s.accuracy;
+            let extra = match (polygons, s.polygon_accuracy) {
+                (true, Some(p)) => format!(" {p:>9.4}"),
+                (true, None) => format!(" {:>9}", "-"),
+                (false, _) => String::new(),
+            };
             writeln!(
                 f,
-                "{:<18} {:<11} {:>7.4} {:>7.4} {:>9.4} {:>9.2} {:>7} {:>7}",
+                "{:<18} {:<11} {:>7.4} {:>7.4} {:>9.4} {:>9.2} {:>7} {:>7}{extra}",
                 s.method, s.target, a.overall_accuracy, a.kappa, a.macro_f1, s.fit_seconds, s.n_train, a.n_test
             )?;
         }

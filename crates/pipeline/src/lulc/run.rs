@@ -72,10 +72,26 @@ fn score(
     let m: Vec<u32> = test.iter().map(|&(p, _)| pred[p]).collect();
     let cm = ConfusionMatrix::from_labels(&y, &m, k, None)?;
     write_json(dir, &format!("confusion_{}.json", target_name(target)), &confusion_data(&cm, data.class_names(target)))?;
-    let score = MethodScore::new(method, position, target_name(target), &cm, n_train, fit_seconds);
+    let mut score = MethodScore::new(method, position, target_name(target), &cm, n_train, fit_seconds);
+    score.polygon_accuracy = Some(polygon_accuracy(data, &test, &m, k));
     let test_proba = test.iter().flat_map(|&(p, _)| (0..k).map(move |c| proba[c * n + p] as f64)).collect();
     let mapped = full.then(|| data.mapped_hectares(proba, k));
     Ok(Scored { score, cm, y, test_proba, map: None, mapped })
+}
+
+/// Share of test polygons whose majority predicted class (over their test pixels `test`,
+/// predictions `pred`, `k` classes) is the polygon's class.
+fn polygon_accuracy(data: &LulcData, test: &[(usize, u32)], pred: &[u32], k: usize) -> f64 {
+    let mut votes: std::collections::BTreeMap<u32, (u32, Vec<usize>)> = std::collections::BTreeMap::new();
+    for (&(p, c), &m) in test.iter().zip(pred) {
+        let e = votes.entry(data.img.objects[p]).or_insert_with(|| (c, vec![0; k]));
+        e.1[m as usize] += 1;
+    }
+    let right = votes
+        .values()
+        .filter(|(c, v)| v.iter().enumerate().max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i))).map(|(i, _)| i as u32) == Some(*c))
+        .count();
+    right as f64 / votes.len().max(1) as f64
 }
 
 /// Row-major band values of `pixels`.
