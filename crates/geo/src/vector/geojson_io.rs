@@ -59,11 +59,30 @@ pub fn parse_geojson(text: &str, path: &Path) -> Result<VectorLayer> {
 fn convert_feature(index: usize, f: geojson::Feature) -> Result<Feature> {
     let geometry = f.geometry.ok_or_else(|| GeoError::InvalidGeometry { index, reason: "feature has no geometry (null)".into() })?;
     let type_name = geometry.value.type_name();
+    // The geojson crate's conversion indexes x and y without checking (found by fuzzing).
+    if let Some(n) = short_position(&geometry.value) {
+        return Err(GeoError::InvalidGeometry { index, reason: format!("a {type_name} position has {n} coordinate(s), needs x and y") });
+    }
     let geometry = geo_types::Geometry::<f64>::try_from(geometry)
         .map_err(|e| GeoError::GeometryConversion { index, type_name: type_name.to_string(), source: e.into() })?;
     validate_geometry(index, &geometry)?;
     let properties = f.properties.map(convert_properties).unwrap_or_default();
     Ok(Feature { geometry, properties })
+}
+
+/// Number of coordinates of the first position with fewer than two, if any.
+fn short_position(v: &geojson::GeometryValue) -> Option<usize> {
+    use geojson::GeometryValue as G;
+    let short = |p: &geojson::Position| (p.as_slice().len() < 2).then_some(p.as_slice().len());
+    let line = |l: &[geojson::Position]| l.iter().find_map(short);
+    let poly = |r: &[Vec<geojson::Position>]| r.iter().find_map(|l| line(l));
+    match v {
+        G::Point { coordinates } => short(coordinates),
+        G::MultiPoint { coordinates } | G::LineString { coordinates } => line(coordinates),
+        G::MultiLineString { coordinates } | G::Polygon { coordinates } => poly(coordinates),
+        G::MultiPolygon { coordinates } => coordinates.iter().find_map(|p| poly(p)),
+        G::GeometryCollection { geometries } => geometries.iter().find_map(|g| short_position(&g.value)),
+    }
 }
 
 fn convert_properties(props: JsonObject) -> BTreeMap<String, AttrValue> {
@@ -107,6 +126,25 @@ fn default_crs(features: &[Feature], path: &Path) -> Option<Crs> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Regression (cargo-fuzz): a position with one number made the geojson crate's
+    /// conversion index out of bounds; it is now a clear error.
+    #[test]
+    fn positions_with_one_number_are_an_error() {
+        for (geometry, expected) in [
+            // The parser itself rejects a one-number Point.
+            (r#"{"type":"Point","coordinates":[1.0]}"#, "not valid GeoJSON"),
+            (r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1],[0,0]]]}"#, "Polygon position has 1 coordinate(s)"),
+            (
+                r#"{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[0,0],[2]]}]}"#,
+                "position has 1 coordinate(s)",
+            ),
+        ] {
+            let text = format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{geometry}}}]}}"#);
+            let e = parse_geojson(&text, Path::new("short.geojson")).unwrap_err().to_string();
+            assert!(e.contains(expected), "{e}");
+        }
+    }
     use super::*;
 
     fn parse(s: &str) -> Result<VectorLayer> {

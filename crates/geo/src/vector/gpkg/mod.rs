@@ -65,6 +65,20 @@ pub fn read_gpkg(path: impl AsRef<Path>, layer: Option<&str>) -> Result<VectorLa
     Ok(VectorLayer { features, crs })
 }
 
+/// Names of `table`'s columns in definition order (invalid UTF-8 decoded lossily).
+fn column_names(db: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = db.prepare(&format!("PRAGMA table_info({})", quote(table)))?;
+    let mut rows = stmt.query([])?;
+    let mut names = Vec::new();
+    while let Some(row) = rows.next()? {
+        names.push(match row.get_ref(1)? {
+            ValueRef::Text(b) | ValueRef::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+            other => format!("{other:?}"),
+        });
+    }
+    Ok(names)
+}
+
 /// Every row of the layer's table with a non-empty geometry, in table order.
 fn read_features(db: &Connection, layer: &FeatureLayer, path: &Path) -> Result<Vec<Feature>> {
     let sql_err = |source| GeoError::GeoPackage {
@@ -72,8 +86,16 @@ fn read_features(db: &Connection, layer: &FeatureLayer, path: &Path) -> Result<V
         what: format!("reading layer {:?}", layer.table),
         source,
     };
+    // Column names from the table's definition, read as values: rusqlite's own column names
+    // panic on invalid UTF-8 (found by fuzzing); these are decoded lossily.
+    let columns = column_names(db, &layer.table).map_err(sql_err)?;
     let mut stmt = db.prepare(&format!("SELECT * FROM {}", quote(&layer.table))).map_err(sql_err)?;
-    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+    if stmt.column_count() != columns.len() {
+        return Err(GeoError::InvalidVector {
+            path: path.to_owned(),
+            reason: format!("layer {:?}: {} columns selected but {} defined", layer.table, stmt.column_count(), columns.len()),
+        });
+    }
     let geom = columns.iter().position(|c| c.eq_ignore_ascii_case(&layer.geometry_column)).ok_or_else(|| {
         GeoError::InvalidVector {
             path: path.to_owned(),

@@ -149,3 +149,18 @@ fn missing_and_non_sqlite_files_are_clear_errors() {
     assert!(matches!(err, GeoError::GeoPackage { .. }), "{err}");
     assert!(err.to_string().contains("notes.gpkg") && err.to_string().contains("not a database"), "{err}");
 }
+
+/// Regression (cargo-fuzz): a column name that is not UTF-8 made rusqlite panic; the name is
+/// now decoded lossily and the layer read.
+#[test]
+fn column_names_that_are_not_utf8_are_read_lossily() {
+    let (_dir, path) = sample();
+    // "height" -> "h\xFFight" inside the stored CREATE TABLE text (same length).
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"height").expect("schema text");
+    bytes[at + 1] = 0xFF;
+    std::fs::write(&path, &bytes).unwrap();
+    let layer = read_gpkg(&path, Some("sites")).unwrap();
+    let names: Vec<&String> = layer.features[0].properties.keys().collect();
+    assert!(names.iter().any(|n| n.starts_with('h') && n.ends_with("ight") && n.contains('\u{FFFD}')), "{names:?}");
+}
