@@ -105,6 +105,10 @@ fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
     let train = pixel_features(&img, &pick(&fold.train), &idx)?;
     let test = pixel_features(&img, &pick(&fold.test), &idx)?;
     tracing::info!(train = train.y.len(), test = test.y.len(), classes = k, "blocked split");
+    // Test pixels of polygons that also gave training pixels (blocks cut polygons): their
+    // accuracy is optimistic, and the report says so.
+    let train_objects: std::collections::BTreeSet<u32> = pick(&fold.train).iter().map(|&p| img.objects[p]).collect();
+    let shared = pick(&fold.test).iter().filter(|&&p| train_objects.contains(&img.objects[p])).count();
     let sample_seconds = t0.elapsed().as_secs_f64();
 
     let mut out = RunWriter::create(&p.output, config_toml)?;
@@ -149,6 +153,16 @@ fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
         ),
         format!("The map uses {}.", scores[best].method),
     ];
+    if shared > 0 {
+        let msg = format!(
+            "{shared} of {} test pixels lie in labelled polygons that also gave training pixels (the blocks cut \
+             polygons): these accuracies are optimistic. A lulc pipeline (`kind = \"lulc\"`) holds whole polygons \
+             out, spatially blocked with split.block_size.",
+            test.y.len()
+        );
+        tracing::warn!("{msg}");
+        notes.push(msg);
+    }
     let mut run_info = RunInfo { title: Some(format!("terradl land cover: {}", p.name)), ..RunInfo::default() };
     let mut area_rows: Vec<Option<AreaEstimate>> = vec![None; k];
     let mut oa_ci = None;
