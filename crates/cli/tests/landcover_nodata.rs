@@ -56,6 +56,13 @@ fn zero_fill_declared_by_the_pipeline_is_never_classified() {
     let valid_ha = (n - n_fill) as f64 * 0.09;
     assert!((mapped - valid_ha).abs() < 0.01, "mapped {mapped} ha, valid {valid_ha} ha");
 
+    // `terradl predict` with the saved model applies the pipeline's nodata too.
+    let pred = dir.join("pred");
+    let out = terradl_quiet(&["predict", "--model", s(&run), s(&crop), "-o", s(&pred)]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let predicted = read_geotiff(pred.join("classes.tif")).unwrap();
+    assert!(fill.iter().zip(&predicted.data).all(|(&f, &c)| (c == 255.0) == f), "predict maps fill pixels");
+
     // Blocked pixel folds cut the polygons: the run says its accuracy is optimistic.
     let run_json = std::fs::read_to_string(run.join("run.json")).unwrap();
     assert!(run_json.contains("optimistic") && run_json.contains("test pixels lie in labelled polygons"), "{run_json}");

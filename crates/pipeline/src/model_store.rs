@@ -75,6 +75,10 @@ pub struct ModelManifest {
     pub models: Vec<SavedModelEntry>,
     /// The pipeline TOML the models were trained with.
     pub config_toml: String,
+    /// Nodata value the pipeline declared for an image whose file declares none (its
+    /// `nodata`); `terradl predict` applies it the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodata: Option<f64>,
 }
 
 /// Save pixel classifiers `models` (name, model, test accuracy) into the model directory
@@ -181,6 +185,7 @@ impl ModelManifest {
             best: 0,
             models: Vec::new(),
             config_toml: String::new(),
+            nodata: None,
         }
     }
 
@@ -271,6 +276,7 @@ mod tests {
             best: 1,
             models: vec![e("random_forest#0", "random_forest", 0.8), e("mlp#1", "mlp", 0.7), e("mlp#2", "mlp", 0.75)],
             config_toml: String::new(),
+            nodata: None,
         }
     }
 

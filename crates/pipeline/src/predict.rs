@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use terradl_geo::RasterReader;
 use terradl_geo::Shard;
-use terradl_predict::{BlockPredictor, TileSource, predict_shard_source, predict_source, shard_from_env};
+use terradl_predict::{BlockPredictor, TileSource, WithNodata, predict_shard_source, predict_source, shard_from_env};
 use terradl_train::pixel::{PixelClassifier, SavedPixelModel};
 
 /// What `terradl predict` was asked to do.
@@ -113,6 +113,12 @@ fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: 
         RunKind::TimeSeries => Box::new(SeriesSource::open(m, req.raster)?),
         _ => Box::new(RasterReader::open(req.raster).with_context(|| format!("opening raster {}", req.raster.display()))?),
     };
+    // The training pipeline's `nodata` for files that declare none.
+    let with_nodata = m.nodata.map(|v| WithNodata::new(source.as_ref(), v));
+    let source: &dyn TileSource = match &with_nodata {
+        Some(w) => w,
+        None => source.as_ref(),
+    };
     m.check_raster(req.raster, source.info())?;
     let (cols, rows) = (source.info().cols, source.info().rows);
 
@@ -130,7 +136,7 @@ fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: 
     Ok(match shard {
         Some(s) => {
             let bar = crate::progress::bar(tiles.div_ceil(s.count) as u64, "predict shard");
-            let sum = predict_shard_source(source.as_ref(), &predictor, &legend, &output, s, || bar.inc(1))?;
+            let sum = predict_shard_source(source, &predictor, &legend, &output, s, || bar.inc(1))?;
             bar.finish_and_clear();
             format!(
                 "shard {}/{}: {} tiles ({} already done), {} pixels in {:.1} s -> {}",
@@ -145,7 +151,7 @@ fn predict_pixels(run_dir: &Path, m: &ModelManifest, method: Option<&str>, req: 
         }
         None => {
             let bar = crate::progress::bar(tiles as u64, "predict");
-            let sum = predict_source(source.as_ref(), &predictor, &legend, &output, || bar.inc(1))?;
+            let sum = predict_source(source, &predictor, &legend, &output, || bar.inc(1))?;
             bar.finish_and_clear();
             let mut summary = format!(
                 "{} tiles, {} pixels in {:.1} s -> {}",

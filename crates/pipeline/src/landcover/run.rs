@@ -134,9 +134,10 @@ fn run(p: &LandCoverPipeline, config_toml: &str) -> Result<RunOutcome> {
         None => most_accurate(&scores, LAND_COVER).map_or(0, |s| s.position),
     };
     let Fitted { model, cm, test_proba } = &fitted[best];
-    let manifest = ModelManifest::new(RunKind::LandCover, p.band_names.clone(), img.class_names.clone(), img.image.crs.clone())
+    let mut manifest = ModelManifest::new(RunKind::LandCover, p.band_names.clone(), img.class_names.clone(), img.image.crs.clone())
         .with_indices(p.indices.clone())
         .with_best(best);
+    manifest.nodata = p.nodata;
     let models: Vec<(String, &dyn PixelClassifier, f64)> =
         fitted.iter().zip(&scores).map(|(f, s)| (s.method.clone(), f.model.as_ref(), s.overall_accuracy())).collect();
     out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &models))?;

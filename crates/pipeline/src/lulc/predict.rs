@@ -13,7 +13,7 @@ use crate::error::{Context, Result, bail, ensure};
 use std::path::Path;
 use std::time::Instant;
 use terradl_geo::{read_raster, RasterReader};
-use terradl_predict::{predict_raster, predict_shard, shard_from_env, BlockPredictor, ClassLegend};
+use terradl_predict::{predict_shard_source, predict_source, shard_from_env, BlockPredictor, ClassLegend, TileSource, WithNodata};
 use terradl_train::lulc::{object_probabilities_to_pixels, plan_objects};
 
 /// `terradl predict` with the model `method` of the lulc run in `run_dir` (described by
@@ -30,7 +30,12 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
     }
     let reader = RasterReader::open(args.raster).with_context(|| format!("opening raster {}", args.raster.display()))?;
     manifest.check_raster(args.raster, reader.info())?;
-    drop(reader);
+    // The training pipeline's `nodata` for files that declare none.
+    let with_nodata = manifest.nodata.map(|v| WithNodata::new(&reader, v));
+    let source: &dyn TileSource = match &with_nodata {
+        Some(w) => w,
+        None => &reader,
+    };
     let shard = match args.shard {
         Some(s) => Some(s),
         None => shard_from_env()?,
@@ -51,11 +56,11 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
     let tiled = |predictor: &dyn BlockPredictor| -> Result<String> {
         Ok(match shard {
             Some(s) => {
-                let sum = predict_shard(args.raster, predictor, legend, args.output, s, || {})?;
+                let sum = predict_shard_source(source, predictor, legend, args.output, s, || {})?;
                 format!("shard {}/{}: {} tiles, {} pixels -> {}", s.index, s.count, sum.tiles, sum.pixels, args.output.display())
             }
             None => {
-                let sum = predict_raster(args.raster, predictor, legend, args.output, || {})?;
+                let sum = predict_source(source, predictor, legend, args.output, || {})?;
                 format!("{} tiles, {} pixels in {:.1} s -> {}", sum.tiles, sum.pixels, t.elapsed().as_secs_f64(), args.output.display())
             }
         })
@@ -69,7 +74,10 @@ pub(crate) fn predict(run_dir: &Path, manifest: &ModelManifest, method: Option<&
             if shard.is_some() {
                 bail!("{} segments the whole raster, so it cannot run as a shard; run it without --shard", entry.name);
             }
-            let raster = read_raster(args.raster).with_context(|| format!("reading {}", args.raster.display()))?;
+            let mut raster = read_raster(args.raster).with_context(|| format!("reading {}", args.raster.display()))?;
+            if raster.nodata.is_none() {
+                raster.nodata = manifest.nodata;
+            }
             let seg = segment_raster(&raster, &info.segmentation)?;
             let stack = standardised_stack(&raster, stats)?;
             std::fs::create_dir_all(args.output).with_context(|| format!("creating {}", args.output.display()))?;

@@ -346,8 +346,9 @@ fn run(p: &LulcPipeline, config_toml: &str) -> Result<RunOutcome> {
     let best = most_accurate(&scores, target_name(primary))
         .with_context(|| format!("no method was assessed on the label classes ({})", target_name(primary)))?
         .position;
-    let manifest = ModelManifest::new(RunKind::Lulc, p.band_names.clone(), lc_names.clone(), data.img.image.crs.clone())
+    let mut manifest = ModelManifest::new(RunKind::Lulc, p.band_names.clone(), lc_names.clone(), data.img.image.crs.clone())
         .with_best(best);
+    manifest.nodata = p.nodata;
     let info = LulcModelInfo {
         normalisation: data.stats.clone(),
         segmentation: p.segmentation.clone(),

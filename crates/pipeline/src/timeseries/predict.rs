@@ -250,6 +250,7 @@ mod tests {
             best: 0,
             models: vec![],
             config_toml: toml,
+            nodata: None,
         }
     }
 
