@@ -179,6 +179,16 @@ n_trees = 20
             }
         }
     }
+    // `terradl predict` with the saved model applies the pipeline's nodata as well.
+    let pred = dir.join("pred");
+    let out = terradl(&["predict", "--model", &format!("{}:random_forest", s(&run)), s(&filled), "-o", s(&pred)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let predicted = read_geotiff(pred.join("classes.tif")).unwrap();
+    for row in (0..predicted.rows).step_by(11) {
+        for col in (0..predicted.cols).step_by(3) {
+            assert_eq!(predicted.get(0, row, col) == 255.0, col < fill_cols, "predict at {row},{col}");
+        }
+    }
     // Areas cover the valid two thirds of the scene only.
     let areas = json(&run.join("areas.json"));
     let mapped: f64 = areas[0]["mapped_ha"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).sum();
