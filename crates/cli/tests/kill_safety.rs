@@ -3,8 +3,8 @@
 //! with SIGKILL at seeded random moments. After each kill no output exists under its final
 //! name unless it is complete (equal to the uninterrupted run's file, or readable in full);
 //! rerunning the same command completes and gives the same bytes as an uninterrupted run
-//! (maps, shards' mosaic) or the same scores (training starts again: pipelines have no
-//! mid-run checkpoint yet).
+//! (maps, shards' mosaic); `terradl train --resume` continues a killed training from its
+//! checkpoints to the same scores and map.
 
 mod common;
 
@@ -147,9 +147,12 @@ fn killed_predict_and_mosaic_leave_no_half_written_output_and_rerun_to_the_same_
 }
 
 #[test]
-fn killed_training_leaves_readable_files_and_reruns_to_the_same_scores() {
+fn killed_training_leaves_readable_files_and_resumes_to_the_same_scores() {
     let Some(sc) = scene("kill-train") else { return };
-    let total = run(&["train", s(&sc.toml)]);
+    let t = Instant::now();
+    let out = command(&["train", s(&sc.toml)]).env("RAYON_NUM_THREADS", "1").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let total = t.elapsed().as_secs_f64();
     let run_dir = sc.dir.join("run");
     let scores = read_json(&run_dir.join("methods.json"));
     let first = sc.dir.join("first");
@@ -178,7 +181,22 @@ fn killed_training_leaves_readable_files_and_reruns_to_the_same_scores() {
         }
     }
     assert!(interrupted >= 2, "the kills should land while train runs");
-    run(&["train", s(&sc.toml)]);
+    // A kill once the MLP has written a checkpoint, then `--resume`: the MLP continues from
+    // its last epoch (one thread, so the run is reproducible bit for bit).
+    let mut child = command(&["train", s(&sc.toml)]).env("RAYON_NUM_THREADS", "1").spawn().unwrap();
+    let latest = run_dir.join("checkpoints/fit-000/LATEST");
+    let t = Instant::now();
+    while !latest.exists() && t.elapsed() < Duration::from_secs(120) && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "train finished before its first checkpoint was seen");
+    child.kill().ok();
+    child.wait().unwrap();
+    let out = command(&["train", s(&sc.toml), "--resume"]).env("RAYON_NUM_THREADS", "1").env("TERRADL_LOG", "info").output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("resuming from checkpoint"), "the rerun resumed:\n{log}");
+    assert!(!run_dir.join("checkpoints").exists(), "checkpoints are removed once the run completes");
     let again = read_json(&run_dir.join("methods.json"));
     let strip = |v: &serde_json::Value| -> Vec<(String, f64)> {
         v.as_array().unwrap().iter().map(|m| (m["method"].as_str().unwrap().to_string(), m["overall_accuracy"].as_f64().unwrap())).collect()

@@ -48,6 +48,7 @@ pub use score::{Accuracy, MethodScore, SCORES_FILE, ScoreTable};
 pub use spec::{DATA_DIR_PREFIX, PipelineFile, PipelineRun, PipelineSpec, resolve_path};
 pub use timeseries::TimeSeriesPipeline;
 
+use error::Context;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -75,7 +76,25 @@ impl fmt::Display for RunOutcome {
     }
 }
 
-/// Run a parsed pipeline.
+/// Run a parsed pipeline (from the start; see [`run_resumable`]).
 pub fn run(file: &PipelineFile) -> Result<RunOutcome> {
-    file.spec.pipeline().run(&file.toml)
+    run_resumable(file, false)
+}
+
+/// Run a parsed pipeline with a checkpoint after every epoch of every model it trains, in
+/// `<output>/checkpoints` (removed when the run completes). With `resume`, a run that was
+/// killed continues: models it had finished load from their last checkpoint and the one in
+/// training continues from its last epoch; without, earlier checkpoints are discarded.
+pub fn run_resumable(file: &PipelineFile, resume: bool) -> Result<RunOutcome> {
+    let pipeline = file.spec.pipeline();
+    let dir = pipeline.output().join("checkpoints");
+    if !resume && dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing old checkpoints {}", dir.display()))?;
+    }
+    let scope = terradl_train::open_checkpoint_scope(&dir, resume);
+    let outcome = pipeline.run(&file.toml)?;
+    drop(scope);
+    // The run's models are saved; its checkpoints are no longer needed.
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(outcome)
 }

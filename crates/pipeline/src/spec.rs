@@ -24,6 +24,8 @@ pub trait PipelineRun {
     fn validate(&self) -> Result<()>;
     /// Run the pipeline; `config_toml` (the TOML it was parsed from) is stored with the run.
     fn run(&self, config_toml: &str) -> Result<RunOutcome>;
+    /// The run directory.
+    fn output(&self) -> &std::path::Path;
 }
 
 /// A parsed pipeline, one variant per `kind`.

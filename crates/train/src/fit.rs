@@ -168,7 +168,16 @@ where
         best_val_loss: None,
         epochs_without_improvement: 0,
     };
-    if let (true, Some(dir)) = (options.resume, &options.checkpoint_dir)
+    // Without a directory of its own, a fit inside a pipeline's checkpoint scope uses the
+    // scope's next one.
+    let (checkpoint_dir, resume) = match &options.checkpoint_dir {
+        Some(d) => (Some(d.clone()), options.resume),
+        None => match crate::checkpoint_scope::next_fit_checkpoint() {
+            Some((d, r)) => (Some(d), r),
+            None => (None, false),
+        },
+    };
+    if let (true, Some(dir)) = (resume, &checkpoint_dir)
         && let Some((files, saved)) = latest_checkpoint(dir)?
     {
         model = model
@@ -279,7 +288,7 @@ where
             debug!(epoch = state.epoch, "early stopping");
             state.history.stopped_early = true;
         }
-        if let Some(dir) = &options.checkpoint_dir {
+        if let Some(dir) = &checkpoint_dir {
             save_checkpoint(dir, &model, &best, &optimizer, &state)?;
         }
         ran += 1;

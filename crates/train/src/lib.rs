@@ -18,6 +18,7 @@
 
 mod allocator;
 pub mod checkpoint;
+mod checkpoint_scope;
 mod config;
 mod dataset;
 pub mod detection;
@@ -42,6 +43,7 @@ pub mod temporal;
 pub use allocator::keep_freed_memory;
 pub use config::{ClassWeighting, LrSchedule, TrainConfig, deserialize_partial};
 pub use dataset::TensorDataset;
+pub use checkpoint_scope::{open_checkpoint_scope, CheckpointScope};
 pub use error::TrainError;
 pub use fit::{FitOptions, Fitted, epoch_seed, evaluate, fit};
 pub use history::{EpochRecord, History};

@@ -10,10 +10,14 @@ pub(crate) struct TrainArgs {
     /// Pipeline description (TOML; `kind` = landcover (default), time_series or lulc); see
     /// docs/LANDCOVER.md and docs/TIMESERIES.md.
     pub pipeline: PathBuf,
+    /// Continue a run that was interrupted: models already trained load from their
+    /// checkpoints in <output>/checkpoints, the one in training resumes its last epoch.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 pub(super) fn run(args: TrainArgs) -> anyhow::Result<()> {
-    let outcome = terradl_pipeline::run(&PipelineSpec::load(&args.pipeline)?)?;
+    let outcome = terradl_pipeline::run_resumable(&PipelineSpec::load(&args.pipeline)?, args.resume)?;
     println!("{outcome}");
     Ok(())
 }

@@ -65,6 +65,9 @@ impl PipelineRun for LandCoverPipeline {
     fn validate(&self) -> Result<()> {
         LandCoverPipeline::validate(self)
     }
+    fn output(&self) -> &std::path::Path {
+        &self.output
+    }
     fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }

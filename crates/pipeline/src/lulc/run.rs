@@ -188,6 +188,9 @@ impl PipelineRun for LulcPipeline {
     fn validate(&self) -> Result<()> {
         LulcPipeline::validate(self)
     }
+    fn output(&self) -> &std::path::Path {
+        &self.output
+    }
     fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }

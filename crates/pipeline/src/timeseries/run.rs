@@ -67,6 +67,9 @@ impl PipelineRun for TimeSeriesPipeline {
     fn validate(&self) -> Result<()> {
         TimeSeriesPipeline::validate(self)
     }
+    fn output(&self) -> &std::path::Path {
+        &self.output
+    }
     fn run(&self, config_toml: &str) -> Result<RunOutcome> {
         run(self, config_toml)
     }
