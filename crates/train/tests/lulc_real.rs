@@ -140,12 +140,16 @@ fn ocnn_classifies_held_out_polygons() {
     let cfg = quick_ocnn(6);
     let plans = plan_objects(&seg, &cfg.placement).unwrap();
     let objects = training_objects(&s, &seg, |c| c, 5);
-    let ocnn = Ocnn::fit(&cfg, &s.stack, &plans, &objects, 5, Some(&s.test_mask)).unwrap();
+    // One thread: with several, gradient sums change order from run to run, and this short
+    // run (6 epochs, 121 objects) once collapsed to the majority class (OA 0.540) in the
+    // full suite; single-threaded it is reproducible.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let ocnn = pool.install(|| Ocnn::fit(&cfg, &s.stack, &plans, &objects, 5, Some(&s.test_mask))).unwrap();
     let proba = ocnn.predict_objects(&s.stack, &plans).unwrap();
     let px = object_probabilities_to_pixels(&seg, &proba);
     let oa = map_accuracy(&px, 5, &s.test);
     println!("OCNN held-out OA {oa:.3} ({} objects, {} training objects)", seg.n_objects, objects.len());
-    // Measured 0.845 (majority class: 0.535).
+    // Measured 0.795 single-threaded (majority class: 0.535).
     assert!(oa > 0.75, "OCNN held-out OA {oa}");
 }
 
