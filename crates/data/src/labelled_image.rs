@@ -84,10 +84,9 @@ impl LabelledImage {
     /// Unlabel every pixel with nodata (or NaN) in any band of the image: such pixels are
     /// neither trained on nor tested. Returns how many labelled pixels were dropped.
     pub fn drop_nodata_labels(&mut self) -> usize {
-        let n = self.image.pixels();
         let mut dropped = 0;
-        for p in 0..n {
-            if self.labels[p] != UNLABELLED && (0..self.image.bands).any(|b| self.image.is_nodata(self.image.data[b * n + p])) {
+        for (p, valid) in self.image.valid_mask().into_iter().enumerate() {
+            if !valid && self.labels[p] != UNLABELLED {
                 self.labels[p] = UNLABELLED;
                 self.objects[p] = UNLABELLED;
                 dropped += 1;

@@ -201,6 +201,11 @@ impl Raster {
     pub fn is_nodata(&self, v: f32) -> bool {
         v.is_nan() || self.nodata.is_some_and(|nd| v as f64 == nd)
     }
+    /// Per pixel (row-major): true when every band holds a value (not nodata, not NaN).
+    pub fn valid_mask(&self) -> Vec<bool> {
+        let n = self.pixels();
+        (0..n).map(|p| (0..self.bands).all(|b| !self.is_nodata(self.data[b * n + p]))).collect()
+    }
     /// Copy a window out as a new raster whose transform is shifted accordingly.
     pub fn window(&self, w: Window) -> Result<Raster> {
         if !w.fits(self.cols, self.rows) {

@@ -45,11 +45,23 @@ pub fn object_split(objects: &[u32], labels: &[u32], test_fraction: f64, seed: u
     let mut test_objects = Vec::new();
     for (_, mut objs) in by_class {
         objs.shuffle(&mut rng);
-        let n = if objs.len() < 2 { 0 } else { ((objs.len() as f64 * test_fraction).round() as usize).clamp(1, objs.len() - 1) };
+        let n = test_quota(objs.len(), test_fraction);
         test_objects.extend_from_slice(&objs[..n]);
     }
+    Ok(assemble(objects, labels, class_of.keys().copied(), test_objects))
+}
+
+/// Test objects of a class with `n` objects: `round(n * test_fraction)`, at least 1 when
+/// `n >= 2`, never all of them.
+fn test_quota(n: usize, test_fraction: f64) -> usize {
+    if n < 2 { 0 } else { ((n as f64 * test_fraction).round() as usize).clamp(1, n - 1) }
+}
+
+/// The split with `test_objects` held out of `all_objects`: every labelled pixel on its
+/// object's side.
+fn assemble(objects: &[u32], labels: &[u32], all_objects: impl Iterator<Item = u32>, mut test_objects: Vec<u32>) -> ObjectSplit {
     test_objects.sort_unstable();
-    let train_objects: Vec<u32> = class_of.keys().copied().filter(|o| test_objects.binary_search(o).is_err()).collect();
+    let train_objects: Vec<u32> = all_objects.filter(|o| test_objects.binary_search(o).is_err()).collect();
     let (mut train, mut test) = (Vec::new(), Vec::new());
     for (i, &o) in objects.iter().enumerate() {
         if o == UNLABELLED || labels[i] == UNLABELLED {
@@ -57,7 +69,7 @@ pub fn object_split(objects: &[u32], labels: &[u32], test_fraction: f64, seed: u
         }
         if test_objects.binary_search(&o).is_ok() { test.push(i) } else { train.push(i) }
     }
-    Ok(ObjectSplit { train, test, train_objects, test_objects })
+    ObjectSplit { train, test, train_objects, test_objects }
 }
 
 /// Spatially blocked per-object split: the image is cut into square blocks of
@@ -102,10 +114,7 @@ pub fn object_split_blocked(
         let block = ((r / n) as usize / block_size, (k / n) as usize / block_size);
         blocks.entry(block).or_default().push((o, c));
     }
-    let quota: BTreeMap<u32, usize> = per_class
-        .iter()
-        .map(|(&c, &n)| (c, if n < 2 { 0 } else { ((n as f64 * test_fraction).round() as usize).clamp(1, n - 1) }))
-        .collect();
+    let quota: BTreeMap<u32, usize> = per_class.iter().map(|(&c, &n)| (c, test_quota(n, test_fraction))).collect();
     let mut order: Vec<Vec<(u32, u32)>> = blocks.into_values().collect();
     order.shuffle(&mut super::rng(seed));
     let mut taken: BTreeMap<u32, usize> = BTreeMap::new();
@@ -119,16 +128,7 @@ pub fn object_split_blocked(
             test_objects.extend(block.iter().map(|&(o, _)| o));
         }
     }
-    test_objects.sort_unstable();
-    let train_objects: Vec<u32> = acc.keys().copied().filter(|o| test_objects.binary_search(o).is_err()).collect();
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for (i, &o) in objects.iter().enumerate() {
-        if o == UNLABELLED || labels[i] == UNLABELLED {
-            continue;
-        }
-        if test_objects.binary_search(&o).is_ok() { test.push(i) } else { train.push(i) }
-    }
-    Ok(ObjectSplit { train, test, train_objects, test_objects })
+    Ok(assemble(objects, labels, acc.keys().copied(), test_objects))
 }
 
 /// At most `per_object` randomly chosen pixels of each object among `candidates`.

@@ -72,7 +72,7 @@ impl LulcData {
             img = LabelledImage::from_layer(cropped, &layer, &p.class_attribute, p.band_names.clone())?;
         }
         // Nodata pixels carry no label: they are neither trained on nor tested.
-        let valid = valid_pixels(&img.image);
+        let valid = img.image.valid_mask();
         let nodata_labelled = img.drop_nodata_labels();
         if nodata_labelled > 0 {
             tracing::warn!(pixels = nodata_labelled, "labelled pixels with nodata in the image are left out");
@@ -190,12 +190,6 @@ impl LulcData {
             .filter_map(|(o, c)| c.filter(|_| !touches_test[o]).map(|c| (o as u32, c)))
             .collect()
     }
-}
-
-/// Pixels with a value (not nodata, not NaN) in every band.
-fn valid_pixels(r: &Raster) -> Vec<bool> {
-    let n = r.pixels();
-    (0..n).map(|p| (0..r.bands).all(|b| !r.is_nodata(r.data[b * n + p]))).collect()
 }
 
 /// Segment `raster` (raw band values, as in training) with `cfg`.

@@ -14,7 +14,7 @@ use terradl_train::lulc::map_argmax;
 pub(super) fn write_maps(img: &Raster, dir: &Path, prefix: &str, proba: &[f32], names: &[String], colors: &[[u8; 3]]) -> Result<()> {
     let (n, k) = (img.pixels(), names.len());
     ensure!(proba.len() == n * k, "{} probabilities for {n} pixels x {k} classes", proba.len());
-    let valid: Vec<bool> = (0..n).map(|p| (0..img.bands).all(|b| !img.is_nodata(img.data[b * n + p]))).collect();
+    let valid = img.valid_mask();
     let classes: Vec<f32> =
         map_argmax(proba, k).iter().zip(&valid).map(|(&c, &v)| if v { c as f32 } else { CLASS_NODATA }).collect();
     let mut class_raster = Raster::from_vec(1, img.rows, img.cols, DType::U8, classes)?.with_georef_of(img);
