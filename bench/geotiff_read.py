@@ -27,7 +27,7 @@ def mirrored_tile(a, size):
     return np.tile(block, reps)[:size, :size]
 
 
-def make(out):
+def make(out, compress="deflate"):
     bands = []
     for name in ["red.tif", "green.tif", "blue.tif", "rmnp-dem.tif"]:
         with rasterio.open(os.path.join(CACHE, name)) as ds:
@@ -38,7 +38,7 @@ def make(out):
         bands.append(np.round((a - lo) / max(hi - lo, 1) * 60000).astype(np.uint16))
     data = np.stack([mirrored_tile(b, SIZE) for b in bands])
     profile = dict(driver="GTiff", width=SIZE, height=SIZE, count=4, dtype="uint16",
-                   compress="deflate", tiled=True, blockxsize=256, blockysize=256,
+                   compress=compress, tiled=True, blockxsize=256, blockysize=256,
                    crs="EPSG:32613", transform=rasterio.transform.from_origin(440000, 4500000, 10, 10))
     with rasterio.open(out, "w", **profile) as ds:
         ds.write(data)
@@ -62,6 +62,6 @@ def read(path, repeats):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2])
+        make(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "deflate")
     else:
         read(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 3)

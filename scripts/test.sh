@@ -3,7 +3,8 @@
 # burn is compiled once), fetch the real sample data with the freshly built
 # binary, prepare the Python venv that holds the GDAL peer (rasterio) used by
 # interop tests and the headless Chromium used by the report test, then run
-# every test.
+# every test, then the wgpu build's device tests on software Vulkan
+# (scripts/test-wgpu.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Sample data in the checkout's git-ignored data/cache (the binary and tests
@@ -17,4 +18,6 @@ scripts/setup-venv.sh
 scripts/setup-chromium.sh
 echo "test.sh: build + set-up took $(( $(date +%s) - start )) s" >&2
 cargo test --workspace --no-fail-fast "$@"
+# The GPU path (`--features wgpu`) on Mesa's software Vulkan, against the CPU.
+scripts/test-wgpu.sh
 echo "test.sh: total $(( $(date +%s) - start )) s" >&2

@@ -11,6 +11,8 @@ mod gemm_conv;
 mod predict_bench;
 mod tile_raster;
 mod train_bench;
+mod detector_bench;
+mod unet_bench;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +59,44 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         predict_copies: usize,
     },
+    /// Res U-Net training step, inference, or its convolutions alone (JSON line), on the
+    /// compute device (`TERRADL_DEVICE`, default cpu).
+    Unet {
+        /// train, infer or convs.
+        mode: String,
+        #[arg(long, value_delimiter = ',', default_value = "32,64,128,256")]
+        widths: Vec<usize>,
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        #[arg(long, default_value_t = 256)]
+        side: usize,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
+    /// Crown detector training step or inference (JSON line), on the compute device.
+    Detector {
+        /// train or infer.
+        mode: String,
+        #[arg(long, value_delimiter = ',', default_value = "16,32,64,96")]
+        widths: Vec<usize>,
+        #[arg(long, default_value_t = 32)]
+        head: usize,
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        #[arg(long, default_value_t = 256)]
+        side: usize,
+        #[arg(long, default_value_t = 3)]
+        reps: usize,
+    },
+    /// FP32 GEMM peak of this CPU with the `gemm` crate (JSON line).
+    GemmPeak {
+        #[arg(long, default_value_t = 2048)]
+        n: usize,
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
     /// Write the GeoTIFF SRC repeated FACTOR x FACTOR times to DST.
     Tile { src: PathBuf, factor: usize, dst: PathBuf },
     /// Time each convolution kernel of one training step at the benchmark's shapes (JSON lines).
@@ -96,6 +136,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Ops { reps } => conv_ops::run(reps),
         Command::ConvFix { reps } => gemm_conv::run(reps),
+        Command::Unet { mode, widths, batch, side, reps } => unet_bench::run(&mode, &widths, batch, side, reps),
+        Command::Detector { mode, widths, head, batch, side, reps } => {
+            let widths: [usize; 4] = widths.try_into().map_err(|_| anyhow::anyhow!("--widths needs four numbers"))?;
+            detector_bench::run(&mode, widths, head, batch, side, reps)
+        }
+        Command::GemmPeak { n, reps, threads } => {
+            unet_bench::gemm_peak(n, reps, threads);
+            Ok(())
+        }
         Command::Tile { src, factor, dst } => tile_raster::run(&src, factor, &dst),
         Command::Predict { input, out_dir, stats, hidden, label } => {
             predict_bench::run(&input, &out_dir, &hidden, &stats, &label)

@@ -19,9 +19,11 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(verbose: u8) {
+    // wgpu probes its OpenGL ES backend too and logs an error where there is no EGL driver
+    // (headless machines, software Vulkan); the Vulkan adapter it then uses is unaffected.
     let default = match verbose {
-        0 => "warn,terradl=info",
-        1 => "info",
+        0 => "warn,terradl=info,wgpu_hal::gles=off",
+        1 => "info,wgpu_hal::gles=off",
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TERRADL_LOG")

@@ -191,3 +191,34 @@ fn crowns_on_tile_seams_are_reported_once() {
         }
     }
 }
+
+/// Colour, contrast and zoom jitter: bad ranges are refused with the flag's meaning named,
+/// good ones train a model.
+#[test]
+fn augmentation_flags_are_checked_and_used() {
+    let Ok(xml) = sample_path("deepforest", "OSBS_029.xml") else {
+        eprintln!("skipping: sample data not cached");
+        return;
+    };
+    let dir = fresh_dir("detect-cli-augment");
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec!["train-detector", "--train", s(&xml), "--out", s(&out), "--steps", "4", "--chip", "64", "--batch", "2"];
+        args.extend_from_slice(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_terradl")).args(&args).output().expect("run terradl");
+        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)), out)
+    };
+    for (extra, needle) in [
+        (&["--scale-jitter", "2,1"][..], "scale jitter range"),
+        (&["--scale-jitter", "0,1"][..], "scale jitter range"),
+        (&["--scale-jitter", "1.5"][..], "two numbers"),
+        (&["--colour=-0.2"][..], "must be finite and >= 0"),
+    ] {
+        let (ok, text, _) = run("bad", extra);
+        assert!(!ok && text.contains(needle), "{extra:?}: {text}");
+        assert!(!text.contains("panicked"), "{text}");
+    }
+    let (ok, text, out) = run("good", &["--colour", "0.3", "--contrast", "0.3", "--brightness", "0.3", "--scale-jitter", "0.7,1.4"]);
+    assert!(ok, "{text}");
+    assert!(out.join("model.json").is_file() && text.contains("4 steps"), "{text}");
+}

@@ -8,59 +8,30 @@
 
 mod common;
 
-use common::{fresh_dir, output_text, s};
+use common::{fresh_dir, output_text, probe_input, s, single_threaded, wait_for_checkpoint, with_resume};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use terradl_samples::sample_path;
 
 fn args(train: &Path, out: &Path, resume: bool) -> Vec<String> {
-    let mut v: Vec<String> = [
+    let args = [
         "train-detector", "--train", s(train), "--out", s(out), "--steps", "60", "--seconds", "100000", "--chip", "64",
         "--batch", "4", "--widths", "8,8,16,16", "--head", "8", "--checkpoint-every", "4", "--seed", "5",
-    ]
-    .map(String::from)
-    .to_vec();
-    if resume {
-        v.push("--resume".into());
-    }
-    v
+    ];
+    with_resume(&args, resume)
 }
 
-fn command(a: &[String]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_terradl"));
-    // One thread: parallel float reductions (convolution gradients summed over the batch)
-    // make multi-threaded runs differ in the last bits from run to run, resumed or not.
-    c.args(a).env("TERRADL_LOG", "warn").env("RAYON_NUM_THREADS", "1");
-    c
-}
 
 /// The saved detector's outputs on a fixed 64 x 64 input: equal outputs, equal weights
 /// (the .bpk files also hold random parameter ids, so their bytes differ between runs).
 fn weights(out: &Path) -> Vec<f32> {
-    use burn::tensor::{Device, Tensor, TensorData};
-    let device = Device::default();
+    let device = burn::tensor::Device::default();
     let (model, _) = terradl_models::detection::load_detector(out, &device).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
-    let input: Vec<f32> = (0..3 * 64 * 64).map(|i| ((i * 37) % 251) as f32).collect();
-    let x = Tensor::<4>::from_data(TensorData::new(input, [1, 3, 64, 64]), &device);
-    let o = model.forward(x);
+    let o = model.forward(probe_input(&device));
     [o.heatmap, o.size, o.offset].into_iter().flat_map(|t| t.into_data().try_to_vec::<f32>().unwrap()).collect()
 }
 
-/// Wait until `<out>/checkpoints/LATEST` exists (a checkpoint is complete).
-fn wait_for_checkpoint(out: &Path, child: &mut std::process::Child) -> bool {
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(120) {
-        if out.join("checkpoints/LATEST").exists() {
-            return true;
-        }
-        if child.try_wait().unwrap().is_some() {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
 
 #[test]
 fn killed_or_stopped_detector_training_resumes_to_the_same_weights() {
@@ -69,12 +40,12 @@ fn killed_or_stopped_detector_training_resumes_to_the_same_weights() {
     };
     let dir = fresh_dir("detector-resume");
     let whole = dir.join("whole");
-    let out = command(&args(&train, &whole, false)).output().unwrap();
+    let out = single_threaded(&args(&train, &whole, false)).output().unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let reference = weights(&whole);
     // Training itself is deterministic.
     let whole2 = dir.join("whole2");
-    let out = command(&args(&train, &whole2, false)).output().unwrap();
+    let out = single_threaded(&args(&train, &whole2, false)).output().unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let again = weights(&whole2);
     let max = again.iter().zip(&reference).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
@@ -82,7 +53,7 @@ fn killed_or_stopped_detector_training_resumes_to_the_same_weights() {
 
     // SIGKILL after the first checkpoint, then --resume.
     let killed: PathBuf = dir.join("killed");
-    let mut child = command(&args(&train, &killed, false)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = single_threaded(&args(&train, &killed, false)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     assert!(wait_for_checkpoint(&killed, &mut child), "no checkpoint before the run ended");
     std::thread::sleep(Duration::from_millis(150));
     let was_running = child.try_wait().unwrap().is_none();
@@ -93,20 +64,20 @@ fn killed_or_stopped_detector_training_resumes_to_the_same_weights() {
     if killed.join("model.json").exists() {
         weights(&killed);
     }
-    let out = command(&args(&train, &killed, true)).output().unwrap();
+    let out = single_threaded(&args(&train, &killed, true)).output().unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     assert!(weights(&killed) == reference, "resumed weights differ from the uninterrupted run's");
 
     // SIGTERM: a checkpoint is written and the run says how to continue.
     let stopped = dir.join("stopped");
-    let mut child = command(&args(&train, &stopped, false)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = single_threaded(&args(&train, &stopped, false)).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     assert!(wait_for_checkpoint(&stopped, &mut child), "no checkpoint before the run ended");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let out = child.wait_with_output().unwrap();
     let text = output_text(&out);
     assert!(!out.status.success() && text.contains("interrupted at step") && text.contains("--resume"), "{text}");
     assert!(!stopped.join("detector.bpk").exists(), "no model is saved by an interrupted run");
-    let out = command(&args(&train, &stopped, true)).output().unwrap();
+    let out = single_threaded(&args(&train, &stopped, true)).output().unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     assert!(weights(&stopped) == reference, "weights after SIGTERM + resume differ");
 
@@ -114,6 +85,6 @@ fn killed_or_stopped_detector_training_resumes_to_the_same_weights() {
     let mut other = args(&train, &stopped, true);
     let lr = other.iter().position(|a| a == "--seed").unwrap();
     other[lr + 1] = "6".into();
-    let out = command(&other).output().unwrap();
+    let out = single_threaded(&other).output().unwrap();
     assert!(!out.status.success() && output_text(&out).contains("other training settings"), "{}", output_text(&out));
 }

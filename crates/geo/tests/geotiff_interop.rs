@@ -85,6 +85,19 @@ fn gdal_written_files_read_identically_and_windows_match() {
         for (i, &b) in bands.iter().enumerate() {
             assert_same_values(sub.band(i), full.window(w).unwrap().band(b), &format!("{name} band {b}"));
         }
+        // The same samples in the file's own type (no f32 conversion), serial and parallel;
+        // another type is refused.
+        for parallel in [false, true] {
+            let native: Vec<f32> = match info.dtype {
+                DType::U8 => reader.read_window_as::<u8>(w, &bands, parallel).unwrap().into_iter().map(f32::from).collect(),
+                DType::U16 => reader.read_window_as::<u16>(w, &bands, parallel).unwrap().into_iter().map(f32::from).collect(),
+                DType::I16 => reader.read_window_as::<i16>(w, &bands, parallel).unwrap().into_iter().map(f32::from).collect(),
+                DType::F32 => reader.read_window_as::<f32>(w, &bands, parallel).unwrap(),
+            };
+            assert_same_values(&native, &sub.data, &format!("{name} native"));
+        }
+        let wrong = if info.dtype == DType::U8 { reader.read_window_as::<u16>(w, &bands, false).map(|_| ()) } else { reader.read_window_as::<u8>(w, &bands, false).map(|_| ()) };
+        assert!(wrong.unwrap_err().to_string().contains("not the requested"), "{name}");
     }
 }
 

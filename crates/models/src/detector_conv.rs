@@ -53,8 +53,20 @@ impl MatmulConv {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match crate::fused::conv_strided(x, self.weight.val(), self.bias.val(), self.kernel, self.kernel, self.stride) {
             Ok(y) => y,
+            Err((x, _, _)) if crate::device::is_accelerator(&x.device()) => self.forward_direct(x),
             Err((x, _, _)) => self.forward_composed(x),
         }
+    }
+
+    /// [`forward`](Self::forward) as burn's `conv2d`: the path of GPU backends, whose direct
+    /// convolution kernels need no im2col buffer.
+    pub fn forward_direct(&self, x: Tensor<4>) -> Tensor<4> {
+        let (k, p) = (self.kernel, self.kernel / 2);
+        let [c_out, cols] = self.weight.dims();
+        // Columns are offset-major, channel-minor (see `columns`): [c_out, k, k, c_in].
+        let weight = self.weight.val().reshape([c_out, k, k, cols / (k * k)]).permute([0, 3, 1, 2]);
+        let options = burn::tensor::ops::ConvOptions::new([self.stride; 2], [p, p], [1, 1], 1);
+        burn::tensor::module::conv2d(x, weight, Some(self.bias.val()), options)
     }
 
     /// [`forward`](Self::forward) from burn tensor operations (slices, `cat`, matmul): the
@@ -140,11 +152,15 @@ mod tests {
             // 8x6 takes the batch-folded GEMM, 12x12 (stride 1) the per-sample one.
             for (h, w) in [(8, 6), (12, 12)] {
                 let x = Tensor::<4>::random([2, 3, h, w], Distribution::Normal(0.0, 1.0), &device);
-                let a: Vec<f32> = m.forward(x.clone()).into_data().try_to_vec().unwrap();
-                let b: Vec<f32> = conv.forward(x).into_data().try_to_vec().unwrap();
-                assert_eq!(a.len(), b.len());
-                for (u, v) in a.iter().zip(&b) {
-                    assert!((u - v).abs() < 1e-4, "k {k} s {s} {h}x{w}: {u} vs {v}");
+                let b: Vec<f32> = conv.forward(x.clone()).into_data().try_to_vec().unwrap();
+                // The fused kernel (Flex), the composed im2col path and the direct conv2d
+                // path of GPU backends.
+                for (path, y) in [("fused", m.forward(x.clone())), ("composed", m.forward_composed(x.clone())), ("direct", m.forward_direct(x.clone()))] {
+                    let a: Vec<f32> = y.into_data().try_to_vec().unwrap();
+                    assert_eq!(a.len(), b.len());
+                    for (u, v) in a.iter().zip(&b) {
+                        assert!((u - v).abs() < 1e-4, "{path}: k {k} s {s} {h}x{w}: {u} vs {v}");
+                    }
                 }
             }
         }

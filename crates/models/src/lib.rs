@@ -5,6 +5,7 @@
 //! of them. See [`DropoutMode`] for how MC dropout works with burn 0.22.
 
 mod classifier;
+pub mod device;
 pub mod saved;
 pub mod detection;
 mod detector_conv;
@@ -18,6 +19,7 @@ mod recurrent;
 mod unet;
 mod tempcnn;
 
+pub use device::{ComputeDevice, DeviceError, compute_device};
 pub use classifier::{Classifier, DropoutMode, apply_dropout};
 pub use detector_conv::MatmulConv;
 pub use error::ModelError;

@@ -25,6 +25,9 @@ pub enum DetectError {
     /// Crown instances could not be separated.
     #[error("cannot separate crown instances")]
     Instances(#[source] terradl_segment::SegmentError),
+    /// The compute device failed (a GPU out of memory, a lost device).
+    #[error("the compute device failed: {0}")]
+    Device(String),
 }
 
 /// A raster that can be read window by window.

@@ -64,18 +64,23 @@ fn round_up(n: usize, m: usize) -> usize {
 
 /// Plant probability (row-major `rows x cols`) of one RGB raster, padded to the
 /// U-Net's input multiple with the model's mean (nodata / NaN pixels likewise).
-pub fn plant_probability(model: &UNet, tile: &Raster, device: &Device) -> Vec<f32> {
+pub fn plant_probability(model: &UNet, tile: &Raster, device: &Device) -> Result<Vec<f32>, DetectError> {
     let (h, w) = (tile.rows, tile.cols);
     let m = model.input_multiple();
     let (ph, pw) = (round_up(h.max(1), m), round_up(w.max(1), m));
     let data = tile_input(tile, model.input_mean(), ph, pw);
     let x = Tensor::<4>::from_data(TensorData::new(data, [1, 3, ph, pw]), device);
-    let p: Vec<f32> = model.foreground_probability(x).into_data().try_to_vec::<f32>().unwrap_or_default();
+    let p: Vec<f32> = model
+        .foreground_probability(x)
+        .try_into_data()
+        .map_err(|e| DetectError::Device(format!("{e:?}")))?
+        .try_to_vec::<f32>()
+        .map_err(|e| DetectError::Device(format!("{e:?}")))?;
     let mut out = Vec::with_capacity(h * w);
     for r in 0..h {
         out.extend_from_slice(&p[r * pw..r * pw + w]);
     }
-    out
+    Ok(out)
 }
 
 fn check_source(source: &impl WindowSource, tile_size: usize, multiple: usize) -> Result<TileGrid, DetectError> {
@@ -106,7 +111,7 @@ pub fn probability_scene(
     let grid = TileGrid::new(cols, rows, tile_size, overlap).map_err(DetectError::Tiling)?;
     let mut full = vec![0f32; rows * cols];
     for tile in grid.tiles() {
-        let p = plant_probability(model, &source.read(tile.outer)?, device);
+        let p = plant_probability(model, &source.read(tile.outer)?, device)?;
         tile.paste_core(&p, 1, &mut full, cols, rows).map_err(DetectError::Tiling)?;
     }
     Ok(full)
@@ -128,7 +133,7 @@ pub fn segment_plants(
 /// [`segment_plants`] with any per-tile probability function (row-major
 /// `rows x cols` of the tile it is given).
 pub fn segment_plants_with(
-    probability: &mut dyn FnMut(&Raster) -> Vec<f32>,
+    probability: &mut dyn FnMut(&Raster) -> Result<Vec<f32>, DetectError>,
     source: &impl WindowSource,
     cfg: &PlantSegmentConfig,
     on_tile: &mut dyn FnMut(usize, usize),
@@ -147,7 +152,7 @@ pub fn segment_plants_with(
     let mut plants = Vec::new();
     for tile in grid.tiles() {
         let outer = tile.outer;
-        let prob = probability(&source.read(outer)?);
+        let prob = probability(&source.read(outer)?)?;
         if prob.len() != outer.rows * outer.cols {
             return Err(DetectError::Invalid(format!("{} probabilities for a {}x{} tile", prob.len(), outer.cols, outer.rows)));
         }
@@ -211,7 +216,7 @@ mod tests {
         assert_eq!(p.len(), 37 * 50);
         assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
         // tiling does not change the probabilities much away from the padding
-        let whole = plant_probability(&model, &scene, &device);
+        let whole = plant_probability(&model, &scene, &device).unwrap();
         assert_eq!(whole.len(), p.len());
         assert!(probability_scene(&model, &Raster::new(1, 8, 8, DType::U8), 16, 4, &device).is_err());
         let cfg = PlantSegmentConfig { tile_size: 16, overlap: 8, ..Default::default() };
@@ -235,8 +240,8 @@ mod tests {
         r
     }
 
-    fn band0(t: &Raster) -> Vec<f32> {
-        t.band(0).iter().map(|v| v / 255.0).collect()
+    fn band0(t: &Raster) -> Result<Vec<f32>, DetectError> {
+        Ok(t.band(0).iter().map(|v| v / 255.0).collect())
     }
 
     #[test]

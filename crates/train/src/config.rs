@@ -3,6 +3,7 @@
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 
+use crate::augment::Augmentation;
 use crate::error::TrainError;
 
 /// Learning-rate schedule, evaluated once per epoch.
@@ -136,6 +137,12 @@ pub struct TrainConfig {
     /// Learning-rate schedule.
     #[config(default = "LrSchedule::Constant")]
     pub lr_schedule: LrSchedule,
+    /// Label smoothing of the cross-entropy targets (0 = none, e.g. 0.1).
+    #[config(default = 0.0)]
+    pub label_smoothing: f32,
+    /// Augmentation of the training batches.
+    #[config(default = "Augmentation::default()")]
+    pub augment: Augmentation,
 }
 
 /// Reads a [`TrainConfig`] from a table that names only some of its fields (the rest take
@@ -163,6 +170,8 @@ pub fn deserialize_partial<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
         patience: Option<usize>,
         class_weights: Option<ClassWeighting>,
         lr_schedule: Option<LrSchedule>,
+        label_smoothing: Option<f32>,
+        augment: Option<Augmentation>,
     }
     let p = Partial::deserialize(deserializer)?;
     let d = TrainConfig::new();
@@ -175,6 +184,8 @@ pub fn deserialize_partial<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
         patience: p.patience.unwrap_or(d.patience),
         class_weights: p.class_weights.unwrap_or(d.class_weights),
         lr_schedule: p.lr_schedule.unwrap_or(d.lr_schedule),
+        label_smoothing: p.label_smoothing.unwrap_or(d.label_smoothing),
+        augment: p.augment.unwrap_or(d.augment),
     })
 }
 
@@ -198,7 +209,13 @@ impl TrainConfig {
                 self.weight_decay
             )));
         }
-        Ok(())
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return Err(TrainError::Config(format!(
+                "label smoothing {} must be in [0, 1)",
+                self.label_smoothing
+            )));
+        }
+        self.augment.validate()
     }
 }
 

@@ -108,14 +108,19 @@ impl TensorDataset {
             .collect()
     }
 
-    /// The samples at `indices` as one `[n, prod(shape)]` tensor (a single allocation).
-    pub fn batch_x(&self, indices: &[usize], device: &Device) -> Tensor<2> {
-        let n = self.sample_len();
-        let mut buf = Vec::with_capacity(indices.len() * n);
+    /// The values of the samples at `indices`, sample after sample.
+    pub fn batch_values(&self, indices: &[usize]) -> Vec<f32> {
+        let mut buf = Vec::with_capacity(indices.len() * self.sample_len());
         for &i in indices {
             buf.extend_from_slice(self.sample(i));
         }
-        Tensor::from_data(TensorData::new(buf, [indices.len(), n]), device)
+        buf
+    }
+
+    /// The samples at `indices` as one `[n, prod(shape)]` tensor (a single allocation).
+    pub fn batch_x(&self, indices: &[usize], device: &Device) -> Tensor<2> {
+        let buf = self.batch_values(indices);
+        Tensor::from_data(TensorData::new(buf, [indices.len(), self.sample_len()]), device)
     }
 
     /// The labels at `indices` as an integer tensor.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::GradientsParams;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 use terradl_models::{Classifier, DropoutMode};
 use tracing::{debug, info};
 
@@ -34,7 +34,7 @@ pub struct FitOptions {
 impl Default for FitOptions {
     fn default() -> Self {
         Self {
-            device: Device::default(),
+            device: terradl_models::compute_device(),
             checkpoint_dir: None,
             resume: false,
             max_epochs_this_run: None,
@@ -197,6 +197,7 @@ where
     let weights = config.class_weights.weights(&train.y, n_classes)?;
     let loss_train = CrossEntropyLossConfig::new()
         .with_weights(weights.clone())
+        .with_smoothing((config.label_smoothing > 0.0).then_some(config.label_smoothing))
         .init(&ad);
     let loss_val = CrossEntropyLossConfig::new()
         .with_weights(weights)
@@ -225,9 +226,26 @@ where
         let (trained, loss_sum, seen) = crate::pool::on_pool(|| -> Result<(M, f64, usize), TrainError> {
             let mut model = model;
             let (mut loss_sum, mut seen) = (0f64, 0usize);
-            for idx in &batches {
-                let logits = model.logits(train.batch_x(idx, &ad), &train.shape, DropoutMode::Standard);
-                let loss = loss_train.forward(logits, train.batch_y(idx, &ad));
+            for (b, idx) in batches.iter().enumerate() {
+                let (x, mix) = if config.augment.is_active() {
+                    let aug = config.augment.apply(train.batch_values(idx), &train.shape, epoch_seed(seed, b));
+                    let n = idx.len();
+                    let x = Tensor::from_data(TensorData::new(aug.x, [n, train.sample_len()]), &ad);
+                    (x, aug.mix)
+                } else {
+                    (train.batch_x(idx, &ad), None)
+                };
+                let logits = model.logits(x, &train.shape, DropoutMode::Standard);
+                let loss = match mix {
+                    None => loss_train.forward(logits, train.batch_y(idx, &ad)),
+                    Some((lambda, partner)) => {
+                        let other: Vec<usize> = partner.iter().map(|&p| idx[p]).collect();
+                        loss_train
+                            .forward(logits.clone(), train.batch_y(idx, &ad))
+                            .mul_scalar(lambda)
+                            .add(loss_train.forward(logits, train.batch_y(&other, &ad)).mul_scalar(1.0 - lambda))
+                    }
+                };
                 let grads = loss.backward();
                 loss_sum += loss
                     .try_into_scalar::<f32>()

@@ -17,6 +17,7 @@
 //!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
 mod allocator;
+mod augment;
 pub mod checkpoint;
 mod checkpoint_scope;
 mod config;
@@ -41,6 +42,7 @@ pub mod stop;
 pub mod temporal;
 
 pub use allocator::keep_freed_memory;
+pub use augment::Augmentation;
 pub use config::{ClassWeighting, LrSchedule, TrainConfig, deserialize_partial};
 pub use dataset::TensorDataset;
 pub use checkpoint_scope::{open_checkpoint_scope, CheckpointScope};

@@ -16,6 +16,7 @@ use terradl_models::{
     TempCnnConfig,
 };
 
+use crate::augment::Augmentation;
 use crate::config::{ClassWeighting, LrSchedule, TrainConfig};
 use crate::dataset::TensorDataset;
 use crate::error::TrainError;
@@ -48,6 +49,11 @@ pub struct TemporalTraining {
     pub weight_decay: f32,
     /// Learning-rate schedule, e.g. `schedule = { OneCycle = { warmup_fraction = 0.3 } }`.
     pub schedule: LrSchedule,
+    /// Label smoothing of the cross-entropy targets (0 = none).
+    pub label_smoothing: f32,
+    /// Augmentation of the training batches, e.g.
+    /// `augment = { jitter = 0.03, scale = 0.1, shift = 1, mixup = 0.2 }`.
+    pub augment: Augmentation,
 }
 
 impl Default for TemporalTraining {
@@ -63,6 +69,8 @@ impl Default for TemporalTraining {
             seed: 42,
             weight_decay: base.weight_decay,
             schedule: base.lr_schedule,
+            label_smoothing: base.label_smoothing,
+            augment: base.augment,
         }
     }
 }
@@ -77,6 +85,8 @@ impl TemporalTraining {
             .with_seed(self.seed)
             .with_weight_decay(self.weight_decay)
             .with_lr_schedule(self.schedule.clone())
+            .with_label_smoothing(self.label_smoothing)
+            .with_augment(self.augment.clone())
             .with_class_weights(if self.balanced { ClassWeighting::Balanced } else { ClassWeighting::Uniform })
     }
 }
@@ -290,7 +300,7 @@ impl TemporalClassifier {
     pub fn load(dir: &Path) -> Result<Self, TrainError> {
         let (header, saved): (_, SavedTemporal) = read_header(dir, &TEMPORAL_KINDS)?;
         let normalization = header_normalisation(dir, &header, FeatureAxis::Last)?;
-        let (c, t, k, d) = (saved.n_bands, saved.n_dates, saved.n_classes, Device::default());
+        let (c, t, k, d) = (saved.n_bands, saved.n_dates, saved.n_classes, terradl_models::compute_device());
         let net = match &saved.config {
             TemporalModelConfig::TempCnn(s) => Net::TempCnn(load_weights(tempcnn_config(s, c, t, k).init(&d), dir, WEIGHTS_FILE)?),
             TemporalModelConfig::Lstm(s) => Net::Lstm(load_weights(lstm_config(s, c, k).init(&d), dir, WEIGHTS_FILE)?),

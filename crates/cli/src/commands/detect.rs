@@ -104,7 +104,7 @@ pub(super) fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs
 
 pub(super) fn run(args: DetectArgs) -> anyhow::Result<()> {
     let cfg = detect_config(&args)?;
-    let device = Device::default();
+    let device = terradl_models::compute_device();
     let (model, det_cfg) = load_detector(&args.model, &device)
         .with_context(|| format!("cannot load detector from {}", args.model.display()))?;
     let (input, crs) = open_input(&args.raster)?;

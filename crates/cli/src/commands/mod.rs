@@ -3,6 +3,7 @@
 mod active_learning;
 mod assess;
 mod assess_inputs;
+mod chip_augment_args;
 mod demo;
 mod design_data;
 mod design_figures;
@@ -31,6 +32,10 @@ pub(crate) struct Cli {
     /// More log output (-v info, -vv debug). TERRADL_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Compute device for training and inference: cpu (default), wgpu, wgpu:N, cuda, cuda:N.
+    /// GPU devices need a build with `--features wgpu` or `--features cuda`.
+    #[arg(long, global = true, env = terradl_models::device::DEVICE_ENV, default_value = "cpu")]
+    pub device: String,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -79,6 +84,11 @@ pub(crate) enum Command {
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<()> {
+    let choice: terradl_models::ComputeDevice = cli.device.parse()?;
+    terradl_models::device::select(choice)?;
+    if choice != terradl_models::ComputeDevice::Cpu {
+        tracing::info!(device = %choice, "compute device");
+    }
     match cli.command {
         Command::Info(a) => info::run(a),
         Command::FetchData(a) => fetch_data::run(a),

@@ -6,7 +6,6 @@
 //! (pixels and map units), score and bounding box.
 
 use anyhow::{Context, bail};
-use burn::tensor::Device;
 use clap::Args;
 use geo_types::{Coord, LineString, Polygon};
 use std::path::PathBuf;
@@ -86,7 +85,7 @@ pub(super) fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
         settings.min_area = a;
     }
     let cfg = settings.plant_config(args.tile, args.overlap);
-    let device = Device::default();
+    let device = terradl_models::compute_device();
     let (model, _) = load_unet(&args.model, &device).with_context(|| format!("cannot load U-Net from {}", args.model.display()))?;
     let (input, crs) = open_input(&args.raster)?;
     let start = std::time::Instant::now();

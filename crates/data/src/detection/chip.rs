@@ -33,18 +33,48 @@ pub struct Augmentation {
     /// Maximum relative brightness change: pixels are scaled by a factor drawn
     /// uniformly from `[1 - b, 1 + b]` (0 disables).
     pub brightness: f32,
+    /// Maximum relative change of each band's own gain, on top of `brightness`: a colour
+    /// cast (illumination, sensor and season differ between sites; 0 disables).
+    pub colour: f32,
+    /// Maximum relative contrast change around the chip's mean (0 disables).
+    pub contrast: f32,
+    /// Range `(min, max)` of the zoom factor, drawn log-uniformly per chip: a chip at factor
+    /// `f` shows `size / f` image pixels resampled (bilinear) to `size`, with its boxes
+    /// scaled by `f`, so crowns appear `f` times their size. `(1, 1)` disables.
+    pub scale: (f32, f32),
 }
 
 impl Default for Augmentation {
     fn default() -> Self {
-        Augmentation { flips: true, rotations: true, brightness: 0.2 }
+        Augmentation { flips: true, rotations: true, brightness: 0.2, colour: 0.0, contrast: 0.0, scale: (1.0, 1.0) }
     }
 }
 
 impl Augmentation {
     /// No augmentation.
     pub fn none() -> Self {
-        Augmentation { flips: false, rotations: false, brightness: 0.0 }
+        Augmentation { flips: false, rotations: false, brightness: 0.0, colour: 0.0, contrast: 0.0, scale: (1.0, 1.0) }
+    }
+
+    /// Checks the ranges: non-negative finite jitters, `0 < min <= max` zoom.
+    pub fn validate(&self) -> Result<()> {
+        let finite_non_negative = |v: f32| v.is_finite() && v >= 0.0;
+        if ![self.brightness, self.colour, self.contrast].into_iter().all(finite_non_negative) {
+            return Err(DetectionDataError::Invalid(format!(
+                "brightness {}, colour {} and contrast {} jitter must be finite and >= 0",
+                self.brightness, self.colour, self.contrast
+            )));
+        }
+        let (lo, hi) = self.scale;
+        if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi) {
+            return Err(DetectionDataError::Invalid(format!("scale jitter range {lo}..{hi} must satisfy 0 < min <= max")));
+        }
+        Ok(())
+    }
+
+    /// Whether chips are zoomed (a scale range other than `(1, 1)`).
+    pub fn zooms(&self) -> bool {
+        self.scale != (1.0, 1.0)
     }
 }
 
@@ -64,6 +94,76 @@ pub fn extract_chip(image: &DetectionImage, col: usize, row: usize, size: usize,
     }
     let boxes = boxes_in_window(&image.boxes, &window_box(Window::new(col, row, cols, rows)), min_visible);
     DetectionChip { size, pixels, boxes, mask: Vec::new() }
+}
+
+/// A `size x size` chip showing the `window x window` image pixels with top-left corner
+/// (`col`, `row`), resampled bilinearly (zoom factor `size / window`); parts outside the
+/// image are zero. Boxes keep at least `min_visible` of their area and are scaled with the
+/// pixels.
+pub fn extract_scaled_chip(image: &DetectionImage, col: usize, row: usize, window: usize, size: usize, min_visible: f32) -> DetectionChip {
+    let r = &image.raster;
+    let step = window as f64 / size as f64;
+    // Source coordinate of each output column / row: the pixel pair to blend and the weight
+    // of the second, or None outside the image.
+    let taps = |start: usize, n: usize| -> Vec<Option<(usize, usize, f32)>> {
+        (0..size)
+            .map(|i| {
+                let centre = start as f64 + (i as f64 + 0.5) * step;
+                if centre >= n as f64 {
+                    return None;
+                }
+                let p = (centre - 0.5).clamp(0.0, (n - 1) as f64);
+                let p0 = p.floor() as usize;
+                Some((p0, (p0 + 1).min(n - 1), (p - p0 as f64) as f32))
+            })
+            .collect()
+    };
+    let (xs, ys) = (taps(col, r.cols), taps(row, r.rows));
+    let mut pixels = vec![0f32; 3 * size * size];
+    for b in 0..3 {
+        let band = r.band(b);
+        for (y, ty) in ys.iter().enumerate() {
+            let Some((y0, y1, wy)) = *ty else { continue };
+            let out = &mut pixels[(b * size + y) * size..(b * size + y + 1) * size];
+            for (o, tx) in out.iter_mut().zip(&xs) {
+                let Some((x0, x1, wx)) = *tx else { continue };
+                let top = band[y0 * r.cols + x0] * (1.0 - wx) + band[y0 * r.cols + x1] * wx;
+                let bottom = band[y1 * r.cols + x0] * (1.0 - wx) + band[y1 * r.cols + x1] * wx;
+                *o = top * (1.0 - wy) + bottom * wy;
+            }
+        }
+    }
+    let (w, h) = (window.min(r.cols.saturating_sub(col)), window.min(r.rows.saturating_sub(row)));
+    let zoom = size as f64 / window as f64;
+    let boxes = boxes_in_window(&image.boxes, &window_box(Window::new(col, row, w, h)), min_visible)
+        .into_iter()
+        .map(|b| {
+            let o = b.bbox;
+            BoxAnnotation::new(PixelBox::new(o.xmin * zoom, o.ymin * zoom, o.xmax * zoom, o.ymax * zoom), b.label)
+        })
+        .collect();
+    DetectionChip { size, pixels, boxes, mask: Vec::new() }
+}
+
+/// [`extract_mask`] of a `window x window` region resampled (nearest) to `size x size`,
+/// matching [`extract_scaled_chip`].
+pub fn extract_scaled_mask(mask: &[u8], rows: usize, cols: usize, col: usize, row: usize, window: usize, size: usize) -> Vec<u8> {
+    let step = window as f64 / size as f64;
+    let src = |start: usize, i: usize| (start as f64 + (i as f64 + 0.5) * step).floor() as usize;
+    let mut out = vec![0u8; size * size];
+    for y in 0..size {
+        let sy = src(row, y);
+        if sy >= rows {
+            continue;
+        }
+        for x in 0..size {
+            let sx = src(col, x);
+            if sx < cols {
+                out[y * size + x] = mask[sy * cols + sx];
+            }
+        }
+    }
+    out
 }
 
 /// The `size x size` window of a `rows x cols` row-major mask with top-left
@@ -127,7 +227,22 @@ impl DetectionChip {
         }
     }
 
-    /// Apply a random augmentation.
+    /// Multiply band `b` by `gains[b]`, clamping to 0–255.
+    pub fn scale_bands(&mut self, gains: [f32; 3]) {
+        let plane = self.size * self.size;
+        for (band, g) in self.pixels.chunks_exact_mut(plane).zip(gains) {
+            band.iter_mut().for_each(|v| *v = (*v * g).clamp(0.0, 255.0));
+        }
+    }
+
+    /// Stretch (`factor > 1`) or flatten the values around the chip's mean, clamping to 0–255.
+    pub fn scale_contrast(&mut self, factor: f32) {
+        let mean = self.pixels.iter().map(|&v| v as f64).sum::<f64>() as f32 / self.pixels.len().max(1) as f32;
+        self.pixels.iter_mut().for_each(|v| *v = (mean + (*v - mean) * factor).clamp(0.0, 255.0));
+    }
+
+    /// Apply a random augmentation (the zoom of [`Augmentation::scale`] is applied when the
+    /// chip is cut, by [`ChipSampler`]).
     pub fn augment(&mut self, aug: &Augmentation, rng: &mut impl Rng) {
         if aug.flips {
             if rng.random_bool(0.5) {
@@ -145,6 +260,15 @@ impl DetectionChip {
         if aug.brightness > 0.0 {
             let f = rng.random_range(1.0 - aug.brightness..=1.0 + aug.brightness);
             self.scale_brightness(f);
+        }
+        if aug.colour > 0.0 {
+            let c = aug.colour;
+            let gains = [(); 3].map(|_| rng.random_range(1.0 - c..=1.0 + c).max(0.0));
+            self.scale_bands(gains);
+        }
+        if aug.contrast > 0.0 {
+            let f = rng.random_range(1.0 - aug.contrast..=1.0 + aug.contrast).max(0.0);
+            self.scale_contrast(f);
         }
     }
 }
@@ -205,6 +329,7 @@ impl ChipSampler {
         if images.is_empty() || config.size == 0 {
             return Err(DetectionDataError::Invalid("chip sampler needs at least one image and a chip size > 0".into()));
         }
+        config.augmentation.validate()?;
         let mut acc = 0.0;
         let cumulative_area = images
             .iter()
@@ -254,11 +379,29 @@ impl ChipSampler {
         let i = self.cumulative_area.partition_point(|&a| a <= u).min(self.images.len() - 1);
         let img = &self.images[i];
         let s = self.config.size;
-        let col = rng.random_range(0..=img.raster.cols.saturating_sub(s));
-        let row = rng.random_range(0..=img.raster.rows.saturating_sub(s));
-        let mut chip = extract_chip(img, col, row, s, self.config.min_visible);
+        let aug = &self.config.augmentation;
+        // The image pixels the chip shows: `s / zoom` of them when zooming.
+        let window = if aug.zooms() {
+            let (lo, hi) = (aug.scale.0.ln(), aug.scale.1.ln());
+            let zoom = if hi > lo { rng.random_range(lo..=hi).exp() } else { aug.scale.0 };
+            ((s as f32 / zoom).round() as usize).max(1)
+        } else {
+            s
+        };
+        let col = rng.random_range(0..=img.raster.cols.saturating_sub(window));
+        let row = rng.random_range(0..=img.raster.rows.saturating_sub(window));
+        let (rows, cols) = (img.raster.rows, img.raster.cols);
+        let mut chip = if window == s {
+            extract_chip(img, col, row, s, self.config.min_visible)
+        } else {
+            extract_scaled_chip(img, col, row, window, s, self.config.min_visible)
+        };
         if let Some(masks) = &self.masks {
-            chip.mask = extract_mask(&masks[i], img.raster.rows, img.raster.cols, col, row, s);
+            chip.mask = if window == s {
+                extract_mask(&masks[i], rows, cols, col, row, s)
+            } else {
+                extract_scaled_mask(&masks[i], rows, cols, col, row, window, s)
+            };
         }
         chip.augment(&self.config.augmentation, rng);
         chip
@@ -375,6 +518,77 @@ mod tests {
         assert!(sampler.with_masks(vec![vec![0; 3]]).is_err());
         assert!(extract_chip(&image(4), 0, 0, 4, 0.5).mask.is_empty());
         assert_eq!(extract_mask(&[1, 2, 3, 4], 2, 2, 1, 1, 2), vec![4, 0, 0, 0]);
+    }
+
+    #[test]
+    fn scaled_chips_resample_pixels_and_boxes() {
+        let img = image(8);
+        // Window == size: the plain chip, zero padding beyond the edge included.
+        for (col, row) in [(0, 0), (2, 3), (6, 6)] {
+            assert_eq!(extract_scaled_chip(&img, col, row, 4, 4, 0.5), extract_chip(&img, col, row, 4, 0.5));
+        }
+        // Zoom 2: 4x4 image pixels on 8x8, bilinear between pixel centres, box doubled.
+        let c = extract_scaled_chip(&img, 0, 0, 4, 8, 0.5);
+        assert_eq!(c.boxes, vec![ann(2.0, 0.0, 6.0, 2.0)]);
+        assert!((px(&c, 0, 1, 1) - 2.75).abs() < 1e-5, "{}", px(&c, 0, 1, 1));
+        assert_eq!(px(&c, 0, 0, 0), 0.0);
+        // The last column blends in image pixel 4, beyond the window but inside the image.
+        assert!((px(&c, 2, 7, 7) - 235.75).abs() < 1e-4, "{}", px(&c, 2, 7, 7));
+        // Zoom 1/2: 8x8 pixels on 4x4, box halved; beyond the image is zero.
+        let c = extract_scaled_chip(&img, 4, 0, 8, 4, 0.0);
+        assert!((px(&c, 0, 0, 0) - 9.5).abs() < 1e-5, "{}", px(&c, 0, 0, 0));
+        assert_eq!(px(&c, 0, 0, 2), 0.0);
+        let c = extract_scaled_chip(&img, 0, 0, 8, 4, 0.5);
+        assert_eq!(c.boxes, vec![ann(0.5, 0.0, 1.5, 0.5)]);
+        // Masks follow the same geometry (nearest).
+        let mask: Vec<u8> = (0..64).map(|i| i as u8).collect();
+        assert_eq!(extract_scaled_mask(&mask, 8, 8, 0, 0, 4, 4), extract_mask(&mask, 8, 8, 0, 0, 4));
+        assert_eq!(extract_scaled_mask(&mask, 8, 8, 0, 0, 2, 4)[..4], [0, 0, 1, 1]);
+        assert_eq!(extract_scaled_mask(&mask, 8, 8, 4, 4, 8, 4), vec![45, 47, 0, 0, 61, 63, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn sampler_zooms_boxes_within_the_range() {
+        // One 2x1 box in a 16x16 image; chips that show it whole show it zoomed.
+        let img = DetectionImage::new("z", Raster::new(3, 16, 16, DType::U8), vec![ann(7.0, 7.0, 9.0, 8.0)]).unwrap();
+        let aug = Augmentation { scale: (0.5, 2.0), ..Augmentation::none() };
+        let sampler = ChipSampler::new(vec![img], ChipSamplerConfig { size: 8, min_visible: 0.99, augmentation: aug }).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(4);
+        let widths: Vec<f64> = sampler.batch(200, &mut rng).iter().flat_map(|c| c.boxes.iter().map(|b| b.bbox.xmax - b.bbox.xmin)).collect();
+        assert!(widths.len() > 20, "{}", widths.len());
+        assert!(widths.iter().all(|&w| (0.9..=4.1).contains(&w)), "{widths:?}");
+        assert!(widths.iter().any(|&w| w < 1.6) && widths.iter().any(|&w| w > 2.6), "{widths:?}");
+        for bad in [(0.0, 1.0), (2.0, 1.0), (f32::NAN, 1.0)] {
+            let aug = Augmentation { scale: bad, ..Augmentation::none() };
+            assert!(ChipSampler::new(vec![image(8)], ChipSamplerConfig { size: 4, min_visible: 0.5, augmentation: aug }).is_err());
+        }
+        let aug = Augmentation { colour: -0.1, ..Augmentation::none() };
+        assert!(ChipSampler::new(vec![image(8)], ChipSamplerConfig { size: 4, min_visible: 0.5, augmentation: aug }).is_err());
+    }
+
+    #[test]
+    fn colour_and_contrast_change_pixels_not_boxes() {
+        let base = extract_chip(&image(4), 0, 0, 4, 0.5);
+        let mut c = base.clone();
+        c.scale_bands([1.0, 0.5, 2.0]);
+        assert_eq!((px(&c, 0, 1, 1), px(&c, 1, 1, 1), px(&c, 2, 0, 0)), (11.0, 55.5, 255.0));
+        let mut c = base.clone();
+        c.scale_contrast(0.0);
+        let mean = base.pixels.iter().sum::<f32>() / 48.0;
+        assert!(c.pixels.iter().all(|&v| (v - mean).abs() < 1e-3));
+        let mut c = base.clone();
+        c.scale_contrast(2.0);
+        assert!((px(&c, 1, 1, 1) - (mean + (111.0 - mean) * 2.0)).abs() < 1e-3);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let aug = Augmentation { colour: 0.3, contrast: 0.3, ..Augmentation::none() };
+        let mut changed = 0;
+        for _ in 0..10 {
+            let mut c = base.clone();
+            c.augment(&aug, &mut rng);
+            assert_eq!(c.boxes, base.boxes);
+            changed += usize::from(c.pixels != base.pixels);
+        }
+        assert!(changed >= 9);
     }
 
     #[test]

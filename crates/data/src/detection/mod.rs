@@ -11,7 +11,9 @@ mod mask;
 mod split;
 
 pub use annotation::{BoxAnnotation, ImageAnnotations, parse_annotation_csv, parse_voc, read_annotation_csv, read_voc};
-pub use chip::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip, extract_mask};
+pub use chip::{
+    Augmentation, ChipSampler, ChipSamplerConfig, DetectionChip, extract_chip, extract_mask, extract_scaled_chip, extract_scaled_mask,
+};
 pub use dataset::{DetectionImage, boxes_in_window, clip_box};
 pub use error::{DetectionDataError, Result};
 pub use image::{read_png_rgb, read_rgb_image};

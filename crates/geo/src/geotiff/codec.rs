@@ -72,6 +72,17 @@ fn decompress(src: &[u8], compression: Compression, out: &mut [u8]) -> Result<us
             Ok(n)
         }
         Compression::Deflate => {
+            // zune-inflate (pure Rust, libdeflate's whole-buffer design) is the fast path for
+            // chunks that inflate to the expected size; streams it refuses (a longer output,
+            // a bad checksum, an unusual stream) go through zlib-rs, which stops at
+            // `out.len()` and names the corruption.
+            let options = zune_inflate::DeflateOptions::default().set_size_hint(out.len()).set_limit(out.len());
+            if let Ok(bytes) = zune_inflate::DeflateDecoder::new_with_options(src, options).decode_zlib()
+                && bytes.len() <= out.len()
+            {
+                out[..bytes.len()].copy_from_slice(&bytes);
+                return Ok(bytes.len());
+            }
             let mut d = flate2::Decompress::new(true);
             match d.decompress(src, out, flate2::FlushDecompress::Finish) {
                 Ok(_) => Ok(d.total_out() as usize),
@@ -388,6 +399,29 @@ mod tests {
         assert!(e.contains("expected 32"), "{e}");
         assert!(decode_chunk(b"garbage!", Compression::Deflate, Predictor::None, false, shape, &mut out).is_err());
         assert!(decode_chunk(b"garbage!", Compression::Zstd, Predictor::None, false, shape, &mut out).is_err());
+    }
+
+    #[test]
+    fn deflate_streams_the_fast_decoder_refuses_still_decode_like_zlib() {
+        use std::io::Write;
+        let shape = ChunkShape { width: 8, height: 4, spp: 1, bytes: 1 };
+        let raw: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(7)).collect();
+        let zlib = |data: &[u8]| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let mut out = Vec::new();
+        // A chunk that inflates to more than its tile (some writers pad): the first 32 bytes.
+        let longer: Vec<u8> = raw.iter().copied().chain(std::iter::repeat_n(9, 100)).collect();
+        decode_chunk(&zlib(&longer), Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap();
+        assert_eq!(out, raw);
+        // A wrong Adler-32 checksum is refused by both decoders.
+        let mut bad = zlib(&raw);
+        let n = bad.len();
+        bad[n - 1] ^= 0xff;
+        let e = decode_chunk(&bad, Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap_err();
+        assert!(e.contains("Deflate data is corrupt"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use super::codec::{self, ChunkShape};
 use super::gdal_metadata::decode_band_names;
 use super::georef::ifd_georef;
 use super::ifd::{read_exact_at, tag, Ifd};
+use super::sample::{self, Sample};
 use super::{ColorMap, Compression, Predictor, RasterInfo};
 use crate::{DType, GeoError, Raster, Result, Window};
 use rayon::prelude::*;
@@ -113,21 +114,65 @@ impl GeoTiffReader {
     pub fn read_window_bands(&self, window: Window, bands: &[usize], parallel: bool) -> Result<Raster> {
         let info = &self.info;
         window.check_read(bands, info.cols, info.rows, info.bands)?;
-        let l = &self.layout;
-        let (cx0, cx1) = (window.col / l.width, (window.col + window.cols - 1) / l.width);
-        let (cy0, cy1) = (window.row / l.height, (window.row + window.rows - 1) / l.height);
-        let planes: Vec<usize> = if info.planar { bands.to_vec() } else { vec![0] };
         let mut out = Raster::new(bands.len(), window.rows, window.cols, info.dtype);
         out.nodata = info.nodata;
         out.crs = info.crs.clone();
         out.transform = info.transform.window(window.col, window.row);
+        let dtype = info.dtype;
+        self.read_into(window, bands, parallel, &mut out.data, |src, spp, dst| codec::strided_to_f32(src, dtype, spp, dst))?;
+        Ok(out)
+    }
+
+    /// The samples of `bands` in `window` in the file's own type `T`, without conversion to
+    /// `f32`: band-sequential, `bands.len() x window.rows x window.cols` values, half the
+    /// memory of [`read_window_bands`](Self::read_window_bands) for 16-bit data. Fails when
+    /// `T` is not the file's sample type.
+    ///
+    /// ```no_run
+    /// use terradl_geo::geotiff::GeoTiffReader;
+    /// use terradl_geo::Window;
+    /// let reader = GeoTiffReader::open("sentinel2_l2a.tif")?; // uint16 reflectance
+    /// let dn: Vec<u16> = reader.read_window_as(Window::new(0, 0, 512, 512), &[0, 1, 2], true)?;
+    /// # Ok::<(), terradl_geo::GeoError>(())
+    /// ```
+    pub fn read_window_as<T: Sample>(&self, window: Window, bands: &[usize], parallel: bool) -> Result<Vec<T>> {
+        let info = &self.info;
+        if T::DTYPE != info.dtype {
+            return Err(GeoError::Invalid(format!(
+                "{}: samples are {:?}, not the requested {:?}",
+                self.path.display(),
+                info.dtype,
+                T::DTYPE
+            )));
+        }
+        window.check_read(bands, info.cols, info.rows, info.bands)?;
+        let mut out = vec![T::default(); bands.len() * window.rows * window.cols];
+        self.read_into(window, bands, parallel, &mut out, |src, spp, dst| sample::strided_copy(src, spp, dst))?;
+        Ok(out)
+    }
+
+    /// Decode the chunks `window` touches and `put` their samples of `bands` into `out`
+    /// (band-sequential, one element per sample; `put(src, stride, dst)` converts `dst.len()`
+    /// samples `stride` apart in the native-endian bytes `src`).
+    fn read_into<T: Send>(
+        &self,
+        window: Window,
+        bands: &[usize],
+        parallel: bool,
+        out: &mut [T],
+        put: impl Fn(&[u8], usize, &mut [T]) + Sync,
+    ) -> Result<()> {
+        let l = &self.layout;
+        let (cx0, cx1) = (window.col / l.width, (window.col + window.cols - 1) / l.width);
+        let (cy0, cy1) = (window.row / l.height, (window.row + window.rows - 1) / l.height);
+        let planes: Vec<usize> = if self.info.planar { bands.to_vec() } else { vec![0] };
         // Split every output band into the row blocks covered by each chunk row, so
         // chunk rows are decoded and placed independently (in parallel when asked),
         // each worker holding one chunk's bytes at a time.
         let band_len = window.rows * window.cols;
-        let mut blocks: Vec<(usize, Vec<&mut [f32]>)> =
+        let mut blocks: Vec<(usize, Vec<&mut [T]>)> =
             (cy0..=cy1).map(|cy| (cy, Vec::with_capacity(bands.len()))).collect();
-        for plane_out in out.data.chunks_mut(band_len) {
+        for plane_out in out.chunks_mut(band_len) {
             let mut rest = plane_out;
             for (cy, block) in blocks.iter_mut() {
                 let (start, end) = self.block_rows(*cy, window);
@@ -136,12 +181,12 @@ impl GeoTiffReader {
                 rest = tail;
             }
         }
-        let work = |bufs: &mut ChunkBuffers, (cy, mut block): (usize, Vec<&mut [f32]>)| -> Result<()> {
+        let work = |bufs: &mut ChunkBuffers, (cy, mut block): (usize, Vec<&mut [T]>)| -> Result<()> {
             for cx in cx0..=cx1 {
                 for &plane in &planes {
                     let c = ChunkRef { cx, cy, plane };
                     self.decode(c, bufs)?;
-                    self.place(c, &bufs.decoded, window, bands, &mut block);
+                    self.place(c, &bufs.decoded, window, bands, &mut block, &put);
                 }
             }
             Ok(())
@@ -154,7 +199,7 @@ impl GeoTiffReader {
                 work(&mut bufs, b)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Window rows (absolute, `start..end`) that chunk row `cy` covers.
@@ -200,9 +245,17 @@ impl GeoTiffReader {
             .map_err(|e| GeoError::CorruptChunk { path: self.path.clone(), index, offset, source: e.into() })
     }
 
-    /// Convert the part of a decoded chunk that falls inside the window to
-    /// `f32` and copy it into the chunk row's output block (one slice per band).
-    fn place(&self, c: ChunkRef, decoded: &[u8], window: Window, bands: &[usize], block: &mut [&mut [f32]]) {
+    /// Convert (`put`) the part of a decoded chunk that falls inside the window and copy it
+    /// into the chunk row's output block (one slice per band).
+    fn place<T>(
+        &self,
+        c: ChunkRef,
+        decoded: &[u8],
+        window: Window,
+        bands: &[usize],
+        block: &mut [&mut [T]],
+        put: &impl Fn(&[u8], usize, &mut [T]),
+    ) {
         let l = &self.layout;
         let (x0, y0) = (c.cx * l.width, c.cy * l.height);
         let xs = x0.max(window.col)..(x0 + l.width).min(window.col + window.cols).min(self.info.cols);
@@ -220,7 +273,7 @@ impl GeoTiffReader {
                 let src = &decoded[src..src + ((xs.len() - 1) * spp + 1) * size];
                 let dst = (y - block_row0) * window.cols + xs.start - window.col;
                 let dst = &mut block[bi][dst..dst + xs.len()];
-                codec::strided_to_f32(src, self.info.dtype, spp, dst);
+                put(src, spp, dst);
             }
         }
     }

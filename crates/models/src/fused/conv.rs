@@ -1,6 +1,13 @@
 //! "Same" convolution, stride 1, odd `kh x kw` kernel, as im2col + one GEMM over the whole
 //! batch, with its backward pass (two GEMMs + col2im) as a single autodiff node.
 //!
+//! Large calls (an im2col matrix of at least `BLOCKED_MIN_VALUES` (2^20) values, e.g. a 3x3
+//! conv with 32 channels on 256 px, and a block for every thread) go in row blocks instead:
+//! the columns of a few output rows of one image (about 1 MB) are built in a reused
+//! workspace, multiplied straight into those rows of the output while still in cache, and
+//! rebuilt in the backward pass rather than kept, so memory stays at a few blocks' columns
+//! and no step faults in gigabytes of fresh pages (docs/BENCHMARKS.md, U-Net at 256 px).
+//!
 //! Weight layout `[c_out, kh * kw * c_in]`, offset-major and channel-minor: the layout of
 //! [`MatmulConv`](crate::MatmulConv) and
 //! [`MatmulConv1d`](crate::MatmulConv1d), so saved models load unchanged.
@@ -14,8 +21,40 @@ use burn::backend::Flex;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
-use super::gemm::{View, gemm};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::gemm::{View, gemm, gemm_serial};
 use super::{Flexed, SharedMut, flex_tensor, flexed, inner, plain_out, tracked_out, values};
+
+/// Calls whose im2col matrix holds at least this many values go in row blocks (see the module
+/// docs); smaller ones are batch-folded into one GEMM.
+pub(super) const BLOCKED_MIN_VALUES: usize = 1 << 20;
+
+/// The threshold in use ([`BLOCKED_MIN_VALUES`]; tests lower it to cover both paths).
+static BLOCKED_THRESHOLD: AtomicUsize = AtomicUsize::new(BLOCKED_MIN_VALUES);
+
+/// Reused column buffers of the blocked path (at most [`POOL_SIZE`] kept).
+static WORKSPACES: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+const POOL_SIZE: usize = 64;
+
+/// A buffer of at least `n` values (contents unspecified), from the pool when one is free.
+fn take_workspace(n: usize) -> Vec<f32> {
+    let mut v = WORKSPACES.lock().map(|mut p| p.pop()).ok().flatten().unwrap_or_default();
+    if v.len() < n {
+        v.resize(n, 0.0);
+    }
+    v
+}
+
+/// Returns a buffer to the pool.
+fn give_workspace(v: Vec<f32>) {
+    if let Ok(mut p) = WORKSPACES.lock()
+        && p.len() < POOL_SIZE
+    {
+        p.push(v);
+    }
+}
 
 /// Geometry of one convolution call.
 #[derive(Clone, Copy, Debug)]
@@ -68,6 +107,14 @@ impl Geometry {
     fn rows(&self, oy: usize) -> (usize, usize) {
         self.range(oy, self.kh, self.h, self.oh())
     }
+    /// Whether the call goes in row blocks (see the module docs): its im2col matrix holds at
+    /// least the threshold's values and there is a block for every thread (a threshold of 0
+    /// forces the blocked path).
+    fn blocked(&self) -> bool {
+        let threshold = BLOCKED_THRESHOLD.load(Ordering::Relaxed);
+        threshold == 0
+            || (self.k() * self.n() >= threshold && self.b * self.oh().div_ceil(block_rows(self)) >= rayon::current_num_threads())
+    }
 }
 
 /// `[B, c_in, H, W]` -> `[B, c_out, H, W]`: zero-padded ("same") stride-1 convolution with
@@ -107,8 +154,8 @@ pub fn conv_strided(
             let (xi, wi, bi) = (inner(&x), inner(&w), inner(&bias));
             let out = match prep {
                 OpsKind::Tracked(prep) => {
-                    let (y, cols) = forward(&g, &xi, &wi, &bi);
-                    prep.finish(ConvState { g, cols, weight: wi }, y)
+                    let (y, saved) = forward(&g, &xi, &wi, &bi);
+                    prep.finish(ConvState { g, saved, weight: wi }, y)
                 }
                 OpsKind::UnTracked(prep) => prep.finish(forward(&g, &xi, &wi, &bi).0),
             };
@@ -117,8 +164,126 @@ pub fn conv_strided(
     }
 }
 
-/// Output `[B, c_out, H/s, W/s]` and the im2col matrix `[K, B*(H/s)*(W/s)]` it was computed from.
-fn forward(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> (FlexTensor, FlexTensor) {
+/// What the backward pass needs besides the weight: the im2col matrix `[K, B*OHW]` of a
+/// batch-folded call, or the input of a blocked call (its columns are rebuilt).
+#[derive(Clone, Debug)]
+enum Saved {
+    Cols(FlexTensor),
+    Input(FlexTensor),
+}
+
+/// Output `[B, c_out, H/s, W/s]` and what the backward pass needs.
+fn forward(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> (FlexTensor, Saved) {
+    if g.blocked() {
+        return (forward_blocked(g, x, weight, bias), Saved::Input(x.clone()));
+    }
+    let (out, cols) = forward_folded(g, x, weight, bias);
+    (out, Saved::Cols(cols))
+}
+
+/// [`forward`] in row blocks: the columns `[K, nb]` of a few output rows of one image
+/// (about [`BLOCK_VALUES`] values, so they stay in cache while the GEMM packs them) are built
+/// in a per-task workspace and multiplied straight into those rows of the output, one block
+/// per rayon task; then the bias.
+fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
+    let (x, weight, bias) = (values(x), values(weight), values(bias));
+    let (k, ohw, ow, plane_in) = (g.k(), g.ohw(), g.ow(), g.c_in * g.hw());
+    let mut out = vec![0f32; g.b * g.c_out * ohw];
+    let dst = SharedMut(out.as_mut_ptr());
+    blocks(g).into_par_iter().for_each(|(bi, r0, r1)| {
+        let dst = &dst;
+        let nb = (r1 - r0) * ow;
+        let mut cols = take_workspace(k * nb);
+        im2col_block(g, &x[bi * plane_in..(bi + 1) * plane_in], r0, r1, &mut cols[..k * nb]);
+        let start = bi * g.c_out * ohw + r0 * ow;
+        let len = (g.c_out - 1) * ohw + nb;
+        // SAFETY: this task alone writes columns [r0 * ow, r1 * ow) of image bi's rows, and
+        // the view spans only image bi's planes; other tasks' columns are left untouched by
+        // the GEMM (it writes only its m x n elements at the given strides).
+        let y = unsafe { std::slice::from_raw_parts_mut(dst.0.add(start), len) };
+        gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&cols[..k * nb], nb));
+        for (co, b) in bias.iter().enumerate() {
+            y[co * ohw..co * ohw + nb].iter_mut().for_each(|v| *v += b);
+        }
+        give_workspace(cols);
+    });
+    flex_tensor(out, &[g.b, g.c_out, g.oh(), g.ow()])
+}
+
+/// Values of one row block's im2col matrix on the blocked path (1 MB of f32).
+pub(super) const BLOCK_VALUES: usize = 1 << 18;
+
+/// The block size in use ([`BLOCK_VALUES`]; tests lower it to get many blocks per image).
+static BLOCK_TARGET: AtomicUsize = AtomicUsize::new(BLOCK_VALUES);
+
+/// Output rows per block of the blocked path: about [`BLOCK_VALUES`] column values, at least
+/// `kh` rows so that blocks two apart never touch the same input rows (see
+/// [`backward_blocked`]).
+fn block_rows(g: &Geometry) -> usize {
+    let per_row = g.k() * g.ow();
+    (BLOCK_TARGET.load(Ordering::Relaxed) / per_row.max(1)).max(g.kh).clamp(1, g.oh().max(1))
+}
+
+/// The row blocks `(image, first output row, end row)` of the blocked path.
+fn blocks(g: &Geometry) -> Vec<(usize, usize, usize)> {
+    let rows = block_rows(g);
+    (0..g.b).flat_map(|bi| (0..g.oh()).step_by(rows).map(move |r0| (bi, r0, (r0 + rows).min(g.oh())))).collect()
+}
+
+/// The im2col matrix `[K, nb]` of output rows `[r0, r1)` of one image `x` (`c_in * H * W`
+/// values), `nb = (r1 - r0) * OW`: every entry written, zeros outside the image included.
+fn im2col_block(g: &Geometry, x: &[f32], r0: usize, r1: usize, cols: &mut [f32]) {
+    let (hw, ow, s, nb) = (g.hw(), g.ow(), g.stride, (r1 - r0) * g.ow());
+    for (r, row) in cols.chunks_mut(nb).enumerate() {
+        let (off, ci) = (r / g.c_in, r % g.c_in);
+        let (oy, ox) = (off / g.kw, off % g.kw);
+        let ((y0, y1), (x0, x1)) = (g.rows(oy), g.cols(ox));
+        let plane = &x[ci * hw..(ci + 1) * hw];
+        for (y, line) in (r0..r1).zip(row.chunks_mut(ow)) {
+            if y < y0 || y >= y1 || x0 >= x1 {
+                line.fill(0.0);
+                continue;
+            }
+            line[..x0].fill(0.0);
+            line[x1..].fill(0.0);
+            let src = (s * y + oy - g.kh / 2) * g.w + s * x0 + ox - g.kw / 2;
+            if s == 1 {
+                line[x0..x1].copy_from_slice(&plane[src..src + x1 - x0]);
+            } else {
+                line[x0..x1].iter_mut().enumerate().for_each(|(j, v)| *v = plane[src + s * j]);
+            }
+        }
+    }
+}
+
+/// Adjoint of [`im2col_block`]: adds each entry of `dcols` `[K, nb]` onto the pixel of the
+/// image gradient `dx` (`c_in * H * W` values) it came from.
+fn col2im_block(g: &Geometry, dcols: &[f32], r0: usize, r1: usize, dx: &mut [f32]) {
+    let (hw, ow, s, nb) = (g.hw(), g.ow(), g.stride, (r1 - r0) * g.ow());
+    for (r, row) in dcols.chunks(nb).enumerate() {
+        let (off, ci) = (r / g.c_in, r % g.c_in);
+        let (oy, ox) = (off / g.kw, off % g.kw);
+        let ((y0, y1), (x0, x1)) = (g.rows(oy), g.cols(ox));
+        if x0 >= x1 {
+            continue;
+        }
+        let plane = &mut dx[ci * hw..(ci + 1) * hw];
+        for (y, line) in (r0..r1).zip(row.chunks(ow)) {
+            if y < y0 || y >= y1 {
+                continue;
+            }
+            let src = (s * y + oy - g.kh / 2) * g.w + s * x0 + ox - g.kw / 2;
+            if s == 1 {
+                plane[src..src + x1 - x0].iter_mut().zip(&line[x0..x1]).for_each(|(d, v)| *d += v);
+            } else {
+                line[x0..x1].iter().enumerate().for_each(|(j, v)| plane[src + s * j] += v);
+            }
+        }
+    }
+}
+
+/// [`forward`] with the batch folded into one GEMM; returns the im2col matrix too.
+fn forward_folded(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> (FlexTensor, FlexTensor) {
     let cols = im2col(g, &values(x));
     let (ohw, n, k) = (g.ohw(), g.n(), g.k());
     // [c_out, K] x [K, N] -> [c_out, N]
@@ -182,7 +347,7 @@ struct ConvSame;
 #[derive(Clone, Debug)]
 struct ConvState {
     g: Geometry,
-    cols: FlexTensor,
+    saved: Saved,
     weight: FlexTensor,
 }
 
@@ -192,9 +357,25 @@ impl Backward<Flex, 3> for ConvSame {
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let [node_x, node_w, node_b] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
-        let ConvState { g, cols, weight } = ops.state;
+        let ConvState { g, saved, weight } = ops.state;
         let (ohw, n) = (g.ohw(), g.n());
         let dy = values(&grad);
+        let cols = match saved {
+            Saved::Cols(c) => c,
+            Saved::Input(x) => {
+                let (db, dw, dx) = backward_blocked(&g, &values(&x), &values(&weight), &dy, node_w.is_some(), node_x.is_some());
+                if let Some(node) = node_b {
+                    grads.register::<Flex>(node.id, flex_tensor(db, &[g.c_out]));
+                }
+                if let (Some(node), Some(dw)) = (node_w, dw) {
+                    grads.register::<Flex>(node.id, flex_tensor(dw, &[g.c_out, g.k()]));
+                }
+                if let (Some(node), Some(dx)) = (node_x, dx) {
+                    grads.register::<Flex>(node.id, flex_tensor(dx, &[g.b, g.c_in, g.h, g.w]));
+                }
+                return;
+            }
+        };
         // [B, c_out, OHW] -> [c_out, B*OHW]
         let mut dyt = vec![0f32; g.c_out * n];
         dyt.par_chunks_mut(n).enumerate().for_each(|(co, row)| {
@@ -222,6 +403,81 @@ impl Backward<Flex, 3> for ConvSame {
             grads.register::<Flex>(node.id, flex_tensor(dx, &[g.b, g.c_in, g.h, g.w]));
         }
     }
+}
+
+/// The gradients of a blocked call: bias, weight (when `want_w`) and input (when `want_x`),
+/// with each row block's columns rebuilt in a per-task workspace. `dy` is `[B, c_out, OHW]`.
+/// The blocks run in two waves, even blocks then odd ones, so that the blocks of one wave
+/// scatter into disjoint input rows of `dx`; each task sums its weight gradient into its
+/// own buffer, and the buffers are added at the end.
+fn backward_blocked(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    want_w: bool,
+    want_x: bool,
+) -> (Vec<f32>, Option<Vec<f32>>, Option<Vec<f32>>) {
+    let (k, ohw, ow, plane_in, plane_out) = (g.k(), g.ohw(), g.ow(), g.c_in * g.hw(), g.c_out * g.ohw());
+    let db: Vec<f32> = (0..g.c_out)
+        .into_par_iter()
+        .map(|co| (0..g.b).map(|bi| dy[bi * plane_out + co * ohw..bi * plane_out + (co + 1) * ohw].iter().sum::<f32>()).sum())
+        .collect();
+    let mut dx = want_x.then(|| written_zeros(g.b * plane_in));
+    let dx_ptr = dx.as_mut().map(|d| SharedMut(d.as_mut_ptr()));
+    let (all, rows) = (blocks(g), block_rows(g));
+    let mut dw_total = want_w.then(|| vec![0f32; g.c_out * k]);
+    for wave in 0..2 {
+        // The block's index within its image decides the wave.
+        let items: Vec<_> = all.iter().copied().filter(|&(_, r0, _)| (r0 / rows) % 2 == wave).collect();
+        let dw = items
+            .into_par_iter()
+            .fold(
+                || want_w.then(|| written_zeros(g.c_out * k)),
+                |mut dw, (bi, r0, r1)| {
+                    let nb = (r1 - r0) * ow;
+                    let dyb = &dy[bi * plane_out + r0 * ow..(bi + 1) * plane_out];
+                    let mut cols = take_workspace(k * nb);
+                    if let Some(dw) = dw.as_mut() {
+                        im2col_block(g, &x[bi * plane_in..(bi + 1) * plane_in], r0, r1, &mut cols[..k * nb]);
+                        // [c_out, nb] x [nb, K], summed over the blocks.
+                        gemm_serial(g.c_out, k, nb, dw, (k, 1), true, View::rows(dyb, ohw), View::transposed(&cols[..k * nb], nb));
+                    }
+                    if let Some(dx) = dx_ptr.as_ref() {
+                        // [K, c_out] x [c_out, nb] -> [K, nb], scattered back onto the image.
+                        gemm_serial(k, nb, g.c_out, &mut cols[..k * nb], (nb, 1), false, View::transposed(weight, k), View::rows(dyb, ohw));
+                        // SAFETY: image bi's gradient, where blocks of one wave touch disjoint
+                        // rows (each block spans >= kh output rows, see `blocks`).
+                        let dx = unsafe { std::slice::from_raw_parts_mut(dx.0.add(bi * plane_in), plane_in) };
+                        col2im_block(g, &cols[..k * nb], r0, r1, dx);
+                    }
+                    give_workspace(cols);
+                    dw
+                },
+            )
+            .reduce(
+                || None,
+                |a, b| match (a, b) {
+                    (Some(mut a), Some(b)) => {
+                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                        Some(a)
+                    }
+                    (a, b) => a.or(b),
+                },
+            );
+        if let (Some(total), Some(dw)) = (dw_total.as_mut(), dw) {
+            total.iter_mut().zip(&dw).for_each(|(x, y)| *x += y);
+        }
+    }
+    (db, dw_total, dx)
+}
+
+/// `n` zeros written in parallel, not `vec![0.0; n]`: that maps large buffers to the shared
+/// zero page, and a buffer that is read before it is written (`+=`) then takes a
+/// copy-on-write fault with a TLB shoot-down on every thread for each page (15 % of a U-Net
+/// convolution's time).
+fn written_zeros(n: usize) -> Vec<f32> {
+    (0..n).into_par_iter().map(|_| 0f32).collect()
 }
 
 /// Adjoint of [`im2col`]: sums each column entry back onto the input pixel it came from.
@@ -259,9 +515,22 @@ mod tests {
         super::super::testing::assert_close(a, b, 1e-4, what);
     }
 
-    /// Output and all three gradients equal burn's own conv2d (weights copied over).
+    /// Output and all three gradients equal burn's own conv2d (weights copied over), on the
+    /// batch-folded path and on the blocked path (threshold lowered to 0).
     #[test]
     fn equals_burn_conv2d_forward_and_backward() {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Batch-folded; blocked with one block per image; blocked with kh-row blocks.
+        for (threshold, block) in [(super::BLOCKED_MIN_VALUES, super::BLOCK_VALUES), (0, super::BLOCK_VALUES), (0, 1)] {
+            super::BLOCKED_THRESHOLD.store(threshold, Relaxed);
+            super::BLOCK_TARGET.store(block, Relaxed);
+            compare_with_burn_conv2d();
+        }
+        super::BLOCKED_THRESHOLD.store(super::BLOCKED_MIN_VALUES, Relaxed);
+        super::BLOCK_TARGET.store(super::BLOCK_VALUES, Relaxed);
+    }
+
+    fn compare_with_burn_conv2d() {
         let dev = Device::flex().autodiff();
         // Stride 2 on even sizes, where burn's output size equals MatmulConv's H / 2.
         for (kh, kw, h, w, stride) in

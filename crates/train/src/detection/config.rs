@@ -39,6 +39,16 @@ pub struct DetectorTrainingConfig {
     /// Maximum relative brightness change (0 disables).
     #[config(default = 0.2)]
     pub brightness: f32,
+    /// Maximum relative change of each band's gain (a colour cast; 0 disables).
+    #[config(default = 0.0)]
+    pub colour: f32,
+    /// Maximum relative contrast change around the chip mean (0 disables).
+    #[config(default = 0.0)]
+    pub contrast: f32,
+    /// Zoom range `(min, max)` drawn log-uniformly per chip (crowns appear that many times
+    /// their size; `(1, 1)` disables).
+    #[config(default = "(1.0, 1.0)")]
+    pub scale: (f32, f32),
     /// Run the validation callback every this many steps (0: only at the end).
     #[config(default = 0)]
     pub eval_every: usize,

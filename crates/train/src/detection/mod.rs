@@ -10,10 +10,11 @@ mod error;
 mod loss;
 mod target;
 mod training;
+pub(crate) use training::step_rng;
 
 pub use chips::{channel_stats, chips_to_tensor};
 pub use config::DetectorTrainingConfig;
 pub use error::DetectionTrainError;
 pub use loss::{DetectionLoss, DetectionLossWeights, detection_loss};
 pub use target::{DetectionTargets, encode_targets};
-pub use training::{DetectionStepLog, DetectorCheckpoints, TrainedDetector, train_detector, train_detector_with};
+pub use training::{DetectionStepLog, StepCheckpoints, StepProgress, TrainedDetector, train_detector, train_detector_with};

@@ -60,15 +60,27 @@ pub struct TrainedDetector {
     pub seconds: f64,
 }
 
-/// Where and how often [`train_detector_with`] checkpoints, and whether it resumes.
+/// Where and how often a step-based training loop ([`train_detector_with`], the plant
+/// segmenter's) checkpoints, and whether it resumes.
 #[derive(Debug, Clone)]
-pub struct DetectorCheckpoints {
+pub struct StepCheckpoints {
     /// Checkpoint directory (one `step-NNNNNNN/` per checkpoint, `LATEST` names the newest).
     pub dir: PathBuf,
     /// Write a checkpoint every this many steps (0: only on SIGINT/SIGTERM and at the end).
     pub every: usize,
     /// Continue from the newest checkpoint in `dir` when there is one.
     pub resume: bool,
+}
+
+/// Where a step-based training loop stands, for a progress display (called after each step).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepProgress {
+    /// Steps done (over the whole run, resumed steps included).
+    pub step: usize,
+    /// Steps the run is set to take (a time budget may end it earlier).
+    pub total: usize,
+    /// Loss of the step's batch.
+    pub loss: f32,
 }
 
 /// The loop state saved with each checkpoint.
@@ -97,7 +109,7 @@ fn run_settings(cfg: &DetectorTrainingConfig) -> serde_json::Value {
 
 /// Chip-sampling generator of step `step`: derived from the seed and the step alone, so a
 /// resumed run draws the same chips as an uninterrupted one.
-fn step_rng(seed: u64, step: usize) -> rand::rngs::StdRng {
+pub(crate) fn step_rng(seed: u64, step: usize) -> rand::rngs::StdRng {
     rand::rngs::StdRng::seed_from_u64(seed ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
@@ -109,7 +121,7 @@ pub fn train_detector(
     device: &Device,
     validate: Option<&mut dyn FnMut(&CenterNetDetector) -> f64>,
 ) -> Result<TrainedDetector, DetectionTrainError> {
-    train_detector_with(cfg, train_images, device, validate, None)
+    train_detector_with(cfg, train_images, device, validate, None, None)
 }
 
 /// Train a detector on chips drawn from `train_images`.
@@ -128,7 +140,8 @@ pub fn train_detector_with(
     train_images: Vec<DetectionImage>,
     device: &Device,
     mut validate: Option<&mut dyn FnMut(&CenterNetDetector) -> f64>,
-    checkpoints: Option<&DetectorCheckpoints>,
+    checkpoints: Option<&StepCheckpoints>,
+    mut on_step: Option<&mut dyn FnMut(StepProgress)>,
 ) -> Result<TrainedDetector, DetectionTrainError> {
     if cfg.chip_size == 0 || cfg.chip_size % DETECTOR_INPUT_MULTIPLE != 0 {
         return Err(DetectionTrainError::Invalid(format!("chip size {} is not a positive multiple of 16", cfg.chip_size)));
@@ -155,7 +168,14 @@ pub fn train_detector_with(
         ChipSamplerConfig {
             size: cfg.chip_size,
             min_visible: cfg.min_visible,
-            augmentation: Augmentation { flips: cfg.flips, rotations: cfg.rotations, brightness: cfg.brightness },
+            augmentation: Augmentation {
+                flips: cfg.flips,
+                rotations: cfg.rotations,
+                brightness: cfg.brightness,
+                colour: cfg.colour,
+                contrast: cfg.contrast,
+                scale: cfg.scale,
+            },
         },
     )?;
     let names = cfg.class_names.clone();
@@ -259,6 +279,9 @@ pub fn train_detector_with(
         }
         if step % 10 == 0 || log.validation.is_some() {
             tracing::info!(step, loss = log.loss, heat = log.heatmap_loss, size = log.size_loss, lr, val = ?log.validation, secs = log.seconds, "detector step");
+        }
+        if let Some(f) = on_step.as_mut() {
+            f(StepProgress { step, total: cfg.max_steps, loss: log.loss });
         }
         history.push(log);
         let every = checkpoints.map_or(0, |c| c.every);

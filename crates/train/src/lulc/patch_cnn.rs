@@ -210,7 +210,7 @@ impl PatchClassifier {
         let model = PatchCnnConfig::new(saved.channels, saved.n_classes)
             .with_filters(saved.settings.filters.clone())
             .with_dropout(saved.settings.dropout)
-            .init(&Device::default());
+            .init(&terradl_models::compute_device());
         let model = load_weights(model, dir, WEIGHTS_FILE)?;
         Ok(Self {
             settings: saved.settings,

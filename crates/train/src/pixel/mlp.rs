@@ -111,7 +111,7 @@ impl MlpPixelClassifier {
         let model = MlpConfig::new(saved.n_features, saved.n_classes)
             .with_hidden(saved.config.hidden.clone())
             .with_dropout(saved.config.dropout)
-            .init(&Device::default());
+            .init(&terradl_models::compute_device());
         Ok(Self {
             config: saved.config,
             model: Some(load_weights(model, dir, WEIGHTS_FILE)?),

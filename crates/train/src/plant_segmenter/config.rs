@@ -38,6 +38,12 @@ pub struct PlantSegmenterTrainingConfig {
     /// Maximum relative brightness change (0 disables).
     #[config(default = 0.2)]
     pub brightness: f32,
+    /// Maximum relative change of each band's gain (a colour cast; 0 disables).
+    #[config(default = 0.0)]
+    pub colour: f32,
+    /// Maximum relative contrast change around the patch mean (0 disables).
+    #[config(default = 0.0)]
+    pub contrast: f32,
     /// Optional wall-clock budget (seconds) that stops training early.
     #[config(default = "None")]
     pub max_seconds: Option<f64>,

@@ -16,4 +16,4 @@ mod config;
 mod training;
 
 pub use config::PlantSegmenterTrainingConfig;
-pub use training::{PlantSegmenterStepLog, TrainedPlantSegmenter, train_plant_segmenter};
+pub use training::{PlantSegmenterStepLog, TrainedPlantSegmenter, train_plant_segmenter, train_plant_segmenter_with};

@@ -6,15 +6,39 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
-use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
 use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage, core_ellipse_mask};
 use terradl_models::{UNet, UNetConfig};
 
 use super::config::PlantSegmenterTrainingConfig;
-use crate::detection::{DetectionTrainError, channel_stats, chips_to_tensor};
+use crate::checkpoint::{latest_checkpoint_as, save_checkpoint_as};
+use crate::detection::step_rng;
+use crate::detection::{DetectionTrainError, StepCheckpoints, StepProgress, channel_stats, chips_to_tensor};
+use crate::error::TrainError;
+
+/// The loop state saved with each checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SegmenterLoopState {
+    /// Steps done (over all stages).
+    step: usize,
+    /// Training seconds spent so far (counts against `max_seconds` after a resume).
+    seconds: f64,
+    history: Vec<PlantSegmenterStepLog>,
+    /// The settings that shape the run (a resume with other settings is refused).
+    settings: serde_json::Value,
+}
+
+/// The settings a resumed run must share with the checkpoint: all but the time budget.
+fn run_settings(cfg: &PlantSegmenterTrainingConfig) -> serde_json::Value {
+    let mut v = serde_json::to_value(cfg).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("max_seconds");
+    }
+    v
+}
 
 /// One logged plant-segmenter step.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PlantSegmenterStepLog {
     /// Stage index in `scale_sequence`.
     pub stage: usize,
@@ -60,11 +84,27 @@ fn weighted_targets(masks: &[&[u8]], size: usize, fg_weight: f32, device: &Devic
 }
 
 /// Train the plant segmenter's U-Net through the stages of `cfg.scale_sequence` on box-labelled images
-/// (`steps_per_stage = 0` returns the initialised, untrained model).
+/// (`steps_per_stage = 0` returns the initialised, untrained model); no checkpoints, see
+/// [`train_plant_segmenter_with`].
 pub fn train_plant_segmenter(
     cfg: &PlantSegmenterTrainingConfig,
     images: Vec<DetectionImage>,
     device: &Device,
+) -> Result<TrainedPlantSegmenter, DetectionTrainError> {
+    train_plant_segmenter_with(cfg, images, device, None, None)
+}
+
+/// [`train_plant_segmenter`] with checkpoints: the model, Adam's moments and the loop state
+/// are written atomically every `every` steps, at the end, and when SIGINT/SIGTERM arrives
+/// (training then returns [`DetectionTrainError::Interrupted`]); with `resume` the newest
+/// checkpoint is loaded and training continues, to the same weights as an uninterrupted
+/// run with the same seed (each step's patches come from the seed and the step alone).
+pub fn train_plant_segmenter_with(
+    cfg: &PlantSegmenterTrainingConfig,
+    images: Vec<DetectionImage>,
+    device: &Device,
+    checkpoints: Option<&StepCheckpoints>,
+    mut on_step: Option<&mut dyn FnMut(StepProgress)>,
 ) -> Result<TrainedPlantSegmenter, DetectionTrainError> {
     if cfg.scale_sequence.is_empty() || cfg.batch_size == 0 {
         return Err(DetectionTrainError::Invalid("scale sequence and batch size must be non-empty".into()));
@@ -105,27 +145,64 @@ pub fn train_plant_segmenter(
         }
     };
     tracing::info!(fg_weight, "U-Net plant pixel weight");
-    let augmentation = Augmentation { flips: cfg.flips, rotations: cfg.rotations, brightness: cfg.brightness.max(0.0) };
+    let augmentation = Augmentation {
+        flips: cfg.flips,
+        rotations: cfg.rotations,
+        brightness: cfg.brightness.max(0.0),
+        colour: cfg.colour,
+        contrast: cfg.contrast,
+        ..Augmentation::none()
+    };
     let mut optim = AdamConfig::new().init();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
     let mut history = Vec::new();
     let total = (cfg.steps_per_stage * cfg.scale_sequence.len()).max(1);
     let start = Instant::now();
+    let mut spent = 0.0;
+    let settings = run_settings(cfg);
+    if let Some(ck) = checkpoints.filter(|c| c.resume)
+        && let Some((files, state)) = latest_checkpoint_as::<SegmenterLoopState>(&ck.dir)?
+    {
+        if state.settings != settings {
+            return Err(DetectionTrainError::Invalid(format!(
+                "the checkpoint in {} was written with other training settings; resume with the same ones \
+                 (only --seconds may change)",
+                files.dir.display()
+            )));
+        }
+        model = model.try_load_file(files.model()).map_err(|e| TrainError::checkpoint(files.model(), e))?;
+        optim = optim.load(files.optimizer()).map_err(|e| TrainError::checkpoint(files.optimizer(), e))?;
+        tracing::info!(step = state.step, dir = %files.dir.display(), "resuming U-Net training");
+        (spent, history) = (state.seconds, state.history);
+    }
+    let save = |model: &UNet, optim: &burn::optim::ModuleOptimizer, history: &[PlantSegmenterStepLog], seconds: f64| {
+        let Some(ck) = checkpoints else { return Ok::<(), DetectionTrainError>(()) };
+        let step = history.len();
+        let state = SegmenterLoopState { step, seconds, history: history.to_vec(), settings: settings.clone() };
+        let m = model.valid();
+        save_checkpoint_as(&ck.dir, &format!("step-{step:07}"), &m, &m, optim, &state)?;
+        Ok(())
+    };
+    if checkpoints.is_some() {
+        crate::stop::install_stop_handler();
+    }
     let mut sampler_parts = Some((images, masks));
     'stages: for (stage, &size) in cfg.scale_sequence.iter().enumerate() {
         let (imgs, masks) = sampler_parts.take().expect("images handed back after each stage");
         let sampler = ChipSampler::new(imgs, ChipSamplerConfig { size, min_visible: 0.0, augmentation: augmentation.clone() })?
             .with_masks(masks.clone())?;
         sampler_parts = Some((sampler.images().to_vec(), masks));
-        for _ in 0..cfg.steps_per_stage {
-            if cfg.max_seconds.is_some_and(|b| start.elapsed().as_secs_f64() >= b) {
+        for k in 0..cfg.steps_per_stage {
+            let step = stage * cfg.steps_per_stage + k;
+            if step < history.len() {
+                continue; // done before the resume
+            }
+            if cfg.max_seconds.is_some_and(|b| spent + start.elapsed().as_secs_f64() >= b) {
                 tracing::info!(steps = history.len(), "U-Net wall-clock budget reached");
                 break 'stages;
             }
-            let step = history.len();
             let progress = step as f64 / total as f64;
             let lr = cfg.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()));
-            let chips = sampler.batch(cfg.batch_size, &mut rng);
+            let chips = sampler.batch(cfg.batch_size, &mut step_rng(cfg.seed, step));
             let chip_masks: Vec<&[u8]> = chips.iter().map(|c| c.mask.as_slice()).collect();
             let (target, weight_sum) = weighted_targets(&chip_masks, size, fg_weight, &train_device);
             // The step on a rayon worker (see `crate::pool::on_pool`).
@@ -139,13 +216,30 @@ pub fn train_plant_segmenter(
             model = trained;
             let loss: f32 = loss.into_scalar();
             history.push(PlantSegmenterStepLog { stage, patch_size: size, step, learning_rate: lr, loss });
+            if let Some(f) = on_step.as_mut() {
+                f(StepProgress { step: history.len(), total, loss });
+            }
+            if !loss.is_finite() {
+                return Err(DetectionTrainError::Invalid(format!("loss became {loss} at step {step}")));
+            }
             if step % 20 == 0 {
-                tracing::info!(stage, size, step, loss, lr, secs = start.elapsed().as_secs_f64(), "U-Net step");
+                tracing::info!(stage, size, step, loss, lr, secs = spent + start.elapsed().as_secs_f64(), "U-Net step");
+            }
+            let every = checkpoints.map_or(0, |c| c.every);
+            if every > 0 && history.len() % every == 0 {
+                save(&model, &optim, &history, spent + start.elapsed().as_secs_f64())?;
+            }
+            if checkpoints.is_some() && crate::stop::stop_requested() {
+                save(&model, &optim, &history, spent + start.elapsed().as_secs_f64())?;
+                let dir = checkpoints.map(|c| c.dir.clone()).unwrap_or_default();
+                return Err(DetectionTrainError::Interrupted { step: history.len(), dir });
             }
         }
         tracing::info!(stage, size, loss = history.last().map(|l| l.loss), "U-Net stage done");
     }
-    Ok(TrainedPlantSegmenter { model: model.valid(), config: unet_cfg, history, seconds: start.elapsed().as_secs_f64() })
+    let seconds = spent + start.elapsed().as_secs_f64();
+    save(&model, &optim, &history, seconds)?;
+    Ok(TrainedPlantSegmenter { model: model.valid(), config: unet_cfg, history, seconds })
 }
 
 #[cfg(test)]
@@ -188,8 +282,15 @@ mod tests {
         assert!(last < first * 0.5, "{first} -> {last}");
         // Seeded: the same run twice gives the same losses.
         let again = train_plant_segmenter(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
-        let twice = train_plant_segmenter(&cfg.clone().with_steps_per_stage(3), vec![synthetic()], &Device::default()).unwrap();
+        // Each step is reported once, in order, with its loss.
+        let mut seen = Vec::new();
+        let mut on_step = |p: StepProgress| seen.push(p);
+        let short = cfg.clone().with_steps_per_stage(3);
+        let twice = train_plant_segmenter_with(&short, vec![synthetic()], &Device::default(), None, Some(&mut on_step)).unwrap();
         assert_eq!(again.history, twice.history);
+        let want: Vec<StepProgress> =
+            twice.history.iter().enumerate().map(|(i, l)| StepProgress { step: i + 1, total: 6, loss: l.loss }).collect();
+        assert_eq!(seen, want);
         let bad = PlantSegmenterTrainingConfig::new(UNetConfig::new()).with_scale_sequence(vec![30]);
         assert!(train_plant_segmenter(&bad, vec![synthetic()], &Device::default()).is_err());
         let bad = cfg.clone().with_core_scale(0.0);
