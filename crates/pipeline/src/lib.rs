@@ -36,6 +36,7 @@ pub mod progress;
 pub mod run_files;
 mod run_writer;
 mod score;
+pub mod shipped;
 mod spec;
 pub mod timeseries;
 

@@ -14,9 +14,10 @@ use terradl_predict::{DetectConfig, WindowSource, detect_scene_with_progress};
 
 #[derive(Debug, Args)]
 pub(crate) struct DetectArgs {
-    /// Detector directory written by `terradl train-detector` (model.json + detector.bpk).
+    /// Detector directory written by `terradl train-detector` (model.json + detector.bpk);
+    /// without it, the crown detector shipped with terradl (models/crowns/PROVENANCE.md).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
     /// RGB raster: GeoTIFF (read window by window, georeferencing kept) or PNG
     /// (read whole; pixel coordinates).
     pub raster: PathBuf,
@@ -29,9 +30,10 @@ pub(crate) struct DetectArgs {
     /// Context read around each tile core, in pixels; at least the largest object.
     #[arg(long, default_value_t = 64)]
     pub overlap: usize,
-    /// Minimum score of a detection.
-    #[arg(long, default_value_t = 0.3)]
-    pub score: f32,
+    /// Minimum score of a detection (default: the threshold chosen on the validation images
+    /// when the model was trained, else 0.3).
+    #[arg(long)]
+    pub score: Option<f32>,
     /// IoU above which the lower-scored of two boxes is dropped (scene-wide NMS).
     #[arg(long, default_value_t = 0.4)]
     pub nms_iou: f64,
@@ -61,13 +63,18 @@ pub(super) fn open_input(path: &Path) -> anyhow::Result<(Input, Crs)> {
     }
 }
 
-/// Validate the settings and turn them into a [`DetectConfig`].
-fn detect_config(args: &DetectArgs) -> anyhow::Result<DetectConfig> {
+/// Score threshold of a detector without a calibrated one and without `--score`.
+const DEFAULT_SCORE: f32 = 0.3;
+
+/// Validate the settings and turn them into a [`DetectConfig`]; `model_score` is the
+/// threshold saved with the model.
+fn detect_config(args: &DetectArgs, model_score: Option<f32>) -> anyhow::Result<DetectConfig> {
     if args.tile < 16 {
         bail!("--tile must be at least 16 pixels, got {}", args.tile);
     }
-    if !(0.0..=1.0).contains(&args.score) {
-        bail!("--score must be in [0, 1], got {}", args.score);
+    let score = args.score.or(model_score).unwrap_or(DEFAULT_SCORE);
+    if !(0.0..=1.0).contains(&score) {
+        bail!("--score must be in [0, 1], got {score}");
     }
     if !(args.nms_iou > 0.0 && args.nms_iou <= 1.0) {
         bail!("--nms-iou must be in (0, 1], got {}", args.nms_iou);
@@ -75,7 +82,7 @@ fn detect_config(args: &DetectArgs) -> anyhow::Result<DetectConfig> {
     Ok(DetectConfig {
         tile_size: args.tile,
         overlap: args.overlap,
-        decode: DecodeConfig { top_k: args.max_per_tile.max(1), score_threshold: args.score, nms_iou: 0.5 },
+        decode: DecodeConfig { top_k: args.max_per_tile.max(1), score_threshold: score, nms_iou: 0.5 },
         scene_nms_iou: args.nms_iou,
     })
 }
@@ -103,10 +110,11 @@ pub(super) fn detections_layer(dets: &[Scored<PixelBox>], gt: &GeoTransform, crs
 }
 
 pub(super) fn run(args: DetectArgs) -> anyhow::Result<()> {
-    let cfg = detect_config(&args)?;
+    let model_dir = super::shipped_choice::model_dir(args.model.as_deref(), terradl_pipeline::shipped::CROWN_DETECTOR)?;
     let device = terradl_models::compute_device();
-    let (model, det_cfg) = load_detector(&args.model, &device)
-        .with_context(|| format!("cannot load detector from {}", args.model.display()))?;
+    let (model, det_cfg) =
+        load_detector(&model_dir, &device).with_context(|| format!("cannot load detector from {}", model_dir.display()))?;
+    let cfg = detect_config(&args, det_cfg.score_threshold)?;
     let (input, crs) = open_input(&args.raster)?;
     let start = std::time::Instant::now();
     let bar = terradl_pipeline::progress::bar(0, "detect");

@@ -18,6 +18,7 @@ mod report;
 mod sar;
 mod search;
 mod segment_plants;
+mod shipped_choice;
 mod stack;
 mod train;
 mod train_detector;

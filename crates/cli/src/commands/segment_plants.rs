@@ -19,9 +19,11 @@ use super::train_segmenter::SegmenterSettings;
 
 #[derive(Debug, Args)]
 pub(crate) struct SegmentPlantsArgs {
-    /// Model directory written by `terradl train-segmenter` (model.json, unet.bpk, segmenter.json).
+    /// Model directory written by `terradl train-segmenter` (model.json, unet.bpk,
+    /// segmenter.json); without it, the plant segmenter shipped with terradl
+    /// (models/plants/PROVENANCE.md).
     #[arg(long)]
-    pub model: PathBuf,
+    pub model: Option<PathBuf>,
     /// RGB raster: GeoTIFF (read window by window, georeferencing kept) or PNG (pixel coordinates).
     pub raster: PathBuf,
     /// Output GeoJSON (polygons with id, area_px, area, score, xmin/ymin/xmax/ymax).
@@ -74,7 +76,8 @@ pub(super) fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
     if args.tile < 16 {
         bail!("--tile must be at least 16 pixels, got {}", args.tile);
     }
-    let mut settings = SegmenterSettings::load(&args.model)?;
+    let model_dir = super::shipped_choice::model_dir(args.model.as_deref(), terradl_pipeline::shipped::PLANT_SEGMENTER)?;
+    let mut settings = SegmenterSettings::load(&model_dir)?;
     if let Some(t) = args.threshold {
         if !(t > 0.0 && t < 1.0) {
             bail!("--threshold must be in (0, 1), got {t}");
@@ -86,7 +89,7 @@ pub(super) fn run(args: SegmentPlantsArgs) -> anyhow::Result<()> {
     }
     let cfg = settings.plant_config(args.tile, args.overlap);
     let device = terradl_models::compute_device();
-    let (model, _) = load_unet(&args.model, &device).with_context(|| format!("cannot load U-Net from {}", args.model.display()))?;
+    let (model, _) = load_unet(&model_dir, &device).with_context(|| format!("cannot load U-Net from {}", model_dir.display()))?;
     let (input, crs) = open_input(&args.raster)?;
     let start = std::time::Instant::now();
     let bar = terradl_pipeline::progress::bar(0, "segment");

@@ -132,6 +132,11 @@ pub(crate) struct TrainSegmenterArgs {
     /// may change). The result equals an uninterrupted run's.
     #[arg(long)]
     pub resume: bool,
+    /// Fine-tune: start from this saved segmenter (a `train-segmenter` output directory), or
+    /// `shipped` for the model shipped with terradl, instead of random weights. Its
+    /// architecture and normalisation are kept (--widths and --plain are ignored).
+    #[arg(long, value_name = "DIR|shipped")]
+    pub init: Option<String>,
 }
 
 /// Validation figures of a segmenter.
@@ -237,7 +242,8 @@ pub(super) fn run(args: TrainSegmenterArgs) -> anyhow::Result<()> {
         .with_brightness(args.augment.brightness)
         .with_colour(args.augment.colour)
         .with_contrast(args.augment.contrast)
-        .with_seed(args.seed);
+        .with_seed(args.seed)
+        .with_init(super::shipped_choice::init_dir(args.init.as_deref(), terradl_pipeline::shipped::PLANT_SEGMENTER)?);
     let device = terradl_models::compute_device();
     let checkpoints = StepCheckpoints { dir: args.out.join("checkpoints"), every: args.checkpoint_every, resume: args.resume };
     let bar = terradl_pipeline::progress::bar((cfg.steps_per_stage * cfg.scale_sequence.len()) as u64, "U-Net");

@@ -54,6 +54,10 @@ pub struct DetectorConfig {
     /// Class names by heat-map channel (written with detections).
     #[config(default = "vec![\"Tree\".to_string()]")]
     pub class_names: Vec<String>,
+    /// Detection score threshold chosen on the validation images when the model was
+    /// trained (highest F1 at IoU 0.4); `terradl detect`'s default when set.
+    #[config(default = "None")]
+    pub score_threshold: Option<f32>,
 }
 
 /// Conv 3x3 (same padding, optional stride 2) + batch norm + ReLU.

@@ -55,4 +55,9 @@ pub struct DetectorTrainingConfig {
     /// Seed of weight initialisation, chip sampling and augmentation.
     #[config(default = 42)]
     pub seed: u64,
+    /// Start from this saved detector (a `train-detector` output or the shipped model)
+    /// instead of random weights: fine-tuning. Its architecture and normalisation replace
+    /// `detector`'s, and its class count must match `class_names`.
+    #[config(default = "None")]
+    pub init: Option<std::path::PathBuf>,
 }

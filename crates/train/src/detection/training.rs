@@ -12,7 +12,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage};
-use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DetectorConfig};
+use terradl_models::detection::{CenterNetDetector, DETECTOR_INPUT_MULTIPLE, DetectorConfig, load_detector};
 
 use super::chips::{channel_stats, chips_to_tensor};
 use super::config::DetectorTrainingConfig;
@@ -113,6 +113,24 @@ pub(crate) fn step_rng(seed: u64, step: usize) -> rand::rngs::StdRng {
     rand::rngs::StdRng::seed_from_u64(seed ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
+/// The saved detector in `dir` as the starting point of fine-tuning, with its own
+/// configuration (architecture, normalisation, class names); its class count must be `classes`.
+fn initial_detector(
+    dir: &std::path::Path,
+    classes: usize,
+    device: &Device,
+) -> Result<(CenterNetDetector, DetectorConfig), DetectionTrainError> {
+    let (model, saved) = load_detector(dir, device)?;
+    if saved.num_classes != classes {
+        return Err(DetectionTrainError::Invalid(format!(
+            "the initial model in {} detects {} classes, training asks for {classes}",
+            dir.display(),
+            saved.num_classes
+        )));
+    }
+    Ok((model, saved))
+}
+
 /// Train a detector on chips drawn from `train_images` (no checkpoints); see
 /// [`train_detector_with`].
 pub fn train_detector(
@@ -158,11 +176,16 @@ pub fn train_detector_with(
     }
     let (mean, std) = channel_stats(&train_images);
     let names = if classes == 1 { cfg.class_names.iter().take(1).cloned().collect() } else { cfg.class_names.clone() };
-    let det_cfg = cfg.detector.clone().with_mean(mean).with_std(std).with_class_names(names);
     let train_device = device.clone().autodiff();
     // Same seed, same initial weights (and so the same run for a fixed step budget).
     train_device.seed(cfg.seed);
-    let mut model = det_cfg.init(&train_device)?;
+    let (mut model, det_cfg) = match &cfg.init {
+        Some(dir) => initial_detector(dir, classes, &train_device)?,
+        None => {
+            let det_cfg = cfg.detector.clone().with_mean(mean).with_std(std).with_class_names(names);
+            (det_cfg.init(&train_device)?, det_cfg)
+        }
+    };
     let sampler = ChipSampler::new(
         train_images,
         ChipSamplerConfig {

@@ -50,4 +50,9 @@ pub struct PlantSegmenterTrainingConfig {
     /// Seed of weight initialisation, patch sampling and augmentation.
     #[config(default = 42)]
     pub seed: u64,
+    /// Start from this saved U-Net (a `train-segmenter` output or the shipped model)
+    /// instead of random weights: fine-tuning. Its architecture and normalisation replace
+    /// `unet`'s.
+    #[config(default = "None")]
+    pub init: Option<std::path::PathBuf>,
 }

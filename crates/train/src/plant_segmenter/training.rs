@@ -8,7 +8,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use terradl_data::detection::{Augmentation, ChipSampler, ChipSamplerConfig, DetectionImage, core_ellipse_mask};
-use terradl_models::{UNet, UNetConfig};
+use terradl_models::{UNet, UNetConfig, load_unet};
 
 use super::config::PlantSegmenterTrainingConfig;
 use crate::checkpoint::{latest_checkpoint_as, save_checkpoint_as};
@@ -121,12 +121,27 @@ pub fn train_plant_segmenter_with(
     if images.is_empty() {
         return Err(DetectionTrainError::Invalid("no training images".into()));
     }
-    let (mean, std) = channel_stats(&images);
-    let unet_cfg = cfg.unet.clone().with_mean(mean).with_std(std);
     let train_device = device.clone().autodiff();
     // Same seed, same initial weights (and so the same run for a fixed step budget).
     train_device.seed(cfg.seed);
-    let mut model = unet_cfg.init(&train_device)?;
+    let (mut model, unet_cfg) = match &cfg.init {
+        Some(dir) => {
+            let (model, saved) = load_unet(dir, &train_device)?;
+            if saved.num_classes != 2 {
+                return Err(DetectionTrainError::Invalid(format!(
+                    "the initial model in {} has {} classes, a plant segmenter has 2",
+                    dir.display(),
+                    saved.num_classes
+                )));
+            }
+            (model, saved)
+        }
+        None => {
+            let (mean, std) = channel_stats(&images);
+            let unet_cfg = cfg.unet.clone().with_mean(mean).with_std(std);
+            (unet_cfg.init(&train_device)?, unet_cfg)
+        }
+    };
     let multiple = model.input_multiple();
     if let Some(bad) = cfg.scale_sequence.iter().find(|&&s| s == 0 || s % multiple != 0) {
         return Err(DetectionTrainError::Invalid(format!("patch size {bad} is not a positive multiple of {multiple}")));
