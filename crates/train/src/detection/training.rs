@@ -174,14 +174,14 @@ pub fn train_detector_with(
             cfg.class_names.len()
         )));
     }
-    let (mean, std) = channel_stats(&train_images);
-    let names = if classes == 1 { cfg.class_names.iter().take(1).cloned().collect() } else { cfg.class_names.clone() };
     let train_device = device.clone().autodiff();
     // Same seed, same initial weights (and so the same run for a fixed step budget).
     train_device.seed(cfg.seed);
     let (mut model, det_cfg) = match &cfg.init {
         Some(dir) => initial_detector(dir, classes, &train_device)?,
         None => {
+            let (mean, std) = channel_stats(&train_images);
+            let names = if classes == 1 { cfg.class_names.iter().take(1).cloned().collect() } else { cfg.class_names.clone() };
             let det_cfg = cfg.detector.clone().with_mean(mean).with_std(std).with_class_names(names);
             (det_cfg.init(&train_device)?, det_cfg)
         }
