@@ -5,6 +5,7 @@
 //! (the writers always write "II" files).
 
 use super::{Compression, Predictor};
+use super::sample::deinterleave;
 use crate::DType;
 
 /// Layout of one chunk's samples, needed by the predictors.
@@ -29,87 +30,98 @@ impl ChunkShape {
     }
 }
 
-/// Decompress `src` into `out` (resized to `shape.len()`), swap to native
-/// byte order and undo the predictor. Errors are plain text; the caller
-/// adds the file and chunk.
-pub(crate) fn decode_chunk(
-    src: &[u8],
-    compression: Compression,
-    predictor: Predictor,
-    big_endian: bool,
-    shape: ChunkShape,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    let expected = shape.len();
-    out.clear();
-    out.resize(expected, 0);
-    let produced = decompress(src, compression, out)?;
-    if produced < expected {
-        return Err(format!("decompressed to {produced} bytes, expected {expected}: truncated or corrupt data"));
-    }
-    match predictor {
-        Predictor::FloatingPoint => undo_float_predictor(out, shape),
-        _ => {
-            if big_endian != cfg!(target_endian = "big") && shape.bytes > 1 {
-                for s in out.chunks_exact_mut(shape.bytes) {
-                    s.reverse();
-                }
-            }
-            if predictor == Predictor::Horizontal {
-                undo_horizontal(out, shape);
-            }
-        }
-    }
-    Ok(())
+/// Per-worker decoding state reused across chunks (the Deflate decompressor's tables).
+#[derive(Default)]
+pub(crate) struct ChunkDecoder {
+    inflater: Option<libdeflater::Decompressor>,
 }
 
-/// Decompress into `out`, returning how many bytes were produced (at most `out.len()`).
-fn decompress(src: &[u8], compression: Compression, out: &mut [u8]) -> Result<usize, String> {
-    match compression {
-        Compression::None => {
-            let n = src.len().min(out.len());
-            out[..n].copy_from_slice(&src[..n]);
-            Ok(n)
+impl ChunkDecoder {
+    /// Decompress `src` into `out` (sized to `shape.len()`; not cleared first, every byte is
+    /// overwritten or the chunk is an error), swap to native byte order and undo the
+    /// predictor. Errors are plain text; the caller adds the file and chunk.
+    pub(crate) fn decode(
+        &mut self,
+        src: &[u8],
+        compression: Compression,
+        predictor: Predictor,
+        big_endian: bool,
+        shape: ChunkShape,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        let expected = shape.len();
+        // Resizing only when the chunk size changes: no zero-fill per chunk.
+        out.resize(expected, 0);
+        let produced = self.decompress(src, compression, out)?;
+        if produced < expected {
+            return Err(format!("decompressed to {produced} bytes, expected {expected}: truncated or corrupt data"));
         }
-        Compression::Deflate => {
-            // zune-inflate (pure Rust, libdeflate's whole-buffer design) is the fast path for
-            // chunks that inflate to the expected size; streams it refuses (a longer output,
-            // a bad checksum, an unusual stream) go through zlib-rs, which stops at
-            // `out.len()` and names the corruption.
-            let options = zune_inflate::DeflateOptions::default().set_size_hint(out.len()).set_limit(out.len());
-            if let Ok(bytes) = zune_inflate::DeflateDecoder::new_with_options(src, options).decode_zlib()
-                && bytes.len() <= out.len()
-            {
-                out[..bytes.len()].copy_from_slice(&bytes);
-                return Ok(bytes.len());
-            }
-            let mut d = flate2::Decompress::new(true);
-            match d.decompress(src, out, flate2::FlushDecompress::Finish) {
-                Ok(_) => Ok(d.total_out() as usize),
-                Err(e) => Err(format!("Deflate data is corrupt: {e}")),
-            }
-        }
-        Compression::Lzw => {
-            let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
-            let (mut read, mut written) = (0, 0);
-            while written < out.len() {
-                let r = d.decode_bytes(&src[read..], &mut out[written..]);
-                read += r.consumed_in;
-                written += r.consumed_out;
-                match r.status {
-                    Ok(weezl::LzwStatus::Ok) if r.consumed_in + r.consumed_out > 0 => {}
-                    Ok(_) => break,
-                    // Some writers omit the end-of-information code; what was decoded stands.
-                    Err(_) if written == out.len() => break,
-                    Err(e) => return Err(format!("LZW data is corrupt: {e}")),
+        match predictor {
+            Predictor::FloatingPoint => undo_float_predictor(out, shape),
+            _ => {
+                if big_endian != cfg!(target_endian = "big") && shape.bytes > 1 {
+                    for s in out.chunks_exact_mut(shape.bytes) {
+                        s.reverse();
+                    }
+                }
+                if predictor == Predictor::Horizontal {
+                    undo_horizontal(out, shape);
                 }
             }
-            Ok(written)
         }
-        Compression::Zstd => {
-            zstd::bulk::decompress_to_buffer(src, out).map_err(|e| format!("ZSTD data is corrupt: {e}"))
+        Ok(())
+    }
+
+    /// Decompress into `out`, returning how many bytes were produced (at most `out.len()`).
+    fn decompress(&mut self, src: &[u8], compression: Compression, out: &mut [u8]) -> Result<usize, String> {
+        match compression {
+            Compression::None => {
+                let n = src.len().min(out.len());
+                out[..n].copy_from_slice(&src[..n]);
+                Ok(n)
+            }
+            Compression::Deflate => {
+                // libdeflate (whole-buffer, straight into `out`) is the fast path for chunks
+                // that inflate to at most the expected size; streams it refuses (a longer
+                // output, a bad checksum, an unusual stream) go through zlib-rs, which stops
+                // at `out.len()` and names the corruption.
+                let inflater = self.inflater.get_or_insert_with(libdeflater::Decompressor::new);
+                if let Ok(n) = inflater.zlib_decompress(src, out) {
+                    return Ok(n);
+                }
+                let mut d = flate2::Decompress::new(true);
+                match d.decompress(src, out, flate2::FlushDecompress::Finish) {
+                    Ok(_) => Ok(d.total_out() as usize),
+                    Err(e) => Err(format!("Deflate data is corrupt: {e}")),
+                }
+            }
+            Compression::Lzw => {
+                // Ours first (one copy per code, out of the output); streams it refuses go
+                // through weezl, which names the corruption.
+                if let Ok(n) = super::lzw::decode(src, out) {
+                    return Ok(n);
+                }
+                let mut d = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+                let (mut read, mut written) = (0, 0);
+                while written < out.len() {
+                    let r = d.decode_bytes(&src[read..], &mut out[written..]);
+                    read += r.consumed_in;
+                    written += r.consumed_out;
+                    match r.status {
+                        Ok(weezl::LzwStatus::Ok) if r.consumed_in + r.consumed_out > 0 => {}
+                        Ok(_) => break,
+                        // Some writers omit the end-of-information code; what was decoded stands.
+                        Err(_) if written == out.len() => break,
+                        Err(e) => return Err(format!("LZW data is corrupt: {e}")),
+                    }
+                }
+                Ok(written)
+            }
+            Compression::Zstd => {
+                zstd::bulk::decompress_to_buffer(src, out).map_err(|e| format!("ZSTD data is corrupt: {e}"))
+            }
+            Compression::PackBits => Ok(unpack_bits(src, out)),
         }
-        Compression::PackBits => Ok(unpack_bits(src, out)),
     }
 }
 
@@ -138,11 +150,24 @@ macro_rules! horizontal {
     ($buf:expr, $shape:expr, $t:ty, $n:expr, $acc:expr) => {{
         let row = $shape.row_bytes();
         let spp = $shape.spp;
-        for r in $buf.chunks_exact_mut(row) {
-            let mut v: Vec<$t> = r.chunks_exact($n).map(|b| <$t>::from_ne_bytes(b.try_into().unwrap())).collect();
-            $acc(&mut v, spp);
-            for (d, s) in r.chunks_exact_mut($n).zip(&v) {
-                d.copy_from_slice(&s.to_ne_bytes());
+        // SAFETY: every bit pattern is a valid `$t`; `align_to_mut` only yields the aligned
+        // middle part, which covers the whole buffer when the allocation is aligned (as the
+        // allocator's are); the fallback below handles any other buffer.
+        let len = $buf.len();
+        let (head, typed, _) = unsafe { $buf.align_to_mut::<$t>() };
+        if head.is_empty() && typed.len() * $n == len {
+            for r in typed.chunks_exact_mut(row / $n) {
+                $acc(r, spp);
+            }
+        } else {
+            let mut v: Vec<$t> = Vec::with_capacity(row / $n);
+            for r in $buf.chunks_exact_mut(row) {
+                v.clear();
+                v.extend(r.chunks_exact($n).map(|b| <$t>::from_ne_bytes(b.try_into().unwrap())));
+                $acc(&mut v, spp);
+                for (d, s) in r.chunks_exact_mut($n).zip(&v) {
+                    d.copy_from_slice(&s.to_ne_bytes());
+                }
             }
         }
     }};
@@ -308,29 +333,20 @@ fn pack_bits(src: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Convert every `stride`-th native-order sample of `dtype` in `raw`
-/// (starting at its first byte) into `out`, one sample per element of `out`.
-pub(crate) fn strided_to_f32(raw: &[u8], dtype: DType, stride: usize, out: &mut [f32]) {
-    let step = stride * dtype.size();
-    macro_rules! convert {
-        ($n:literal, $f:expr) => {{
-            if stride == 1 {
-                for (o, b) in out.iter_mut().zip(raw.chunks_exact($n)) {
-                    *o = $f(b.try_into().unwrap());
-                }
-            } else {
-                for (i, o) in out.iter_mut().enumerate() {
-                    let b = &raw[i * step..i * step + $n];
-                    *o = $f(b.try_into().unwrap());
-                }
-            }
-        }};
-    }
+/// [`deinterleave`] into `f32`, dispatched on the file's sample type once per row.
+pub(crate) fn deinterleave_to_f32(
+    raw: &[u8],
+    dtype: DType,
+    spp: usize,
+    samples: &[usize],
+    dsts: &mut [&mut [f32]],
+    span: (usize, usize),
+) {
     match dtype {
-        DType::U8 => convert!(1, |b: [u8; 1]| b[0] as f32),
-        DType::U16 => convert!(2, |b: [u8; 2]| u16::from_ne_bytes(b) as f32),
-        DType::I16 => convert!(2, |b: [u8; 2]| i16::from_ne_bytes(b) as f32),
-        DType::F32 => convert!(4, f32::from_ne_bytes),
+        DType::U8 => deinterleave::<u8, f32>(raw, spp, samples, dsts, span, |v| v as f32),
+        DType::U16 => deinterleave::<u16, f32>(raw, spp, samples, dsts, span, |v| v as f32),
+        DType::I16 => deinterleave::<i16, f32>(raw, spp, samples, dsts, span, |v| v as f32),
+        DType::F32 => deinterleave::<f32, f32>(raw, spp, samples, dsts, span, |v| v),
     }
 }
 
@@ -363,10 +379,12 @@ mod tests {
         values.iter().for_each(|&v| push_sample(&mut raw, v, dtype));
         let enc = encode_chunk(raw.clone(), compression, predictor, shape).unwrap();
         let mut dec = Vec::new();
-        decode_chunk(&enc, compression, predictor, false, shape, &mut dec)
+        ChunkDecoder::default()
+            .decode(&enc, compression, predictor, false, shape, &mut dec)
             .unwrap_or_else(|e| panic!("{dtype:?} {compression:?} {predictor:?} spp={spp}: {e}"));
         let mut back = vec![0.0; values.len()];
-        strided_to_f32(&dec, dtype, 1, &mut back);
+        let n = back.len();
+        deinterleave_to_f32(&dec, dtype, 1, &[0], &mut [&mut back[..]], (0, n));
         assert_eq!(back, values, "{dtype:?} {compression:?} {predictor:?} spp={spp}");
     }
 
@@ -395,10 +413,10 @@ mod tests {
     fn short_or_corrupt_data_is_an_error() {
         let shape = ChunkShape { width: 4, height: 4, spp: 1, bytes: 2 };
         let mut out = Vec::new();
-        let e = decode_chunk(&[0; 10], Compression::None, Predictor::None, false, shape, &mut out).unwrap_err();
+        let e = ChunkDecoder::default().decode(&[0; 10], Compression::None, Predictor::None, false, shape, &mut out).unwrap_err();
         assert!(e.contains("expected 32"), "{e}");
-        assert!(decode_chunk(b"garbage!", Compression::Deflate, Predictor::None, false, shape, &mut out).is_err());
-        assert!(decode_chunk(b"garbage!", Compression::Zstd, Predictor::None, false, shape, &mut out).is_err());
+        assert!(ChunkDecoder::default().decode(b"garbage!", Compression::Deflate, Predictor::None, false, shape, &mut out).is_err());
+        assert!(ChunkDecoder::default().decode(b"garbage!", Compression::Zstd, Predictor::None, false, shape, &mut out).is_err());
     }
 
     #[test]
@@ -414,13 +432,13 @@ mod tests {
         let mut out = Vec::new();
         // A chunk that inflates to more than its tile (some writers pad): the first 32 bytes.
         let longer: Vec<u8> = raw.iter().copied().chain(std::iter::repeat_n(9, 100)).collect();
-        decode_chunk(&zlib(&longer), Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap();
+        ChunkDecoder::default().decode(&zlib(&longer), Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap();
         assert_eq!(out, raw);
         // A wrong Adler-32 checksum is refused by both decoders.
         let mut bad = zlib(&raw);
         let n = bad.len();
         bad[n - 1] ^= 0xff;
-        let e = decode_chunk(&bad, Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap_err();
+        let e = ChunkDecoder::default().decode(&bad, Compression::Deflate, Predictor::None, false, shape, &mut out).unwrap_err();
         assert!(e.contains("Deflate data is corrupt"), "{e}");
     }
 

@@ -10,7 +10,7 @@
 //! - [`CogWriter`]: Cloud Optimized GeoTIFF (overviews, IFDs before the data).
 //!
 //! The TIFF structure (IFD parsing and writing) is ours; compression uses
-//! `flate2`, `weezl` and `zstd`. Writes are atomic (temp file + rename).
+//! `libdeflater`, `flate2`, `weezl` and `zstd`. Writes are atomic (temp file + rename).
 
 mod codec;
 mod cog;
@@ -19,8 +19,10 @@ mod embedded;
 mod gdal_metadata;
 mod geokeys;
 mod georef;
+mod huge_pages;
 mod ifd;
 mod info;
+mod lzw;
 mod reader;
 mod sample;
 mod tiff_file;

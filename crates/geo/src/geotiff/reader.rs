@@ -119,7 +119,9 @@ impl GeoTiffReader {
         out.crs = info.crs.clone();
         out.transform = info.transform.window(window.col, window.row);
         let dtype = info.dtype;
-        self.read_into(window, bands, parallel, &mut out.data, |src, spp, dst| codec::strided_to_f32(src, dtype, spp, dst))?;
+        self.read_into(window, bands, parallel, &mut out.data, |src, spp, samples, dsts, span| {
+            codec::deinterleave_to_f32(src, dtype, spp, samples, dsts, span)
+        })?;
         Ok(out)
     }
 
@@ -147,21 +149,26 @@ impl GeoTiffReader {
         }
         window.check_read(bands, info.cols, info.rows, info.bands)?;
         let mut out = vec![T::default(); bands.len() * window.rows * window.cols];
-        self.read_into(window, bands, parallel, &mut out, |src, spp, dst| sample::strided_copy(src, spp, dst))?;
+        self.read_into(window, bands, parallel, &mut out, |src, spp, samples, dsts, span| {
+            sample::deinterleave::<T, T>(src, spp, samples, dsts, span, |v| v)
+        })?;
         Ok(out)
     }
 
     /// Decode the chunks `window` touches and `put` their samples of `bands` into `out`
-    /// (band-sequential, one element per sample; `put(src, stride, dst)` converts `dst.len()`
-    /// samples `stride` apart in the native-endian bytes `src`).
+    /// (band-sequential, one element per sample; `put(src, spp, samples, dsts, (at, n))`
+    /// splits one row of `n` pixel-interleaved native-endian pixels into the band slices
+    /// `dsts` from element `at` on, as
+    /// [`sample::deinterleave`] does).
     fn read_into<T: Send>(
         &self,
         window: Window,
         bands: &[usize],
         parallel: bool,
         out: &mut [T],
-        put: impl Fn(&[u8], usize, &mut [T]) + Sync,
+        put: impl Fn(&[u8], usize, &[usize], &mut [&mut [T]], (usize, usize)) + Sync,
     ) -> Result<()> {
+        super::huge_pages::advise(out);
         let l = &self.layout;
         let (cx0, cx1) = (window.col / l.width, (window.col + window.cols - 1) / l.width);
         let (cy0, cy1) = (window.row / l.height, (window.row + window.rows - 1) / l.height);
@@ -238,15 +245,17 @@ impl GeoTiffReader {
             spp: self.spp_per_chunk(),
             bytes: self.info.dtype.size(),
         };
-        bufs.raw.clear();
+        // Every byte is overwritten by the read: no clearing, no zero-fill per chunk.
         bufs.raw.resize(count, 0);
         read_exact_at(&self.file, &mut bufs.raw, offset).map_err(|e| GeoError::io(&self.path, e))?;
-        codec::decode_chunk(&bufs.raw, self.info.compression, self.info.predictor, l.big_endian, shape, &mut bufs.decoded)
+        bufs.decoder
+            .decode(&bufs.raw, self.info.compression, self.info.predictor, l.big_endian, shape, &mut bufs.decoded)
             .map_err(|e| GeoError::CorruptChunk { path: self.path.clone(), index, offset, source: e.into() })
     }
 
     /// Convert (`put`) the part of a decoded chunk that falls inside the window and copy it
-    /// into the chunk row's output block (one slice per band).
+    /// into the chunk row's output block (one slice per band), every band of a row in one
+    /// pass over the chunk's pixel-interleaved samples.
     fn place<T>(
         &self,
         c: ChunkRef,
@@ -254,7 +263,7 @@ impl GeoTiffReader {
         window: Window,
         bands: &[usize],
         block: &mut [&mut [T]],
-        put: &impl Fn(&[u8], usize, &mut [T]),
+        put: &impl Fn(&[u8], usize, &[usize], &mut [&mut [T]], (usize, usize)),
     ) {
         let l = &self.layout;
         let (x0, y0) = (c.cx * l.width, c.cy * l.height);
@@ -263,28 +272,32 @@ impl GeoTiffReader {
         let block_row0 = self.block_rows(c.cy, window).0;
         let spp = self.spp_per_chunk();
         let size = self.info.dtype.size();
-        for (bi, &band) in bands.iter().enumerate() {
-            if self.info.planar && band != c.plane {
-                continue;
-            }
-            let sample = if self.info.planar { 0 } else { band };
-            for y in ys.clone() {
-                let src = ((y - y0) * l.width + xs.start - x0) * spp * size + sample * size;
-                let src = &decoded[src..src + ((xs.len() - 1) * spp + 1) * size];
-                let dst = (y - block_row0) * window.cols + xs.start - window.col;
-                let dst = &mut block[bi][dst..dst + xs.len()];
-                put(src, spp, dst);
-            }
+        // The output bands this chunk holds, and their sample index within a pixel.
+        let planar = self.info.planar;
+        let wanted: Vec<bool> = bands.iter().map(|&b| !planar || b == c.plane).collect();
+        let samples: Vec<usize> =
+            bands.iter().zip(&wanted).filter(|(_, w)| **w).map(|(&b, _)| if planar { 0 } else { b }).collect();
+        if samples.is_empty() {
+            return;
+        }
+        let mut dsts: Vec<&mut [T]> =
+            block.iter_mut().zip(&wanted).filter(|(_, w)| **w).map(|(b, _)| &mut **b).collect();
+        for y in ys {
+            let src = ((y - y0) * l.width + xs.start - x0) * spp * size;
+            let src = &decoded[src..src + xs.len() * spp * size];
+            let at = (y - block_row0) * window.cols + xs.start - window.col;
+            put(src, spp, &samples, &mut dsts, (at, xs.len()));
         }
     }
 }
 
-/// Per-worker scratch buffers reused across chunks: compressed bytes as read
-/// from the file, and the decoded samples.
+/// Per-worker scratch reused across chunks: compressed bytes as read from the file, the
+/// decoded samples and the decoder's state.
 #[derive(Default)]
 struct ChunkBuffers {
     raw: Vec<u8>,
     decoded: Vec<u8>,
+    decoder: codec::ChunkDecoder,
 }
 
 /// Read a whole GeoTIFF into memory.
