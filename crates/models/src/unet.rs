@@ -25,6 +25,7 @@ use burn::tensor::{Device, Tensor};
 use std::path::Path;
 
 use crate::detector_conv::MatmulConv;
+use crate::fused::{batch_norm, batch_norm_relu};
 use crate::error::ModelError;
 
 /// Configuration of a [`UNet`].
@@ -74,11 +75,11 @@ impl UNetBlock {
         }
     }
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = relu(self.norm1.forward(self.conv1.forward(x.clone())));
-        let y = self.norm2.forward(self.conv2.forward(y));
+        let y = batch_norm_relu(&self.norm1, self.conv1.forward(x.clone()));
         if !self.residual {
-            return relu(y);
+            return batch_norm_relu(&self.norm2, self.conv2.forward(y));
         }
+        let y = batch_norm(&self.norm2, self.conv2.forward(y));
         let skip = match &self.shortcut {
             Some(c) => c.forward(x),
             None => x,

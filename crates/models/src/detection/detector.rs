@@ -78,7 +78,7 @@ impl ConvBnRelu {
     }
     /// `[B, c_in, H, W] -> [B, c_out, H/stride, W/stride]`.
     pub(super) fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.norm.forward(self.conv.forward(x)))
+        crate::fused::batch_norm_relu(&self.norm, self.conv.forward(x))
     }
 }
 

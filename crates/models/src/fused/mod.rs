@@ -30,7 +30,7 @@ pub use conv::{conv_same, conv_strided};
 pub use dropout::dropout;
 pub use linear::linear;
 pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
-pub use norm::{batch_norm_relu, batch_norm_relu_train};
+pub use norm::{batch_norm, batch_norm_relu, batch_norm_relu_train};
 pub use pool::max_pool_2x2_train;
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;

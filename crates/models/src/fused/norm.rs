@@ -1,4 +1,5 @@
-//! Batch normalisation with batch statistics followed by ReLU, as one autodiff node.
+//! Batch normalisation (with batch statistics in training, running statistics in
+//! inference), optionally followed by ReLU, as one autodiff node / one pass.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
@@ -13,9 +14,54 @@ use rayon::prelude::*;
 use super::{Flexed, flex_tensor, flexed, inner, tracked_out, values};
 
 /// `relu(norm.forward(x))`: the fused kernel in training on Flex (see
-/// [`batch_norm_relu_train`]), burn's operations everywhere else.
+/// [`batch_norm_relu_train`]), one pass with the running statistics in inference on Flex,
+/// burn's operations everywhere else.
 pub fn batch_norm_relu<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
-    batch_norm_relu_train(norm, x).unwrap_or_else(|x| burn::tensor::activation::relu(norm.forward(x)))
+    fused(norm, x, true).unwrap_or_else(|x| burn::tensor::activation::relu(norm.forward(x)))
+}
+
+/// `norm.forward(x)` (no ReLU), fused like [`batch_norm_relu`]: the second normalisation of
+/// a residual block, whose ReLU comes after the shortcut is added.
+pub fn batch_norm<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor<D> {
+    fused(norm, x, false).unwrap_or_else(|x| norm.forward(x))
+}
+
+fn fused<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> Result<Tensor<D>, Tensor<D>> {
+    if x.device().is_autodiff() {
+        bn_train(norm, x, relu)
+    } else {
+        bn_inference(norm, x, relu)
+    }
+}
+
+/// Inference on plain Flex `f32` tensors: `max(a * x + shift, 0)` per channel in one pass,
+/// with `a = gamma / sqrt(running_var + eps)` and `shift = beta - running_mean * a`.
+fn bn_inference<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> Result<Tensor<D>, Tensor<D>> {
+    let shape = x.dims();
+    let (b, c) = (shape[0], shape[1]);
+    let s = shape[2..].iter().product::<usize>();
+    let device = x.device();
+    let params = [
+        norm.gamma.val().into_dispatch(),
+        norm.beta.val().into_dispatch(),
+        norm.running_mean.value().to_device(&device).into_dispatch(),
+        norm.running_var.value().to_device(&device).into_dispatch(),
+    ];
+    let [gamma, beta, mean, var] = match flexed(params) {
+        Ok(Flexed::Plain(p)) => p,
+        _ => return Err(x),
+    };
+    let x = match flexed([x.into_dispatch()]) {
+        Ok(Flexed::Plain([x])) => x,
+        Ok(Flexed::Tracked([x], ctx)) => return Err(tracked_out(x, ctx)),
+        Err([x]) => return Err(Tensor::from_dispatch(x)),
+    };
+    let (g, bt, m, v) = (values(&gamma), values(&beta), values(&mean), values(&var));
+    let inv_std: Vec<f32> = v.iter().map(|v| 1.0 / (v + norm.epsilon as f32).sqrt()).collect();
+    let stats = Statistics { mean: m.to_vec(), var: v.to_vec(), inv_std };
+    let geom = Geometry { b, c, s, eps: norm.epsilon as f32, relu };
+    let y = normalise(&geom, &values(&x), &stats, &g, &bt);
+    Ok(super::plain_out(flex_tensor(y, &shape)))
 }
 
 /// `relu(batch_norm(x))` in training mode: normalises each channel (axis 1) of `x`
@@ -27,6 +73,11 @@ pub fn batch_norm_relu<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Tensor
 /// hands `x` back otherwise (inference, frozen layer or another backend), leaving the
 /// caller to use `relu(norm.forward(x))`.
 pub fn batch_norm_relu_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> Result<Tensor<D>, Tensor<D>> {
+    bn_train(norm, x, true)
+}
+
+/// [`batch_norm_relu_train`], with or without the ReLU.
+fn bn_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> Result<Tensor<D>, Tensor<D>> {
     if !(x.device().is_autodiff() && norm.training.is_enabled()) {
         return Err(x);
     }
@@ -40,12 +91,12 @@ pub fn batch_norm_relu_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> 
             Ok(Flexed::Plain([x, ..])) => return Err(super::plain_out(x)),
             Err([x, ..]) => return Err(Tensor::from_dispatch(x)),
         };
-    let geom = Geometry { b, c, s, eps: norm.epsilon as f32 };
+    let geom = Geometry { b, c, s, eps: norm.epsilon as f32, relu };
     let (xi, gi, bi) = (inner(&x), inner(&gamma), inner(&beta));
     let xv = values(&xi);
     let stats = statistics(&geom, &xv);
     let g = values(&gi).into_owned();
-    let y = normalise_relu(&geom, &xv, &stats, &g, &values(&bi));
+    let y = normalise(&geom, &xv, &stats, &g, &values(&bi));
     let y = flex_tensor(y, &shape);
     let prep = BnRelu.prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful();
     let out = match prep {
@@ -67,13 +118,15 @@ pub fn batch_norm_relu_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>) -> 
     Ok(tracked_out(out, ctx))
 }
 
-/// Layout `[b, c, s]` of the normalised tensor and the variance offset.
+/// Layout `[b, c, s]` of the normalised tensor, the variance offset, and whether a ReLU
+/// follows.
 #[derive(Clone, Copy, Debug)]
 struct Geometry {
     b: usize,
     c: usize,
     s: usize,
     eps: f32,
+    relu: bool,
 }
 
 /// Per-channel batch statistics.
@@ -103,15 +156,17 @@ fn statistics(g: &Geometry, x: &[f32]) -> Statistics {
     Statistics { mean, var, inv_std }
 }
 
-fn normalise_relu(g: &Geometry, x: &[f32], st: &Statistics, gamma: &[f32], beta: &[f32]) -> Vec<f32> {
+/// `a * x + shift` per channel (clamped at zero with `g.relu`), images in parallel.
+fn normalise(g: &Geometry, x: &[f32], st: &Statistics, gamma: &[f32], beta: &[f32]) -> Vec<f32> {
     let mut y = vec![0f32; x.len()];
     let block = g.c * g.s;
+    let floor = if g.relu { 0.0 } else { f32::NEG_INFINITY };
     y.par_chunks_mut(block).zip(x.par_chunks(block)).for_each(|(yb, xb)| {
         for ci in 0..g.c {
             let a = gamma[ci] * st.inv_std[ci];
             let shift = beta[ci] - st.mean[ci] * a;
             let range = ci * g.s..(ci + 1) * g.s;
-            yb[range.clone()].iter_mut().zip(&xb[range]).for_each(|(o, &v)| *o = (a * v + shift).max(0.0));
+            yb[range.clone()].iter_mut().zip(&xb[range]).for_each(|(o, &v)| *o = (a * v + shift).max(floor));
         }
     });
     y
@@ -146,7 +201,7 @@ impl Backward<Flex, 3> for BnRelu {
                 let (mut sg, mut sgx) = (0f64, 0f64);
                 for bi in 0..g.b {
                     let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
-                    let (a, b) = super::math::simd(|| masked_sums(&dy[r.clone()], &y[r.clone()], &x[r], mean[ci]));
+                    let (a, b) = super::math::simd(|| masked_sums(&dy[r.clone()], &y[r.clone()], &x[r], mean[ci], g.relu));
                     sg += a as f64;
                     sgx += b as f64 * inv_std[ci] as f64;
                 }
@@ -171,7 +226,7 @@ impl Backward<Flex, 3> for BnRelu {
                     let mu = mean[ci];
                     let rows = y[r.clone()].iter().zip(&dy[r.clone()]).zip(&x[r]);
                     for (o, ((&yv, &d), &xv)) in out[ci * g.s..(ci + 1) * g.s].iter_mut().zip(rows) {
-                        let d = if yv > 0.0 { d } else { 0.0 };
+                        let d = if yv > 0.0 || !g.relu { d } else { 0.0 };
                         *o = scale * (d - mg - (xv - mu) * inv * mgx);
                     }
                 }
@@ -195,23 +250,25 @@ fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     acc.iter().sum::<f32>() + v[n..].iter().map(|&a| f(a)).sum::<f32>()
 }
 
-/// `(sum of d, sum of d * (x - mean))` over the elements whose ReLU output `y` is positive,
-/// in eight independent lanes so the loop vectorises.
+/// `(sum of d, sum of d * (x - mean))` over the elements whose ReLU output `y` is positive
+/// (all of them without `relu`), in eight independent lanes so the loop vectorises.
 #[inline(always)]
-fn masked_sums(dy: &[f32], y: &[f32], x: &[f32], mean: f32) -> (f32, f32) {
+fn masked_sums(dy: &[f32], y: &[f32], x: &[f32], mean: f32, relu: bool) -> (f32, f32) {
     const L: usize = 8;
+    // Without ReLU every element counts: an always-true mask.
+    let floor = if relu { 0.0 } else { f32::NEG_INFINITY };
     let (mut sg, mut sgx) = ([0f32; L], [0f32; L]);
     let n = dy.len() / L * L;
     for ((d, o), v) in dy[..n].chunks_exact(L).zip(y[..n].chunks_exact(L)).zip(x[..n].chunks_exact(L)) {
         for l in 0..L {
-            let dl = if o[l] > 0.0 { d[l] } else { 0.0 };
+            let dl = if o[l] > floor { d[l] } else { 0.0 };
             sg[l] += dl;
             sgx[l] += dl * (v[l] - mean);
         }
     }
     let (mut a, mut b) = (sg.iter().sum::<f32>(), sgx.iter().sum::<f32>());
     for i in n..dy.len() {
-        if y[i] > 0.0 {
+        if y[i] > floor {
             a += dy[i];
             b += dy[i] * (x[i] - mean);
         }
@@ -221,6 +278,7 @@ fn masked_sums(dy: &[f32], y: &[f32], x: &[f32], mean: f32) -> (f32, f32) {
 
 #[cfg(test)]
 mod tests {
+    use burn::module::Module;
     use burn::nn::BatchNormConfig;
     use burn::tensor::activation::relu;
     use burn::tensor::{Device, Distribution, Tensor};
@@ -229,29 +287,50 @@ mod tests {
         super::super::testing::assert_close(a, b, 2e-4, what);
     }
 
-    /// Output, gradients and running statistics equal burn's BatchNorm followed by ReLU.
+    /// Output, gradients and running statistics equal burn's BatchNorm, followed by ReLU or not.
     #[test]
     fn equals_burn_batch_norm_then_relu() {
         let dev = Device::flex().autodiff();
-        for shape in [vec![4, 3, 5, 2], vec![6, 3, 1, 1]] {
-            let fused = BatchNormConfig::new(3).init(&dev);
-            let reference = BatchNormConfig::new(3).init(&dev);
-            let x = Tensor::<4>::random([shape[0], shape[1], shape[2], shape[3]], Distribution::Normal(0.5, 2.0), &dev).require_grad();
-            let y = super::batch_norm_relu_train(&fused, x.clone()).ok().expect("flex path");
-            let r = relu(reference.forward(x.clone()));
-            let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
-            close(y.clone(), r.clone(), "forward");
-            let g1 = (y * probe.clone()).sum().backward();
-            let g2 = (r * probe).sum().backward();
-            close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "dx");
-            close(fused.gamma.grad(&g1).unwrap(), reference.gamma.grad(&g2).unwrap(), "dgamma");
-            close(fused.beta.grad(&g1).unwrap(), reference.beta.grad(&g2).unwrap(), "dbeta");
-            close(fused.running_mean.value(), reference.running_mean.value(), "running mean");
-            close(fused.running_var.value(), reference.running_var.value(), "running var");
+        for relu_after in [true, false] {
+            for shape in [vec![4, 3, 5, 2], vec![6, 3, 1, 1]] {
+                let fused = BatchNormConfig::new(3).init(&dev);
+                let reference = BatchNormConfig::new(3).init(&dev);
+                let x = Tensor::<4>::random([shape[0], shape[1], shape[2], shape[3]], Distribution::Normal(0.5, 2.0), &dev).require_grad();
+                let y = super::bn_train(&fused, x.clone(), relu_after).ok().expect("flex path");
+                let r = reference.forward(x.clone());
+                let r = if relu_after { relu(r) } else { r };
+                let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
+                close(y.clone(), r.clone(), "forward");
+                let g1 = (y * probe.clone()).sum().backward();
+                let g2 = (r * probe).sum().backward();
+                close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "dx");
+                close(fused.gamma.grad(&g1).unwrap(), reference.gamma.grad(&g2).unwrap(), "dgamma");
+                close(fused.beta.grad(&g1).unwrap(), reference.beta.grad(&g2).unwrap(), "dbeta");
+                close(fused.running_mean.value(), reference.running_mean.value(), "running mean");
+                close(fused.running_var.value(), reference.running_var.value(), "running var");
+            }
         }
     }
 
-    /// Inference (no autodiff) is left to the caller.
+    /// Inference with the running statistics equals burn's, with and without ReLU.
+    #[test]
+    fn inference_equals_burn_with_running_statistics() {
+        let train = Device::flex().autodiff();
+        let norm = BatchNormConfig::new(3).init(&train);
+        // Move the running statistics away from 0 / 1 with two training batches.
+        for _ in 0..2 {
+            let x = Tensor::<4>::random([4, 3, 3, 3], Distribution::Normal(2.0, 3.0), &train);
+            let _ = norm.forward(x);
+        }
+        let dev = Device::flex();
+        let norm = norm.valid();
+        let x = Tensor::<4>::random([2, 3, 4, 5], Distribution::Normal(1.0, 2.0), &dev);
+        close(super::batch_norm_relu(&norm, x.clone()), relu(norm.forward(x.clone())), "inference, relu");
+        close(super::batch_norm(&norm, x.clone()), norm.forward(x.clone()), "inference");
+        assert!(super::bn_inference(&norm, x, true).is_ok(), "the fused inference path ran");
+    }
+
+    /// `batch_norm_relu_train` hands inference (no autodiff) back to the caller.
     #[test]
     fn inference_is_handed_back() {
         let dev = Device::flex();
