@@ -193,21 +193,86 @@ fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &Fle
     blocks(g).into_par_iter().for_each(|(bi, r0, r1)| {
         let dst = &dst;
         let nb = (r1 - r0) * ow;
-        let mut cols = take_workspace(k * nb);
-        im2col_block(g, &x[bi * plane_in..(bi + 1) * plane_in], r0, r1, &mut cols[..k * nb]);
+        let image = &x[bi * plane_in..(bi + 1) * plane_in];
         let start = bi * g.c_out * ohw + r0 * ow;
         let len = (g.c_out - 1) * ohw + nb;
         // SAFETY: this task alone writes columns [r0 * ow, r1 * ow) of image bi's rows, and
         // the view spans only image bi's planes; other tasks' columns are left untouched by
         // the GEMM (it writes only its m x n elements at the given strides).
         let y = unsafe { std::slice::from_raw_parts_mut(dst.0.add(start), len) };
-        gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&cols[..k * nb], nb));
+        if g.stride == 1 && g.kh * g.kw == 1 {
+            // 1x1: the input rows are the columns already.
+            gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&image[r0 * g.w..], g.hw()));
+        } else if g.stride == 1 && g.c_in >= SHIFTED_MIN_CHANNELS {
+            forward_block_shifted(g, image, &weight, r0, r1, y);
+        } else {
+            let mut cols = take_workspace(k * nb);
+            im2col_block(g, image, r0, r1, &mut cols[..k * nb]);
+            gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&cols[..k * nb], nb));
+            give_workspace(cols);
+        }
         for (co, b) in bias.iter().enumerate() {
             y[co * ohw..co * ohw + nb].iter_mut().for_each(|v| *v += b);
         }
-        give_workspace(cols);
     });
     flex_tensor(out, &[g.b, g.c_out, g.oh(), g.ow()])
+}
+
+/// Stride-1 layers with at least this many input channels skip im2col in the blocked
+/// forward pass ([`forward_block_shifted`]); with fewer, nine GEMMs with such a short
+/// reduction would cost more than the copies they save.
+const SHIFTED_MIN_CHANNELS: usize = 16;
+
+/// Output rows `[r0, r1)` of one image `x` of a stride-1 convolution without im2col: the rows
+/// the block reads (with `kh / 2` halo rows) are copied once into a zero-padded buffer of row
+/// width `W + kw - 1`, where every kernel offset `(oy, ox)` is a constant shift
+/// `oy * (W + kw - 1) + ox`; so the block is `kh * kw` GEMMs `[c_out, c_in] x [c_in, rows *
+/// (W + kw - 1)]` accumulated in a workspace, straight on the padded buffer (the `kw - 1`
+/// extra columns of each row are computed and dropped). One copy of the input instead of
+/// `kh * kw`. Writes the block's `c_out` rows of `y` (row stride `H * W`), without the bias.
+fn forward_block_shifted(g: &Geometry, x: &[f32], weight: &[f32], r0: usize, r1: usize, y: &mut [f32]) {
+    let (ph, pw, w, hw, k) = (g.kh / 2, g.kw / 2, g.w, g.hw(), g.k());
+    let (nr, wp) = (r1 - r0, g.w + g.kw - 1);
+    let nq = nr * wp;
+    // Rows r0 - ph .. r1 + ph of each channel, and kw - 1 guard values the last shift reads.
+    let plane = (nr + g.kh - 1) * wp + g.kw - 1;
+    let mut padded = take_workspace(g.c_in * plane);
+    let padded_len = g.c_in * plane;
+    for (ci, dst) in padded[..padded_len].chunks_mut(plane).enumerate() {
+        let (rows, guard) = dst.split_at_mut((nr + g.kh - 1) * wp);
+        guard.fill(0.0);
+        for (pr, row) in rows.chunks_mut(wp).enumerate() {
+            match (r0 + pr).checked_sub(ph).filter(|&sy| sy < g.h) {
+                Some(sy) => {
+                    row[..pw].fill(0.0);
+                    row[pw..pw + w].copy_from_slice(&x[ci * hw + sy * w..ci * hw + (sy + 1) * w]);
+                    row[pw + w..].fill(0.0);
+                }
+                None => row.fill(0.0),
+            }
+        }
+    }
+    let mut acc = take_workspace(g.c_out * nq);
+    for off in 0..g.kh * g.kw {
+        let shift = (off / g.kw) * wp + off % g.kw;
+        gemm_serial(
+            g.c_out,
+            nq,
+            g.c_in,
+            &mut acc[..g.c_out * nq],
+            (nq, 1),
+            off > 0,
+            View::rows(&weight[off * g.c_in..], k),
+            View::rows(&padded[shift..padded_len], plane),
+        );
+    }
+    for co in 0..g.c_out {
+        for r in 0..nr {
+            y[co * hw + r * w..co * hw + (r + 1) * w].copy_from_slice(&acc[co * nq + r * wp..co * nq + r * wp + w]);
+        }
+    }
+    give_workspace(padded);
+    give_workspace(acc);
 }
 
 /// Values of one row block's im2col matrix on the blocked path (1 MB of f32).
@@ -408,8 +473,8 @@ impl Backward<Flex, 3> for ConvSame {
 /// The gradients of a blocked call: bias, weight (when `want_w`) and input (when `want_x`),
 /// with each row block's columns rebuilt in a per-task workspace. `dy` is `[B, c_out, OHW]`.
 /// The blocks run in two waves, even blocks then odd ones, so that the blocks of one wave
-/// scatter into disjoint input rows of `dx`; each task sums its weight gradient into its
-/// own buffer, and the buffers are added at the end.
+/// scatter into disjoint input rows of `dx`; each task sums the weight gradient of a fixed
+/// group of blocks into its own buffer, and the buffers are added in group order.
 fn backward_blocked(
     g: &Geometry,
     x: &[f32],
@@ -430,11 +495,14 @@ fn backward_blocked(
     for wave in 0..2 {
         // The block's index within its image decides the wave.
         let items: Vec<_> = all.iter().copied().filter(|&(_, r0, _)| (r0 / rows) % 2 == wave).collect();
-        let dw = items
-            .into_par_iter()
-            .fold(
-                || want_w.then(|| written_zeros(g.c_out * k)),
-                |mut dw, (bi, r0, r1)| {
+        // Contiguous groups of blocks, one task each, summed in group order: the weight
+        // gradient does not depend on how rayon schedules the tasks (a seeded run repeats).
+        let group = items.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let partials: Vec<Option<Vec<f32>>> = items
+            .par_chunks(group)
+            .map(|blocks| {
+                let mut dw = want_w.then(|| written_zeros(g.c_out * k));
+                for &(bi, r0, r1) in blocks {
                     let nb = (r1 - r0) * ow;
                     let dyb = &dy[bi * plane_out + r0 * ow..(bi + 1) * plane_out];
                     let mut cols = take_workspace(k * nb);
@@ -452,21 +520,14 @@ fn backward_blocked(
                         col2im_block(g, &cols[..k * nb], r0, r1, dx);
                     }
                     give_workspace(cols);
-                    dw
-                },
-            )
-            .reduce(
-                || None,
-                |a, b| match (a, b) {
-                    (Some(mut a), Some(b)) => {
-                        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                        Some(a)
-                    }
-                    (a, b) => a.or(b),
-                },
-            );
-        if let (Some(total), Some(dw)) = (dw_total.as_mut(), dw) {
-            total.iter_mut().zip(&dw).for_each(|(x, y)| *x += y);
+                }
+                dw
+            })
+            .collect();
+        for dw in partials.into_iter().flatten() {
+            if let Some(total) = dw_total.as_mut() {
+                total.iter_mut().zip(&dw).for_each(|(x, y)| *x += y);
+            }
         }
     }
     (db, dw_total, dx)
@@ -516,7 +577,8 @@ mod tests {
     }
 
     /// Output and all three gradients equal burn's own conv2d (weights copied over), on the
-    /// batch-folded path and on the blocked path (threshold lowered to 0).
+    /// batch-folded path and on the blocked path (threshold lowered to 0), with few input
+    /// channels (im2col) and with enough for the shifted-GEMM forward pass.
     #[test]
     fn equals_burn_conv2d_forward_and_backward() {
         use std::sync::atomic::Ordering::Relaxed;
@@ -536,27 +598,29 @@ mod tests {
         for (kh, kw, h, w, stride) in
             [(3, 3, 7, 5, 1), (1, 5, 1, 9, 1), (3, 3, 1, 1, 1), (1, 1, 4, 4, 1), (3, 3, 8, 6, 2), (3, 3, 2, 2, 2), (1, 1, 6, 4, 2), (1, 3, 4, 8, 2)]
         {
-            let (c_in, c_out) = (3, 4);
-            let x = Tensor::<4>::random([2, c_in, h, w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
-            let wt = Tensor::<2>::random([c_out, kh * kw * c_in], Distribution::Normal(0.0, 1.0), &dev).require_grad();
-            let bias = Tensor::<1>::random([c_out], Distribution::Normal(0.0, 1.0), &dev).require_grad();
-            let y = super::conv_strided(x.clone(), wt.clone(), bias.clone(), kh, kw, stride).ok().expect("flex path");
-            // Reference: burn conv2d with the weight as [c_out, c_in, kh, kw].
-            let w4 = wt.clone().reshape([c_out, kh * kw, c_in]).swap_dims(1, 2).reshape([c_out, c_in, kh, kw]);
-            let reference = burn::tensor::module::conv2d(
-                x.clone(),
-                w4,
-                Some(bias.clone()),
-                burn::tensor::ops::ConvOptions::new([stride, stride], [kh / 2, kw / 2], [1, 1], 1),
-            );
-            assert_eq!(y.dims(), [2, c_out, h / stride, w / stride]);
-            let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
-            close(y.clone(), reference.clone(), "forward");
-            let g1 = (y * probe.clone()).sum().backward();
-            let g2 = (reference * probe).sum().backward();
-            close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "dx");
-            close(wt.grad(&g1).unwrap(), wt.grad(&g2).unwrap(), "dw");
-            close(bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap(), "db");
+            for c_in in [3, super::SHIFTED_MIN_CHANNELS + 1] {
+                let c_out = 4;
+                let x = Tensor::<4>::random([2, c_in, h, w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+                let wt = Tensor::<2>::random([c_out, kh * kw * c_in], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+                let bias = Tensor::<1>::random([c_out], Distribution::Normal(0.0, 1.0), &dev).require_grad();
+                let y = super::conv_strided(x.clone(), wt.clone(), bias.clone(), kh, kw, stride).ok().expect("flex path");
+                // Reference: burn conv2d with the weight as [c_out, c_in, kh, kw].
+                let w4 = wt.clone().reshape([c_out, kh * kw, c_in]).swap_dims(1, 2).reshape([c_out, c_in, kh, kw]);
+                let reference = burn::tensor::module::conv2d(
+                    x.clone(),
+                    w4,
+                    Some(bias.clone()),
+                    burn::tensor::ops::ConvOptions::new([stride, stride], [kh / 2, kw / 2], [1, 1], 1),
+                );
+                assert_eq!(y.dims(), [2, c_out, h / stride, w / stride]);
+                let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
+                close(y.clone(), reference.clone(), "forward");
+                let g1 = (y * probe.clone()).sum().backward();
+                let g2 = (reference * probe).sum().backward();
+                close(x.grad(&g1).unwrap(), x.grad(&g2).unwrap(), "dx");
+                close(wt.grad(&g1).unwrap(), wt.grad(&g2).unwrap(), "dw");
+                close(bias.grad(&g1).unwrap(), bias.grad(&g2).unwrap(), "db");
+            }
         }
     }
 
