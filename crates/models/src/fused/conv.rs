@@ -7,6 +7,9 @@
 //! workspace, multiplied straight into those rows of the output while still in cache, and
 //! rebuilt in the backward pass rather than kept, so memory stays at a few blocks' columns
 //! and no step faults in gigabytes of fresh pages (docs/BENCHMARKS.md, U-Net at 256 px).
+//! Stride-1 blocks with at least 16 input channels skip im2col altogether: each kernel offset
+//! is a constant shift in a zero-padded copy of the block's rows, so forward and backward are
+//! `kh * kw` GEMMs straight on that copy ([`Padded`]); 1x1 layers multiply the input rows.
 //!
 //! Weight layout `[c_out, kh * kw * c_in]`, offset-major and channel-minor: the layout of
 //! [`MatmulConv`](crate::MatmulConv) and
@@ -203,7 +206,7 @@ fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &Fle
         if g.stride == 1 && g.kh * g.kw == 1 {
             // 1x1: the input rows are the columns already.
             gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&image[r0 * g.w..], g.hw()));
-        } else if g.stride == 1 && g.c_in >= SHIFTED_MIN_CHANNELS {
+        } else if shifted(g) {
             forward_block_shifted(g, image, &weight, r0, r1, y);
         } else {
             let mut cols = take_workspace(k * nb);
@@ -231,30 +234,13 @@ const SHIFTED_MIN_CHANNELS: usize = 16;
 /// extra columns of each row are computed and dropped). One copy of the input instead of
 /// `kh * kw`. Writes the block's `c_out` rows of `y` (row stride `H * W`), without the bias.
 fn forward_block_shifted(g: &Geometry, x: &[f32], weight: &[f32], r0: usize, r1: usize, y: &mut [f32]) {
-    let (ph, pw, w, hw, k) = (g.kh / 2, g.kw / 2, g.w, g.hw(), g.k());
-    let (nr, wp) = (r1 - r0, g.w + g.kw - 1);
-    let nq = nr * wp;
-    // Rows r0 - ph .. r1 + ph of each channel, and kw - 1 guard values the last shift reads.
-    let plane = (nr + g.kh - 1) * wp + g.kw - 1;
-    let mut padded = take_workspace(g.c_in * plane);
-    let padded_len = g.c_in * plane;
-    for (ci, dst) in padded[..padded_len].chunks_mut(plane).enumerate() {
-        let (rows, guard) = dst.split_at_mut((nr + g.kh - 1) * wp);
-        guard.fill(0.0);
-        for (pr, row) in rows.chunks_mut(wp).enumerate() {
-            match (r0 + pr).checked_sub(ph).filter(|&sy| sy < g.h) {
-                Some(sy) => {
-                    row[..pw].fill(0.0);
-                    row[pw..pw + w].copy_from_slice(&x[ci * hw + sy * w..ci * hw + (sy + 1) * w]);
-                    row[pw + w..].fill(0.0);
-                }
-                None => row.fill(0.0),
-            }
-        }
-    }
+    let (w, hw, k) = (g.w, g.hw(), g.k());
+    let p = Padded::new(g, r0, r1);
+    let (nq, plane, padded_len) = (p.nq(), p.plane, g.c_in * p.plane);
+    let padded = p.fill(g, x, r0);
     let mut acc = take_workspace(g.c_out * nq);
     for off in 0..g.kh * g.kw {
-        let shift = (off / g.kw) * wp + off % g.kw;
+        let shift = p.shift(g, off);
         gemm_serial(
             g.c_out,
             nq,
@@ -267,12 +253,131 @@ fn forward_block_shifted(g: &Geometry, x: &[f32], weight: &[f32], r0: usize, r1:
         );
     }
     for co in 0..g.c_out {
-        for r in 0..nr {
-            y[co * hw + r * w..co * hw + (r + 1) * w].copy_from_slice(&acc[co * nq + r * wp..co * nq + r * wp + w]);
+        for r in 0..p.nr {
+            y[co * hw + r * w..co * hw + (r + 1) * w].copy_from_slice(&acc[co * nq + r * p.wp..co * nq + r * p.wp + w]);
         }
     }
     give_workspace(padded);
     give_workspace(acc);
+}
+
+/// Whether a blocked call's row blocks go without im2col ([`forward_block_shifted`],
+/// [`backward_block_shifted`]).
+fn shifted(g: &Geometry) -> bool {
+    g.stride == 1 && g.kh * g.kw > 1 && g.c_in >= SHIFTED_MIN_CHANNELS
+}
+
+/// Layout of a row block's zero-padded copy: rows `r0 - kh/2 .. r1 + kh/2` of each channel,
+/// `wp = W + kw - 1` values wide, then `kw - 1` guard values the last shift reads; output
+/// pixel `(r0 + r, x)` sits at `q = r * wp + x` and reads kernel offset `(oy, ox)` at
+/// `q + oy * wp + ox` of each channel's `plane` values.
+struct Padded {
+    nr: usize,
+    wp: usize,
+    plane: usize,
+}
+
+impl Padded {
+    fn new(g: &Geometry, r0: usize, r1: usize) -> Self {
+        let (nr, wp) = (r1 - r0, g.w + g.kw - 1);
+        Padded { nr, wp, plane: (nr + g.kh - 1) * wp + g.kw - 1 }
+    }
+
+    /// Positions computed per channel: `nr` rows of `wp`.
+    fn nq(&self) -> usize {
+        self.nr * self.wp
+    }
+
+    /// Offset of kernel offset `off` (`oy * kw + ox`).
+    fn shift(&self, g: &Geometry, off: usize) -> usize {
+        (off / g.kw) * self.wp + off % g.kw
+    }
+
+    /// Input row of padded row `pr`, when inside the image.
+    fn source_row(&self, g: &Geometry, r0: usize, pr: usize) -> Option<usize> {
+        (r0 + pr).checked_sub(g.kh / 2).filter(|&sy| sy < g.h)
+    }
+
+    /// The padded copy of image `x`'s block rows (a workspace of at least
+    /// `c_in * plane` values, every one of them written).
+    fn fill(&self, g: &Geometry, x: &[f32], r0: usize) -> Vec<f32> {
+        let (pw, w, hw) = (g.kw / 2, g.w, g.hw());
+        let mut padded = take_workspace(g.c_in * self.plane);
+        for (ci, dst) in padded[..g.c_in * self.plane].chunks_mut(self.plane).enumerate() {
+            let (rows, guard) = dst.split_at_mut((self.nr + g.kh - 1) * self.wp);
+            guard.fill(0.0);
+            for (pr, row) in rows.chunks_mut(self.wp).enumerate() {
+                match self.source_row(g, r0, pr) {
+                    Some(sy) => {
+                        row[..pw].fill(0.0);
+                        row[pw..pw + w].copy_from_slice(&x[ci * hw + sy * w..ci * hw + (sy + 1) * w]);
+                        row[pw + w..].fill(0.0);
+                    }
+                    None => row.fill(0.0),
+                }
+            }
+        }
+        padded
+    }
+}
+
+/// The gradients of one row block of a [`shifted`] call, without im2col: `dy`'s block rows
+/// are laid out like the forward pass's outputs (`c_out x nr x wp`, zero in the `kw - 1`
+/// extra columns), then per kernel offset one GEMM adds `dY * shifted(X)^T` into the weight
+/// gradient's columns of that offset, and one adds `W_offset^T * dY` into a padded input
+/// gradient at the offset's shift, whose in-image rows are finally added onto `dx` (image
+/// `x`'s gradient, `c_in * H * W` values).
+#[allow(clippy::too_many_arguments)]
+fn backward_block_shifted(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    (r0, r1): (usize, usize),
+    dw: Option<&mut [f32]>,
+    dx: Option<&mut [f32]>,
+) {
+    let (pw, w, hw, k) = (g.kw / 2, g.w, g.hw(), g.k());
+    let p = Padded::new(g, r0, r1);
+    let (nq, plane, padded_len) = (p.nq(), p.plane, g.c_in * p.plane);
+    let mut dyq = take_workspace(g.c_out * nq);
+    for co in 0..g.c_out {
+        for r in 0..p.nr {
+            let row = &mut dyq[co * nq + r * p.wp..co * nq + (r + 1) * p.wp];
+            row[..w].copy_from_slice(&dy[co * hw + (r0 + r) * w..co * hw + (r0 + r + 1) * w]);
+            row[w..].fill(0.0);
+        }
+    }
+    let dyq_view = View::rows(&dyq[..g.c_out * nq], nq);
+    if let Some(dw) = dw {
+        let padded = p.fill(g, x, r0);
+        for off in 0..g.kh * g.kw {
+            let shift = p.shift(g, off);
+            // [c_out, nq] x [nq, c_in] into the offset's columns of [c_out, K].
+            let rhs = View::transposed(&padded[shift..padded_len], plane);
+            gemm_serial(g.c_out, g.c_in, nq, &mut dw[off * g.c_in..], (k, 1), true, dyq_view, rhs);
+        }
+        give_workspace(padded);
+    }
+    if let Some(dx) = dx {
+        let mut dpad = take_workspace(padded_len);
+        dpad[..padded_len].fill(0.0);
+        for off in 0..g.kh * g.kw {
+            let shift = p.shift(g, off);
+            // [c_in, c_out] x [c_out, nq], added at the offset's shift.
+            let lhs = View::transposed(&weight[off * g.c_in..], k);
+            gemm_serial(g.c_in, nq, g.c_out, &mut dpad[shift..padded_len], (plane, 1), true, lhs, dyq_view);
+        }
+        for ci in 0..g.c_in {
+            for pr in 0..p.nr + g.kh - 1 {
+                let Some(sy) = p.source_row(g, r0, pr) else { continue };
+                let src = &dpad[ci * plane + pr * p.wp + pw..ci * plane + pr * p.wp + pw + w];
+                dx[ci * hw + sy * w..ci * hw + (sy + 1) * w].iter_mut().zip(src).for_each(|(d, v)| *d += v);
+            }
+        }
+        give_workspace(dpad);
+    }
+    give_workspace(dyq);
 }
 
 /// Values of one row block's im2col matrix on the blocked path (1 MB of f32).
@@ -503,6 +608,14 @@ fn backward_blocked(
             .map(|blocks| {
                 let mut dw = want_w.then(|| written_zeros(g.c_out * k));
                 for &(bi, r0, r1) in blocks {
+                    if shifted(g) {
+                        // SAFETY: as below, image bi's gradient, disjoint rows within a wave.
+                        let dx = dx_ptr.as_ref().map(|d| unsafe { std::slice::from_raw_parts_mut(d.0.add(bi * plane_in), plane_in) });
+                        let image = &x[bi * plane_in..(bi + 1) * plane_in];
+                        let dyi = &dy[bi * plane_out..(bi + 1) * plane_out];
+                        backward_block_shifted(g, image, weight, dyi, (r0, r1), dw.as_deref_mut(), dx);
+                        continue;
+                    }
                     let nb = (r1 - r0) * ow;
                     let dyb = &dy[bi * plane_out + r0 * ow..(bi + 1) * plane_out];
                     let mut cols = take_workspace(k * nb);
