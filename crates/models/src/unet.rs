@@ -17,7 +17,6 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{BatchNorm, BatchNormConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::module::{interpolate, max_pool2d};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
@@ -25,7 +24,7 @@ use burn::tensor::{Device, Tensor};
 use std::path::Path;
 
 use crate::detector_conv::MatmulConv;
-use crate::fused::{batch_norm, batch_norm_relu};
+use crate::fused::{add_relu, batch_norm, batch_norm_relu};
 use crate::error::ModelError;
 
 /// Configuration of a [`UNet`].
@@ -84,7 +83,7 @@ impl UNetBlock {
             Some(c) => c.forward(x),
             None => x,
         };
-        relu(y + skip)
+        add_relu(y, skip)
     }
 }
 

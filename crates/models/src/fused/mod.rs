@@ -16,6 +16,7 @@
 //! agree up to float rounding and every backend still trains.
 
 mod adamw;
+mod add_relu;
 mod conv;
 mod dropout;
 mod gemm;
@@ -26,6 +27,7 @@ mod norm;
 mod pool;
 
 pub use adamw::{AdamWStep, AdamWTensors, adamw_update};
+pub use add_relu::add_relu;
 pub use conv::{conv_same, conv_strided};
 pub use dropout::dropout;
 pub use linear::linear;
