@@ -254,8 +254,7 @@ impl GeoTiffReader {
     }
 
     /// Convert (`put`) the part of a decoded chunk that falls inside the window and copy it
-    /// into the chunk row's output block (one slice per band), every band of a row in one
-    /// pass over the chunk's pixel-interleaved samples.
+    /// into the chunk row's output block (one slice per band), row by row.
     fn place<T>(
         &self,
         c: ChunkRef,

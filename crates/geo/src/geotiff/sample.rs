@@ -40,15 +40,16 @@ pub(crate) fn deinterleave<S: Sample, T>(
     let size = std::mem::size_of::<S>();
     assert!(samples.len() == dsts.len() && samples.iter().all(|&s| s < spp), "deinterleave: bad sample index");
     assert!(src.len() >= n * spp * size, "deinterleave: source too short");
-    // SAFETY (both reads): `S` is a plain numeric type (every bit pattern is valid), and the
-    // offsets are below `n * spp * size <= src.len()` (checked above).
+    // SAFETY: `S` is a plain numeric type (every bit pattern is valid), and every index
+    // passed below is under `n * spp` (checked above against `src.len()`).
     let read = |i: usize| -> S { unsafe { std::ptr::read_unaligned(src.as_ptr().add(i * size).cast::<S>()) } };
     // Band by band: a row of a chunk is a few kilobytes and stays in L1 across the passes,
     // and each pass is a plain strided loop (measured faster than one pass writing to every
     // band's row in turn).
     for (dst, &s) in dsts.iter_mut().zip(samples) {
         let dst = &mut dst[at..at + n];
-        if spp == 1 && size == std::mem::size_of::<T>() {
+        if spp == 1 {
+            // Contiguous samples: a loop the compiler vectorises.
             for (i, d) in dst.iter_mut().enumerate() {
                 *d = conv(read(i));
             }

@@ -221,9 +221,9 @@ fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &Fle
     flex_tensor(out, &[g.b, g.c_out, g.oh(), g.ow()])
 }
 
-/// Stride-1 layers with at least this many input channels skip im2col in the blocked
-/// forward pass ([`forward_block_shifted`]); with fewer, nine GEMMs with such a short
-/// reduction would cost more than the copies they save.
+/// Stride-1 layers with at least this many input channels skip im2col on the blocked path
+/// ([`shifted`]); with fewer, nine GEMMs with such a short reduction would cost more than
+/// the copies they save.
 const SHIFTED_MIN_CHANNELS: usize = 16;
 
 /// Output rows `[r0, r1)` of one image `x` of a stride-1 convolution without im2col: the rows
@@ -236,8 +236,8 @@ const SHIFTED_MIN_CHANNELS: usize = 16;
 fn forward_block_shifted(g: &Geometry, x: &[f32], weight: &[f32], r0: usize, r1: usize, y: &mut [f32]) {
     let (w, hw, k) = (g.w, g.hw(), g.k());
     let p = Padded::new(g, r0, r1);
-    let (nq, plane, padded_len) = (p.nq(), p.plane, g.c_in * p.plane);
-    let padded = p.fill(g, x, r0);
+    let (nq, plane, padded_len) = (p.nq(), p.plane, p.len(g));
+    let padded = p.fill(g, x);
     let mut acc = take_workspace(g.c_out * nq);
     for off in 0..g.kh * g.kw {
         let shift = p.shift(g, off);
@@ -267,11 +267,12 @@ fn shifted(g: &Geometry) -> bool {
     g.stride == 1 && g.kh * g.kw > 1 && g.c_in >= SHIFTED_MIN_CHANNELS
 }
 
-/// Layout of a row block's zero-padded copy: rows `r0 - kh/2 .. r1 + kh/2` of each channel,
+/// Layout of the zero-padded copy of row block `[r0, r1)`: rows `r0 - kh/2 .. r1 + kh/2` of each channel,
 /// `wp = W + kw - 1` values wide, then `kw - 1` guard values the last shift reads; output
 /// pixel `(r0 + r, x)` sits at `q = r * wp + x` and reads kernel offset `(oy, ox)` at
 /// `q + oy * wp + ox` of each channel's `plane` values.
 struct Padded {
+    r0: usize,
     nr: usize,
     wp: usize,
     plane: usize,
@@ -280,7 +281,12 @@ struct Padded {
 impl Padded {
     fn new(g: &Geometry, r0: usize, r1: usize) -> Self {
         let (nr, wp) = (r1 - r0, g.w + g.kw - 1);
-        Padded { nr, wp, plane: (nr + g.kh - 1) * wp + g.kw - 1 }
+        Padded { r0, nr, wp, plane: (nr + g.kh - 1) * wp + g.kw - 1 }
+    }
+
+    /// Values of the whole copy: `plane` per input channel.
+    fn len(&self, g: &Geometry) -> usize {
+        g.c_in * self.plane
     }
 
     /// Positions computed per channel: `nr` rows of `wp`.
@@ -294,20 +300,20 @@ impl Padded {
     }
 
     /// Input row of padded row `pr`, when inside the image.
-    fn source_row(&self, g: &Geometry, r0: usize, pr: usize) -> Option<usize> {
-        (r0 + pr).checked_sub(g.kh / 2).filter(|&sy| sy < g.h)
+    fn source_row(&self, g: &Geometry, pr: usize) -> Option<usize> {
+        (self.r0 + pr).checked_sub(g.kh / 2).filter(|&sy| sy < g.h)
     }
 
     /// The padded copy of image `x`'s block rows (a workspace of at least
-    /// `c_in * plane` values, every one of them written).
-    fn fill(&self, g: &Geometry, x: &[f32], r0: usize) -> Vec<f32> {
+    /// [`len`](Self::len) values, every one of them written).
+    fn fill(&self, g: &Geometry, x: &[f32]) -> Vec<f32> {
         let (pw, w, hw) = (g.kw / 2, g.w, g.hw());
-        let mut padded = take_workspace(g.c_in * self.plane);
-        for (ci, dst) in padded[..g.c_in * self.plane].chunks_mut(self.plane).enumerate() {
+        let mut padded = take_workspace(self.len(g));
+        for (ci, dst) in padded[..self.len(g)].chunks_mut(self.plane).enumerate() {
             let (rows, guard) = dst.split_at_mut((self.nr + g.kh - 1) * self.wp);
             guard.fill(0.0);
             for (pr, row) in rows.chunks_mut(self.wp).enumerate() {
-                match self.source_row(g, r0, pr) {
+                match self.source_row(g, pr) {
                     Some(sy) => {
                         row[..pw].fill(0.0);
                         row[pw..pw + w].copy_from_slice(&x[ci * hw + sy * w..ci * hw + (sy + 1) * w]);
@@ -339,7 +345,7 @@ fn backward_block_shifted(
 ) {
     let (pw, w, hw, k) = (g.kw / 2, g.w, g.hw(), g.k());
     let p = Padded::new(g, r0, r1);
-    let (nq, plane, padded_len) = (p.nq(), p.plane, g.c_in * p.plane);
+    let (nq, plane, padded_len) = (p.nq(), p.plane, p.len(g));
     let mut dyq = take_workspace(g.c_out * nq);
     for co in 0..g.c_out {
         for r in 0..p.nr {
@@ -350,7 +356,7 @@ fn backward_block_shifted(
     }
     let dyq_view = View::rows(&dyq[..g.c_out * nq], nq);
     if let Some(dw) = dw {
-        let padded = p.fill(g, x, r0);
+        let padded = p.fill(g, x);
         for off in 0..g.kh * g.kw {
             let shift = p.shift(g, off);
             // [c_out, nq] x [nq, c_in] into the offset's columns of [c_out, K].
@@ -370,7 +376,7 @@ fn backward_block_shifted(
         }
         for ci in 0..g.c_in {
             for pr in 0..p.nr + g.kh - 1 {
-                let Some(sy) = p.source_row(g, r0, pr) else { continue };
+                let Some(sy) = p.source_row(g, pr) else { continue };
                 let src = &dpad[ci * plane + pr * p.wp + pw..ci * plane + pr * p.wp + pw + w];
                 dx[ci * hw + sy * w..ci * hw + (sy + 1) * w].iter_mut().zip(src).for_each(|(d, v)| *d += v);
             }

@@ -57,9 +57,8 @@ fn bn_inference<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> R
         Err([x]) => return Err(Tensor::from_dispatch(x)),
     };
     let (g, bt, m, v) = (values(&gamma), values(&beta), values(&mean), values(&var));
-    let inv_std: Vec<f32> = v.iter().map(|v| 1.0 / (v + norm.epsilon as f32).sqrt()).collect();
-    let stats = Statistics { mean: m.to_vec(), var: v.to_vec(), inv_std };
     let geom = Geometry { b, c, s, eps: norm.epsilon as f32, relu };
+    let stats = Statistics::new(m.to_vec(), v.to_vec(), geom.eps);
     let y = normalise(&geom, &values(&x), &stats, &g, &bt);
     Ok(super::plain_out(flex_tensor(y, &shape)))
 }
@@ -129,11 +128,19 @@ struct Geometry {
     relu: bool,
 }
 
-/// Per-channel batch statistics.
+/// Per-channel statistics (of the batch in training, running ones in inference).
 struct Statistics {
     mean: Vec<f32>,
     var: Vec<f32>,
     inv_std: Vec<f32>,
+}
+
+impl Statistics {
+    /// With `inv_std = 1 / sqrt(var + eps)`.
+    fn new(mean: Vec<f32>, var: Vec<f32>, eps: f32) -> Self {
+        let inv_std = var.iter().map(|v| 1.0 / (v + eps).sqrt()).collect();
+        Statistics { mean, var, inv_std }
+    }
 }
 
 /// Two-pass (centred) mean and biased variance of each channel.
@@ -150,10 +157,7 @@ fn statistics(g: &Geometry, x: &[f32]) -> Statistics {
             (mf, var as f32)
         })
         .collect();
-    let mean: Vec<f32> = per.iter().map(|p| p.0).collect();
-    let var: Vec<f32> = per.iter().map(|p| p.1).collect();
-    let inv_std = var.iter().map(|v| 1.0 / (v + g.eps).sqrt()).collect();
-    Statistics { mean, var, inv_std }
+    Statistics::new(per.iter().map(|p| p.0).collect(), per.iter().map(|p| p.1).collect(), g.eps)
 }
 
 /// `a * x + shift` per channel (clamped at zero with `g.relu`), images in parallel.
