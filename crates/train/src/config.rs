@@ -143,6 +143,10 @@ pub struct TrainConfig {
     /// Augmentation of the training batches.
     #[config(default = "Augmentation::default()")]
     pub augment: Augmentation,
+    /// Stochastic weight averaging: return the mean of the weights after each of the last
+    /// `average_last` epochs instead of one epoch's (0 = off; needs `patience = 0`).
+    #[config(default = 0)]
+    pub average_last: usize,
 }
 
 /// Reads a [`TrainConfig`] from a table that names only some of its fields (the rest take
@@ -172,6 +176,7 @@ pub fn deserialize_partial<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
         lr_schedule: Option<LrSchedule>,
         label_smoothing: Option<f32>,
         augment: Option<Augmentation>,
+        average_last: Option<usize>,
     }
     let p = Partial::deserialize(deserializer)?;
     let d = TrainConfig::new();
@@ -186,6 +191,7 @@ pub fn deserialize_partial<'de, D: serde::Deserializer<'de>>(deserializer: D) ->
         lr_schedule: p.lr_schedule.unwrap_or(d.lr_schedule),
         label_smoothing: p.label_smoothing.unwrap_or(d.label_smoothing),
         augment: p.augment.unwrap_or(d.augment),
+        average_last: p.average_last.unwrap_or(d.average_last),
     })
 }
 
@@ -213,6 +219,12 @@ impl TrainConfig {
             return Err(TrainError::Config(format!(
                 "label smoothing {} must be in [0, 1)",
                 self.label_smoothing
+            )));
+        }
+        if self.average_last > 0 && self.patience > 0 {
+            return Err(TrainError::Config(format!(
+                "average_last = {} averages the last epochs, early stopping keeps one: set patience = 0",
+                self.average_last
             )));
         }
         self.augment.validate()
@@ -293,5 +305,8 @@ mod tests {
         assert_eq!(back.lr_schedule, c.lr_schedule);
         assert_eq!(back.class_weights, c.class_weights);
         assert!(TrainConfig::new().with_epochs(0).validate().is_err());
+        let swa = TrainConfig::new().with_average_last(5);
+        assert!(swa.validate().unwrap_err().to_string().contains("patience"));
+        assert!(swa.with_patience(0).validate().is_ok());
     }
 }

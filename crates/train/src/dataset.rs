@@ -81,6 +81,13 @@ impl TensorDataset {
 
     /// Stratified random split: about `val_fraction` of each class goes to the second set.
     pub fn split_stratified(&self, val_fraction: f64, seed: u64) -> (Self, Self) {
+        let (train, val) = self.stratified_indices(val_fraction, seed);
+        (self.subset(&train), self.subset(&val))
+    }
+
+    /// The sample indices [`split_stratified`](Self::split_stratified) puts in training and
+    /// in validation, each ascending.
+    pub fn stratified_indices(&self, val_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (mut train, mut val) = (Vec::new(), Vec::new());
         for class in 0..self.n_classes() as u32 {
@@ -92,7 +99,7 @@ impl TensorDataset {
         }
         train.sort_unstable();
         val.sort_unstable();
-        (self.subset(&train), self.subset(&val))
+        (train, val)
     }
 
     /// Sample indices grouped into batches of at most `batch_size`; shuffled when `seed` is

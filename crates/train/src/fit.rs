@@ -13,9 +13,11 @@ use tracing::{debug, info};
 use crate::checkpoint::{CheckpointState, latest_checkpoint, save_checkpoint};
 use crate::config::TrainConfig;
 use crate::dataset::TensorDataset;
+use crate::distill::Teacher;
 use crate::error::TrainError;
 use crate::history::{EpochRecord, History};
 use crate::optimizer::FusedAdamWConfig;
+use crate::weight_average;
 
 /// Where and how a run executes, beside the hyper-parameters.
 #[derive(Clone, Debug)]
@@ -150,6 +152,39 @@ where
     M: Classifier,
     F: Fn(&Device) -> M,
 {
+    fit_with(init, train, None, val, config, options)
+}
+
+/// [`fit`] with knowledge distillation: the loss mixes the labels' cross-entropy with the
+/// `teacher`'s soft targets (one row per training sample, see [`Teacher`]). Validation
+/// (early stopping, the epoch kept) still scores against the labels.
+pub fn fit_distilled<M, F>(
+    init: F,
+    train: &TensorDataset,
+    teacher: &Teacher,
+    val: &TensorDataset,
+    config: &TrainConfig,
+    options: &FitOptions,
+) -> Result<Fitted<M>, TrainError>
+where
+    M: Classifier,
+    F: Fn(&Device) -> M,
+{
+    fit_with(init, train, Some(teacher), val, config, options)
+}
+
+fn fit_with<M, F>(
+    init: F,
+    train: &TensorDataset,
+    teacher: Option<&Teacher>,
+    val: &TensorDataset,
+    config: &TrainConfig,
+    options: &FitOptions,
+) -> Result<Fitted<M>, TrainError>
+where
+    M: Classifier,
+    F: Fn(&Device) -> M,
+{
     config.validate()?;
     let device = options.device.clone().inner();
     let ad = device.clone().autodiff();
@@ -157,6 +192,16 @@ where
     let mut model = init(&ad);
     check_data(&model, train, val)?;
     let n_classes = model.num_classes();
+    if let Some(t) = teacher
+        && (t.len() != train.len() || t.n_classes() != n_classes)
+    {
+        return Err(TrainError::Data(format!(
+            "teacher probabilities for {} samples of {} classes, but {} training samples and {n_classes} classes",
+            t.len(),
+            t.n_classes(),
+            train.len()
+        )));
+    }
 
     let mut optimizer = FusedAdamWConfig::new()
         .with_weight_decay(config.weight_decay)
@@ -236,15 +281,29 @@ where
                     (train.batch_x(idx, &ad), None)
                 };
                 let logits = model.logits(x, &train.shape, DropoutMode::Standard);
-                let loss = match mix {
+                let partners: Option<(f32, Vec<usize>)> =
+                    mix.map(|(lambda, partner)| (lambda, partner.iter().map(|&p| idx[p]).collect()));
+                let soft = teacher.map(|t| {
+                    let targets = match &partners {
+                        None => t.rows(idx),
+                        Some((lambda, other)) => {
+                            let (a, b) = (t.rows(idx), t.rows(other));
+                            a.iter().zip(&b).map(|(p, q)| lambda * p + (1.0 - lambda) * q).collect()
+                        }
+                    };
+                    let w = t.settings().weight;
+                    (t.soft_loss(logits.clone(), targets, &ad).mul_scalar(w), 1.0 - w)
+                });
+                let hard = match &partners {
                     None => loss_train.forward(logits, train.batch_y(idx, &ad)),
-                    Some((lambda, partner)) => {
-                        let other: Vec<usize> = partner.iter().map(|&p| idx[p]).collect();
-                        loss_train
-                            .forward(logits.clone(), train.batch_y(idx, &ad))
-                            .mul_scalar(lambda)
-                            .add(loss_train.forward(logits, train.batch_y(&other, &ad)).mul_scalar(1.0 - lambda))
-                    }
+                    Some((lambda, other)) => loss_train
+                        .forward(logits.clone(), train.batch_y(idx, &ad))
+                        .mul_scalar(*lambda)
+                        .add(loss_train.forward(logits, train.batch_y(other, &ad)).mul_scalar(1.0 - lambda)),
+                };
+                let loss = match soft {
+                    None => hard,
+                    Some((soft, hard_weight)) => hard.mul_scalar(hard_weight).add(soft),
                 };
                 let grads = loss.backward();
                 loss_sum += loss
@@ -269,18 +328,27 @@ where
             (Some(l), Some(a))
         };
         state.epoch = epoch + 1;
-        match val_loss {
+        let improved = match val_loss {
             Some(l) if state.best_val_loss.is_none_or(|b| l < b) => {
                 state.best_val_loss = Some(l);
                 state.epochs_without_improvement = 0;
-                state.history.best_epoch = state.epoch;
-                best = valid;
+                true
             }
-            Some(_) => state.epochs_without_improvement += 1,
-            None => {
-                state.history.best_epoch = state.epoch;
-                best = valid;
+            Some(_) => {
+                state.epochs_without_improvement += 1;
+                false
             }
+            None => true,
+        };
+        // Under weight averaging `best` is the running mean (saved with the checkpoint, so a
+        // resumed run goes on averaging where it stopped).
+        let averaged = weight_average::snapshots(state.epoch, config.epochs, config.average_last);
+        if averaged > 0 {
+            state.history.best_epoch = state.epoch;
+            best = weight_average::fold_in(best, &valid, averaged);
+        } else if improved {
+            state.history.best_epoch = state.epoch;
+            best = valid;
         }
         let record = EpochRecord {
             epoch: state.epoch,

@@ -20,7 +20,8 @@ use crate::augment::Augmentation;
 use crate::config::{ClassWeighting, LrSchedule, TrainConfig};
 use crate::dataset::TensorDataset;
 use crate::error::TrainError;
-use crate::fit::{FitOptions, fit};
+use crate::distill::{DistillSettings, Teacher};
+use crate::fit::{FitOptions, fit, fit_distilled};
 use crate::history::History;
 use crate::inference::{ClassProbabilities, predict_proba};
 use crate::model_dir::{header_normalisation, load_weights, read_header, save_weights, write_header};
@@ -54,6 +55,9 @@ pub struct TemporalTraining {
     /// Augmentation of the training batches, e.g.
     /// `augment = { jitter = 0.03, scale = 0.1, shift = 1, mixup = 0.2 }`.
     pub augment: Augmentation,
+    /// Stochastic weight averaging over the last this many epochs (0 = off; needs
+    /// `patience = 0`).
+    pub average_last: usize,
 }
 
 impl Default for TemporalTraining {
@@ -71,6 +75,7 @@ impl Default for TemporalTraining {
             schedule: base.lr_schedule,
             label_smoothing: base.label_smoothing,
             augment: base.augment,
+            average_last: base.average_last,
         }
     }
 }
@@ -87,6 +92,7 @@ impl TemporalTraining {
             .with_lr_schedule(self.schedule.clone())
             .with_label_smoothing(self.label_smoothing)
             .with_augment(self.augment.clone())
+            .with_average_last(self.average_last)
             .with_class_weights(if self.balanced { ClassWeighting::Balanced } else { ClassWeighting::Uniform })
     }
 }
@@ -181,23 +187,45 @@ impl TemporalModelConfig {
     /// An untrained classifier for series of `n_dates x n_bands`; `days` are the acquisition
     /// days (day of year, or days since the first date), used by L-TAE as positions.
     pub fn build(&self, n_dates: usize, n_bands: usize, days: &[f32]) -> Result<Box<dyn PixelClassifier>, TrainError> {
-        if n_dates == 0 || n_bands == 0 || days.len() != n_dates {
-            return Err(TrainError::Config(format!("{n_dates} dates x {n_bands} bands with {} days", days.len())));
-        }
         Ok(match self {
-            TemporalModelConfig::RandomForest(c) => Box::new(RandomForest::new(c.clone())),
-            other => Box::new(TemporalClassifier {
-                config: other.clone(),
-                n_dates,
-                n_bands,
-                days: days.to_vec(),
-                n_classes: 0,
-                model: None,
-                normalization: None,
-                history: History::default(),
-            }),
+            TemporalModelConfig::RandomForest(c) => {
+                check_axes(n_dates, n_bands, days)?;
+                Box::new(RandomForest::new(c.clone()))
+            }
+            _ => Box::new(self.build_network(n_dates, n_bands, days)?),
         })
     }
+
+    /// An untrained network (TempCNN, LSTM or L-TAE), as [`build`](Self::build); a random
+    /// forest is a [`TrainError::Config`].
+    pub fn build_network(&self, n_dates: usize, n_bands: usize, days: &[f32]) -> Result<TemporalClassifier, TrainError> {
+        check_axes(n_dates, n_bands, days)?;
+        if matches!(self, TemporalModelConfig::RandomForest(_)) {
+            return Err(TrainError::Config("a random forest is not a network (want tempcnn, lstm or ltae)".into()));
+        }
+        Ok(TemporalClassifier {
+            config: self.clone(),
+            n_dates,
+            n_bands,
+            days: days.to_vec(),
+            n_classes: 0,
+            model: None,
+            normalization: None,
+            history: History::default(),
+        })
+    }
+
+    /// Whether this is a network (not the random forest).
+    pub fn is_network(&self) -> bool {
+        !matches!(self, TemporalModelConfig::RandomForest(_))
+    }
+}
+
+fn check_axes(n_dates: usize, n_bands: usize, days: &[f32]) -> Result<(), TrainError> {
+    if n_dates == 0 || n_bands == 0 || days.len() != n_dates {
+        return Err(TrainError::Config(format!("{n_dates} dates x {n_bands} bands with {} days", days.len())));
+    }
+    Ok(())
 }
 
 /// A trained burn network.
@@ -334,11 +362,99 @@ impl TemporalClassifier {
 fn train_net<M: Classifier>(
     init: impl Fn(&Device) -> M,
     train: &TensorDataset,
+    teacher: Option<&Teacher>,
     val: &TensorDataset,
     settings: &TemporalTraining,
 ) -> Result<(M, History), TrainError> {
-    let fitted = fit(init, train, val, &settings.train_config(), &FitOptions::default())?;
+    let (config, options) = (settings.train_config(), FitOptions::default());
+    let fitted = match teacher {
+        None => fit(init, train, val, &config, &options)?,
+        Some(t) => fit_distilled(init, train, t, val, &config, &options)?,
+    };
     Ok((fitted.model, fitted.history))
+}
+
+impl TemporalClassifier {
+    /// Trains on `x` / `y` as [`PixelClassifier::fit`], and learns from `teacher`'s class
+    /// probabilities (one row per sample, for instance a deep ensemble's) beside the labels:
+    /// knowledge distillation, see [`crate::distill`].
+    pub fn fit_distilled(
+        &mut self,
+        x: &[f32],
+        n_features: usize,
+        y: &[u32],
+        teacher: &[f32],
+        settings: &DistillSettings,
+    ) -> Result<(), TrainError> {
+        self.fit_with(x, n_features, y, Some((teacher, settings)))
+    }
+
+    fn fit_with(
+        &mut self,
+        x: &[f32],
+        n_features: usize,
+        y: &[u32],
+        teacher: Option<(&[f32], &DistillSettings)>,
+    ) -> Result<(), TrainError> {
+        self.check_features(n_features)?;
+        let (_, k) = crate::pixel::check_xy(x, n_features, y)?;
+        let shape = self.shape();
+        let norm = Normalization::fit(x, &shape, FeatureAxis::Last)?;
+        let mut xs = x.to_vec();
+        norm.apply(&mut xs, &shape)?;
+        let data = TensorDataset::new(xs, shape.to_vec(), y.to_vec())?;
+        let settings = match &self.config {
+            TemporalModelConfig::TempCnn(s) => &s.train,
+            TemporalModelConfig::Lstm(s) => &s.train,
+            TemporalModelConfig::Ltae(s) => &s.train,
+            TemporalModelConfig::RandomForest(_) => unreachable!("random forests are built as RandomForest"),
+        };
+        let teacher = teacher.map(|(p, s)| Teacher::new(p, k, s.clone())).transpose()?;
+        if let Some(t) = &teacher
+            && t.len() != data.len()
+        {
+            return Err(TrainError::Data(format!("teacher probabilities for {} samples, but {} samples", t.len(), data.len())));
+        }
+        let (train, val, teacher) = if settings.val_fraction > 0.0 {
+            let (ti, vi) = data.stratified_indices(settings.val_fraction, settings.seed);
+            (data.subset(&ti), data.subset(&vi), teacher.map(|t| t.subset(&ti)))
+        } else {
+            (data, TensorDataset { shape: shape.to_vec(), ..Default::default() }, teacher)
+        };
+        let teacher = teacher.as_ref();
+        let (t, c) = (self.n_dates, self.n_bands);
+        let (net, history) = match &self.config {
+            TemporalModelConfig::TempCnn(s) => {
+                if s.kernel_size % 2 == 0 {
+                    return Err(TrainError::Config(format!(
+                        "tempcnn kernel_size = {} must be odd (\"same\" padding keeps the series length)",
+                        s.kernel_size
+                    )));
+                }
+                let cfg = tempcnn_config(s, c, t, k);
+                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, teacher, &val, &s.train)?;
+                (Net::TempCnn(m), h)
+            }
+            TemporalModelConfig::Lstm(s) => {
+                let cfg = lstm_config(s, c, k);
+                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, teacher, &val, &s.train)?;
+                (Net::Lstm(m), h)
+            }
+            TemporalModelConfig::Ltae(s) => {
+                let cfg = ltae_config(s, c, k, &self.days);
+                cfg.validate()?;
+                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, teacher, &val, &s.train)?;
+                (Net::Ltae(m), h)
+            }
+            TemporalModelConfig::RandomForest(_) => unreachable!("random forests are built as RandomForest"),
+        };
+        self.n_classes = k;
+        self.model = Some(net);
+        self.history = history;
+        self.normalization = Some(norm);
+        Ok(())
+    }
+
 }
 
 impl PixelClassifier for TemporalClassifier {
@@ -353,55 +469,7 @@ impl PixelClassifier for TemporalClassifier {
     }
 
     fn fit(&mut self, x: &[f32], n_features: usize, y: &[u32]) -> Result<(), TrainError> {
-        self.check_features(n_features)?;
-        let (_, k) = crate::pixel::check_xy(x, n_features, y)?;
-        let shape = self.shape();
-        let norm = Normalization::fit(x, &shape, FeatureAxis::Last)?;
-        let mut xs = x.to_vec();
-        norm.apply(&mut xs, &shape)?;
-        let data = TensorDataset::new(xs, shape.to_vec(), y.to_vec())?;
-        let settings = match &self.config {
-            TemporalModelConfig::TempCnn(s) => &s.train,
-            TemporalModelConfig::Lstm(s) => &s.train,
-            TemporalModelConfig::Ltae(s) => &s.train,
-            TemporalModelConfig::RandomForest(_) => unreachable!("random forests are built as RandomForest"),
-        };
-        let (train, val) = if settings.val_fraction > 0.0 {
-            data.split_stratified(settings.val_fraction, settings.seed)
-        } else {
-            (data, TensorDataset { shape: shape.to_vec(), ..Default::default() })
-        };
-        let (t, c) = (self.n_dates, self.n_bands);
-        let (net, history) = match &self.config {
-            TemporalModelConfig::TempCnn(s) => {
-                if s.kernel_size % 2 == 0 {
-                    return Err(TrainError::Config(format!(
-                        "tempcnn kernel_size = {} must be odd (\"same\" padding keeps the series length)",
-                        s.kernel_size
-                    )));
-                }
-                let cfg = tempcnn_config(s, c, t, k);
-                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, &val, &s.train)?;
-                (Net::TempCnn(m), h)
-            }
-            TemporalModelConfig::Lstm(s) => {
-                let cfg = lstm_config(s, c, k);
-                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, &val, &s.train)?;
-                (Net::Lstm(m), h)
-            }
-            TemporalModelConfig::Ltae(s) => {
-                let cfg = ltae_config(s, c, k, &self.days);
-                cfg.validate()?;
-                let (m, h) = train_net(|d: &Device| cfg.init(d), &train, &val, &s.train)?;
-                (Net::Ltae(m), h)
-            }
-            TemporalModelConfig::RandomForest(_) => unreachable!("random forests are built as RandomForest"),
-        };
-        self.n_classes = k;
-        self.model = Some(net);
-        self.history = history;
-        self.normalization = Some(norm);
-        Ok(())
+        self.fit_with(x, n_features, y, None)
     }
 
     fn predict_proba(&self, x: &[f32], n_features: usize) -> Result<ClassProbabilities, TrainError> {

@@ -40,6 +40,7 @@ use std::path::PathBuf;
 use terradl_data::sample_table::{TableLayout, TimeAxis};
 use terradl_data::Date;
 use terradl_train::PixelModelConfig;
+use terradl_train::distill::DistillSettings;
 use terradl_train::temporal::TemporalModelConfig;
 
 /// A crop-type pipeline on a satellite image time series.
@@ -100,6 +101,48 @@ pub struct TimeSeriesPipeline {
     /// Also score the mean of the deep models' probabilities (a deep ensemble).
     #[serde(default)]
     pub ensemble: bool,
+    /// Distil the deep models' mean probabilities into one more network; `None` skips it.
+    #[serde(default)]
+    pub distill: Option<DistillConfig>,
+}
+
+/// Knowledge distillation: a student network trained on the training series with the mean
+/// of the deep models' probabilities as soft targets beside the labels (Hinton et al. 2015).
+/// It is scored and saved as one more single model.
+///
+/// ```toml
+/// [distill]
+/// temperature = 2.0         # softening of the teacher's probabilities
+/// weight = 0.7              # share of the teacher's term in the loss
+/// [distill.student]
+/// kind = "tempcnn"
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistillConfig {
+    /// The student network (`tempcnn`, `lstm` or `ltae`).
+    pub student: TemporalModelConfig,
+    /// Softening temperature of the teacher's probabilities.
+    #[serde(default = "default_distill_temperature")]
+    pub temperature: f32,
+    /// Share of the teacher's term in the loss, in `[0, 1]`.
+    #[serde(default = "default_distill_weight")]
+    pub weight: f32,
+}
+
+fn default_distill_temperature() -> f32 {
+    DistillSettings::default().temperature
+}
+
+fn default_distill_weight() -> f32 {
+    DistillSettings::default().weight
+}
+
+impl DistillConfig {
+    /// Temperature and weight.
+    pub fn settings(&self) -> DistillSettings {
+        DistillSettings { temperature: self.temperature, weight: self.weight }
+    }
 }
 
 /// One date's raster.
@@ -233,9 +276,14 @@ impl TimeSeriesPipeline {
                 "fusion works on fields: the sample table layout needs a `field` column"
             );
         }
+        let deep = self.models.iter().filter(|m| m.is_network()).count();
         if self.ensemble {
-            let deep = self.models.iter().filter(|m| !matches!(m, TemporalModelConfig::RandomForest(_))).count();
             ensure!(deep >= 2, "ensemble = true needs at least two deep models (tempcnn, lstm, ltae); the pipeline has {deep}");
+        }
+        if let Some(d) = &self.distill {
+            ensure!(deep >= 1, "distill needs a deep model (tempcnn, lstm, ltae) in `models` as its teacher");
+            ensure!(d.student.is_network(), "distill.student must be a network (tempcnn, lstm or ltae), not a random forest");
+            d.settings().validate().map_err(|e| PipelineError::Invalid(format!("distill: {e}")))?;
         }
         Ok(())
     }
@@ -324,5 +372,12 @@ mod tests {
         assert!(err("stack = \"s.tif\"\ndates = [\"2018-04-29\"]\nmodels = []\n").contains("empty"));
         let rf_fusion = "stack = \"s.tif\"\ndates = [\"2018-04-29\"]\n[[models]]\nkind = \"random_forest\"\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"svm\"\n";
         assert!(err(rf_fusion).contains("deep model"));
+        let stack = "stack = \"s.tif\"\ndates = [\"2018-04-29\"]\n[[models]]\nkind = \"tempcnn\"\n";
+        assert!(err(&format!("{stack}[distill]\n[distill.student]\nkind = \"random_forest\"\n")).contains("not a random forest"));
+        assert!(err(&format!("{stack}[distill]\nweight = 2.0\n[distill.student]\nkind = \"tempcnn\"\n")).contains("weight"));
+        let rf_only = "stack = \"s.tif\"\ndates = [\"2018-04-29\"]\n[[models]]\nkind = \"random_forest\"\n";
+        assert!(err(&format!("{rf_only}[distill]\n[distill.student]\nkind = \"tempcnn\"\n")).contains("teacher"));
+        let p = load(&format!("{stack}[distill]\ntemperature = 3.0\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
+        assert_eq!(p.distill.unwrap().settings(), DistillSettings { temperature: 3.0, weight: 0.7 });
     }
 }

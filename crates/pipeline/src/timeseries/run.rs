@@ -120,6 +120,46 @@ fn score(
     Ok(field_cm)
 }
 
+/// A trained single model to score.
+struct Method<'a> {
+    name: String,
+    position: usize,
+    model: &'a dyn PixelClassifier,
+    fit_seconds: f64,
+}
+
+/// Scores `m` on the test side (sample and field level), its per-date permutation importance
+/// when asked for, and its validation probabilities.
+fn evaluate(
+    p: &TimeSeriesPipeline,
+    data: &LabelledSeries,
+    m: &Method<'_>,
+    out: &mut RunWriter,
+    scores: &mut Vec<MethodScore>,
+    importance: &mut Vec<(String, Vec<GroupImportance>)>,
+) -> Result<Scored> {
+    let (test, nf) = (&data.test, data.train.ts.n_dates * data.train.ts.n_bands);
+    let proba = m.model.predict_proba(&test.ts.x, nf)?;
+    let cm = score(data, &m.name, m.position, &proba, m.fit_seconds, scores)?;
+    out.timing(format!("train {}", m.name), m.fit_seconds);
+    if p.importance.repeats > 0 {
+        let t = Instant::now();
+        let imp = permutation_importance(
+            m.model,
+            &test.ts.x,
+            nf,
+            &test.ts.y,
+            &date_groups(&data.date_names, data.train.ts.n_bands),
+            p.importance.repeats,
+            p.importance.seed,
+        )?;
+        out.timing(format!("importance {}", m.name), t.elapsed().as_secs_f64());
+        importance.push((m.name.clone(), imp));
+    }
+    let val = data.val.as_ref().map(|v| m.model.predict_proba(&v.ts.x, nf)).transpose()?;
+    Ok(Scored { name: m.name.clone(), test: proba, val, cm })
+}
+
 /// Run the pipeline; `config_toml` is stored with the run.
 fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     let t0 = Instant::now();
@@ -144,29 +184,26 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let t = Instant::now();
         model.fit(&train.ts.x, nf, &train.ts.y).with_context(|| format!("training {name}"))?;
         let fit_seconds = t.elapsed().as_secs_f64();
-        let proba = model.predict_proba(&test.ts.x, nf)?;
-        let cm = score(&data, &name, i, &proba, fit_seconds, &mut scores)?;
-        out.timing(format!("train {name}"), fit_seconds);
-        if p.importance.repeats > 0 {
-            let t = Instant::now();
-            let imp = permutation_importance(
-                model.as_ref(),
-                &test.ts.x,
-                nf,
-                &test.ts.y,
-                &date_groups(&data.date_names, nb),
-                p.importance.repeats,
-                p.importance.seed,
-            )?;
-            out.timing(format!("importance {name}"), t.elapsed().as_secs_f64());
-            importance.push((name.clone(), imp));
-        }
-        let val_proba = val.map(|v| model.predict_proba(&v.ts.x, nf)).transpose()?;
-        scored.push(Scored { name, test: proba, val: val_proba, cm });
+        let method = Method { name, position: i, model: model.as_ref(), fit_seconds };
+        scored.push(evaluate(p, &data, &method, &mut out, &mut scores, &mut importance)?);
         trained.push(model);
     }
-    let deep: Vec<usize> =
-        (0..p.models.len()).filter(|&i| !matches!(p.models[i], terradl_train::temporal::TemporalModelConfig::RandomForest(_))).collect();
+    let deep: Vec<usize> = (0..p.models.len()).filter(|&i| p.models[i].is_network()).collect();
+    // Distillation: one more single model, taught by the deep models' mean probabilities.
+    if let Some(d) = &p.distill {
+        let t = Instant::now();
+        let teacher = deep.iter().map(|&i| trained[i].predict_proba(&train.ts.x, nf)).collect::<Result<Vec<_>, _>>()?;
+        let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
+        let mut student = d.student.build_network(nt, nb, &days)?;
+        let position = trained.len();
+        let name = format!("distilled-{}#{position}", student.name());
+        student
+            .fit_distilled(&train.ts.x, nf, &train.ts.y, &teacher.values, &d.settings())
+            .with_context(|| format!("training {name}"))?;
+        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64() };
+        scored.push(evaluate(p, &data, &method, &mut out, &mut scores, &mut importance)?);
+        trained.push(Box::new(student));
+    }
     if p.ensemble && deep.len() >= 2 {
         let name = format!("ensemble({})", deep.iter().map(|&i| scored[i].name.as_str()).collect::<Vec<_>>().join("+"));
         let proba = mean_probabilities(&deep.iter().map(|&i| &scored[i].test).collect::<Vec<_>>());
