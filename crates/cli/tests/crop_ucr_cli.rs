@@ -90,7 +90,9 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     let models = format!(
         "[[models]]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{DEEP}\
          [[models]]\nkind = \"ltae\"\nd_model = 64\nheads = 4\nd_k = 8\nmlp_hidden = 64\n{DEEP}\
-         [[models]]\nkind = \"random_forest\"\nn_trees = 100\n"
+         [[models]]\nkind = \"random_forest\"\nn_trees = 100\n\
+         [distill]\nteachers = [0, 1]\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
+        DEEP.replace("[models.train]", "[distill.student.train]")
     );
     let toml = pipeline(&dir, &models, "ensemble = true");
     let out = terradl(&["train", s(&toml)]);
@@ -107,13 +109,18 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     };
     let best = rows.iter().map(|r| r["overall_accuracy"].as_f64().unwrap()).fold(0.0, f64::max);
     eprintln!(
-        "1-NN {baseline:.3}; tempcnn {:.3}, ltae {:.3}, rf {:.3}, ensemble {:.3}",
+        "1-NN {baseline:.3}; tempcnn {:.3}, ltae {:.3}, rf {:.3}, ensemble {:.3}, distilled tempcnn {:.3}",
         oa("tempcnn"),
         oa("ltae"),
         oa("random_forest"),
-        oa("ensemble")
+        oa("ensemble"),
+        oa("distilled-tempcnn")
     );
     assert!(best > baseline + 0.02, "best OA {best:.3} does not beat 1-NN {baseline:.3}");
+    // The student taught by TempCNN + L-TAE is one more single model, scored and saved.
+    assert!(oa("distilled-tempcnn") > baseline, "distilled TempCNN {:.3} vs 1-NN {baseline:.3}", oa("distilled-tempcnn"));
+    let manifest = std::fs::read_to_string(run.join("model/manifest.json")).unwrap_or_default();
+    assert!(manifest.contains("distilled-tempcnn"), "the student is saved with the run's models: {manifest}");
     for r in rows {
         assert_eq!(r["n_test"].as_u64(), Some(test.len() as u64));
         assert_eq!(r["f1"].as_array().unwrap().len(), 24);

@@ -112,6 +112,7 @@ pub struct TimeSeriesPipeline {
 ///
 /// ```toml
 /// [distill]
+/// teachers = [0, 1]         # indices into `models` (default: every deep model)
 /// temperature = 2.0         # softening of the teacher's probabilities
 /// weight = 0.7              # share of the teacher's term in the loss
 /// [distill.student]
@@ -122,6 +123,10 @@ pub struct TimeSeriesPipeline {
 pub struct DistillConfig {
     /// The student network (`tempcnn`, `lstm` or `ltae`).
     pub student: TemporalModelConfig,
+    /// Indices into `models` of the teachers, whose probabilities are averaged; every deep
+    /// model when absent.
+    #[serde(default)]
+    pub teachers: Option<Vec<usize>>,
     /// Softening temperature of the teacher's probabilities.
     #[serde(default = "default_distill_temperature")]
     pub temperature: f32,
@@ -284,6 +289,11 @@ impl TimeSeriesPipeline {
             ensure!(deep >= 1, "distill needs a deep model (tempcnn, lstm, ltae) in `models` as its teacher");
             ensure!(d.student.is_network(), "distill.student must be a network (tempcnn, lstm or ltae), not a random forest");
             d.settings().validate().map_err(|e| PipelineError::Invalid(format!("distill: {e}")))?;
+            for &t in d.teachers.iter().flatten() {
+                ensure!(t < self.models.len(), "distill.teachers names model {t}, but there are {} models", self.models.len());
+                ensure!(self.models[t].is_network(), "distill.teachers: model {t} is a random forest, not a network");
+            }
+            ensure!(d.teachers.as_ref().is_none_or(|t| !t.is_empty()), "distill.teachers is empty");
         }
         Ok(())
     }
@@ -377,6 +387,7 @@ mod tests {
         assert!(err(&format!("{stack}[distill]\nweight = 2.0\n[distill.student]\nkind = \"tempcnn\"\n")).contains("weight"));
         let rf_only = "stack = \"s.tif\"\ndates = [\"2018-04-29\"]\n[[models]]\nkind = \"random_forest\"\n";
         assert!(err(&format!("{rf_only}[distill]\n[distill.student]\nkind = \"tempcnn\"\n")).contains("teacher"));
+        assert!(err(&format!("{stack}[distill]\nteachers = [1]\n[distill.student]\nkind = \"tempcnn\"\n")).contains("names model 1"));
         let p = load(&format!("{stack}[distill]\ntemperature = 3.0\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
         assert_eq!(p.distill.unwrap().settings(), DistillSettings { temperature: 3.0, weight: 0.7 });
     }

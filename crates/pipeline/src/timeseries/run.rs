@@ -192,7 +192,8 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     // Distillation: one more single model, taught by the deep models' mean probabilities.
     if let Some(d) = &p.distill {
         let t = Instant::now();
-        let teacher = deep.iter().map(|&i| trained[i].predict_proba(&train.ts.x, nf)).collect::<Result<Vec<_>, _>>()?;
+        let teachers = d.teachers.as_ref().unwrap_or(&deep);
+        let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&train.ts.x, nf)).collect::<Result<Vec<_>, _>>()?;
         let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
         let mut student = d.student.build_network(nt, nb, &days)?;
         let position = trained.len();
