@@ -17,8 +17,8 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{BatchNorm, BatchNormConfig};
-use burn::tensor::module::{interpolate, max_pool2d};
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions, MaxPoolOptions};
+use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor};
 
 use std::path::Path;
@@ -177,9 +177,7 @@ impl UNet {
         skips.pop();
         for block in &self.decoder {
             let skip = skips.pop().expect("one skip per decoder level");
-            let [_, _, h, w] = skip.dims();
-            let up = interpolate(x, InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([h, w]));
-            x = block.forward(Tensor::cat(vec![up, skip], 1));
+            x = block.forward(crate::fused::upsample_cat(x, skip));
         }
         self.head.forward(x)
     }

@@ -25,6 +25,7 @@ mod lstm;
 mod math;
 mod norm;
 mod pool;
+mod upsample_cat;
 
 pub use adamw::{AdamWStep, AdamWTensors, adamw_update};
 pub use add_relu::add_relu;
@@ -34,6 +35,7 @@ pub use linear::linear;
 pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
 pub use norm::{batch_norm, batch_norm_relu, batch_norm_relu_train};
 pub use pool::max_pool_2x2_train;
+pub use upsample_cat::upsample_cat;
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::flex::FlexTensor;
