@@ -291,8 +291,7 @@ where
                             a.iter().zip(&b).map(|(p, q)| lambda * p + (1.0 - lambda) * q).collect()
                         }
                     };
-                    let w = t.settings().weight;
-                    (t.soft_loss(logits.clone(), targets, &ad).mul_scalar(w), 1.0 - w)
+                    (t.soft_loss(logits.clone(), targets, &ad), t.settings().weight)
                 });
                 let hard = match &partners {
                     None => loss_train.forward(logits, train.batch_y(idx, &ad)),
@@ -303,7 +302,7 @@ where
                 };
                 let loss = match soft {
                     None => hard,
-                    Some((soft, hard_weight)) => hard.mul_scalar(hard_weight).add(soft),
+                    Some((soft, w)) => hard.mul_scalar(1.0 - w).add(soft.mul_scalar(w)),
                 };
                 let grads = loss.backward();
                 loss_sum += loss

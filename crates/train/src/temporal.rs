@@ -200,7 +200,7 @@ impl TemporalModelConfig {
     /// forest is a [`TrainError::Config`].
     pub fn build_network(&self, n_dates: usize, n_bands: usize, days: &[f32]) -> Result<TemporalClassifier, TrainError> {
         check_axes(n_dates, n_bands, days)?;
-        if matches!(self, TemporalModelConfig::RandomForest(_)) {
+        if !self.is_network() {
             return Err(TrainError::Config("a random forest is not a network (want tempcnn, lstm or ltae)".into()));
         }
         Ok(TemporalClassifier {
