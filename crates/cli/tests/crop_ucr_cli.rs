@@ -91,7 +91,7 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
         "[[models]]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{DEEP}\
          [[models]]\nkind = \"ltae\"\nd_model = 64\nheads = 4\nd_k = 8\nmlp_hidden = 64\n{DEEP}\
          [[models]]\nkind = \"random_forest\"\nn_trees = 100\n\
-         [distill]\nteachers = [0, 1]\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
+         [distill]\nteachers = [0, 1]\ninclude_validation = true\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
         DEEP.replace("[models.train]", "[distill.student.train]")
     );
     let toml = pipeline(&dir, &models, "ensemble = true");
@@ -119,6 +119,10 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     assert!(best > baseline + 0.02, "best OA {best:.3} does not beat 1-NN {baseline:.3}");
     // The student taught by TempCNN + L-TAE is one more single model, scored and saved.
     assert!(oa("distilled-tempcnn") > baseline, "distilled TempCNN {:.3} vs 1-NN {baseline:.3}", oa("distilled-tempcnn"));
+    // It also learnt from the validation series (15 % of the training table).
+    let n_train = |m: &str| rows.iter().find(|r| r["method"].as_str().unwrap().starts_with(m)).unwrap()["n_train"].as_u64().unwrap();
+    assert_eq!(n_train("distilled-tempcnn") as usize, train.len());
+    assert!(n_train("tempcnn") < n_train("distilled-tempcnn"));
     let manifest = std::fs::read_to_string(run.join("model/manifest.json")).unwrap_or_default();
     assert!(manifest.contains("distilled-tempcnn"), "the student is saved with the run's models: {manifest}");
     for r in rows {
@@ -129,6 +133,7 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     assert!(oa("ensemble") > 0.3);
     let imp = json(&run.join("importance.json"));
     assert_eq!(imp[0]["dates"].as_array().unwrap().len(), 46, "one importance per step");
+    assert_eq!(imp.as_array().unwrap().len(), 1, "importance of the best single model only (the default)");
     let cal = json(&run.join("reliability_calibrated.json"));
     assert!(cal["temperature"].as_f64().unwrap() > 0.0);
     let outcome = json(&run.join("uncertainty_outcome.json"));

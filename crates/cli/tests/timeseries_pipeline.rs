@@ -147,7 +147,7 @@ fn dated_rasters_with_clouds_train_all_models_with_importance_and_fusion() {
     std::fs::create_dir_all(&tmp).unwrap();
     write_geojson(tmp.join("fields.geojson"), &fields(&s)).unwrap();
     let imagery = dated_rasters(&tmp, &s);
-    let fusion = "[importance]\nrepeats = 2\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"random_forest\"\nn_trees = 40\n";
+    let fusion = "[importance]\nrepeats = 2\nmodels = \"all\"\n[fusion]\ndeep = 0\n[fusion.object]\nkind = \"random_forest\"\nn_trees = 40\n";
     let toml = pipeline(&tmp, &imagery, &models(), fusion);
     let out = terradl(&["train", toml.to_str().unwrap()]);
     let printed = text(&out);

@@ -115,6 +115,7 @@ pub struct TimeSeriesPipeline {
 /// teachers = [0, 1]         # indices into `models` (default: every deep model)
 /// temperature = 2.0         # softening of the teacher's probabilities
 /// weight = 0.7              # share of the teacher's term in the loss
+/// include_validation = false  # also learn from the validation series
 /// [distill.student]
 /// kind = "tempcnn"
 /// ```
@@ -133,6 +134,12 @@ pub struct DistillConfig {
     /// Share of the teacher's term in the loss, in `[0, 1]`.
     #[serde(default = "default_distill_weight")]
     pub weight: f32,
+    /// Also teach the student on the validation series (`split.val_fraction`), with the
+    /// teachers' out-of-sample probabilities as its soft targets. The student then has no
+    /// held-out series of its own: it is scored on the test series like every model, but gets
+    /// no validation probabilities (no temperature scaling).
+    #[serde(default)]
+    pub include_validation: bool,
 }
 
 fn default_distill_temperature() -> f32 {
@@ -184,6 +191,12 @@ impl Default for FieldSplit {
 }
 
 /// Per-date permutation importance on the test pixels.
+///
+/// ```toml
+/// [importance]
+/// repeats = 3       # permutations per date (0 disables)
+/// models = "best"   # the most accurate single model ("best") or every model ("all")
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ImportanceConfig {
@@ -191,12 +204,24 @@ pub struct ImportanceConfig {
     pub repeats: usize,
     /// Seed of the permutations.
     pub seed: u64,
+    /// Which trained models get an importance (each costs `repeats x dates` test predictions).
+    pub models: ImportanceModels,
 }
 
 impl Default for ImportanceConfig {
     fn default() -> Self {
-        ImportanceConfig { repeats: 3, seed: 11 }
+        ImportanceConfig { repeats: 3, seed: 11, models: ImportanceModels::Best }
     }
+}
+
+/// The models whose per-date importance is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportanceModels {
+    /// The single model with the best test accuracy (the one the report shows).
+    Best,
+    /// Every single model (the deep ensemble has no importance of its own).
+    All,
 }
 
 /// OSVM-OCNN fusion settings.
@@ -389,6 +414,10 @@ mod tests {
         assert!(err(&format!("{rf_only}[distill]\n[distill.student]\nkind = \"tempcnn\"\n")).contains("teacher"));
         assert!(err(&format!("{stack}[distill]\nteachers = [1]\n[distill.student]\nkind = \"tempcnn\"\n")).contains("names model 1"));
         let p = load(&format!("{stack}[distill]\ntemperature = 3.0\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
-        assert_eq!(p.distill.unwrap().settings(), DistillSettings { temperature: 3.0, weight: 0.7 });
+        let d = p.distill.unwrap();
+        assert_eq!(d.settings(), DistillSettings { temperature: 3.0, weight: 0.7 });
+        assert!(!d.include_validation, "the validation series stay held out by default");
+        let p = load(&format!("{stack}[distill]\ninclude_validation = true\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
+        assert!(p.distill.unwrap().include_validation);
     }
 }

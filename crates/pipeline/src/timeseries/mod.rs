@@ -8,6 +8,6 @@ mod run;
 mod series;
 mod sources;
 
-pub use config::{DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, TimeSeriesPipeline, parse_date};
+pub use config::{DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, ImportanceModels, TimeSeriesPipeline, parse_date};
 pub use predict::SeriesSource;
 pub use run::FusionReport;

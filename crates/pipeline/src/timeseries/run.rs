@@ -6,7 +6,7 @@
 //! samples) and entropy of wrong vs right predictions -> optional OSVM-OCNN fusion of a deep
 //! model with an object-based classifier on field mean series.
 
-use super::config::TimeSeriesPipeline;
+use super::config::{ImportanceModels, TimeSeriesPipeline};
 use super::diagnostics::{write_diagnostics, Diagnostics};
 use super::sources::{from_imagery, from_tables, LabelledSeries, Side};
 use crate::model_store::{self, ModelManifest, RunKind};
@@ -103,11 +103,11 @@ fn score(
     position: usize,
     proba: &ClassProbabilities,
     fit_seconds: f64,
+    n_train: usize,
     scores: &mut Vec<MethodScore>,
 ) -> Result<ConfusionMatrix> {
     let k = data.class_names.len();
     let test = &data.test;
-    let n_train = data.train.ts.n_samples;
     let sample_cm = ConfusionMatrix::from_labels(&test.ts.y, &proba.argmax(), k, None)?;
     if !data.has_fields {
         scores.push(MethodScore::new(name, position, SAMPLE, &sample_cm, n_train, fit_seconds));
@@ -126,36 +126,17 @@ struct Method<'a> {
     position: usize,
     model: &'a dyn PixelClassifier,
     fit_seconds: f64,
+    /// Series it learnt from.
+    n_train: usize,
 }
 
-/// Scores `m` on the test side (sample and field level), its per-date permutation importance
-/// when asked for, and its validation probabilities.
-fn evaluate(
-    p: &TimeSeriesPipeline,
-    data: &LabelledSeries,
-    m: &Method<'_>,
-    out: &mut RunWriter,
-    scores: &mut Vec<MethodScore>,
-    importance: &mut Vec<(String, Vec<GroupImportance>)>,
-) -> Result<Scored> {
+/// Scores `m` on the test side (sample and field level) and returns its validation
+/// probabilities.
+fn evaluate(data: &LabelledSeries, m: &Method<'_>, out: &mut RunWriter, scores: &mut Vec<MethodScore>) -> Result<Scored> {
     let (test, nf) = (&data.test, data.train.ts.n_dates * data.train.ts.n_bands);
     let proba = m.model.predict_proba(&test.ts.x, nf)?;
-    let cm = score(data, &m.name, m.position, &proba, m.fit_seconds, scores)?;
+    let cm = score(data, &m.name, m.position, &proba, m.fit_seconds, m.n_train, scores)?;
     out.timing(format!("train {}", m.name), m.fit_seconds);
-    if p.importance.repeats > 0 {
-        let t = Instant::now();
-        let imp = permutation_importance(
-            m.model,
-            &test.ts.x,
-            nf,
-            &test.ts.y,
-            &date_groups(&data.date_names, data.train.ts.n_bands),
-            p.importance.repeats,
-            p.importance.seed,
-        )?;
-        out.timing(format!("importance {}", m.name), t.elapsed().as_secs_f64());
-        importance.push((m.name.clone(), imp));
-    }
     let val = data.val.as_ref().map(|v| m.model.predict_proba(&v.ts.x, nf)).transpose()?;
     Ok(Scored { name: m.name.clone(), test: proba, val, cm })
 }
@@ -175,7 +156,6 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     let nf = nt * nb;
     let days: Vec<f32> = train.ts.day_of_year().iter().map(|&d| d as f32).collect();
     let mut scores = Vec::new();
-    let mut importance = Vec::new();
     let mut scored: Vec<Scored> = Vec::new();
     let mut trained = Vec::with_capacity(p.models.len());
     for (i, cfg) in p.models.iter().enumerate() {
@@ -184,8 +164,8 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let t = Instant::now();
         model.fit(&train.ts.x, nf, &train.ts.y).with_context(|| format!("training {name}"))?;
         let fit_seconds = t.elapsed().as_secs_f64();
-        let method = Method { name, position: i, model: model.as_ref(), fit_seconds };
-        scored.push(evaluate(p, &data, &method, &mut out, &mut scores, &mut importance)?);
+        let method = Method { name, position: i, model: model.as_ref(), fit_seconds, n_train: train.ts.n_samples };
+        scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(model);
     }
     let deep: Vec<usize> = (0..p.models.len()).filter(|&i| p.models[i].is_network()).collect();
@@ -193,16 +173,24 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     if let Some(d) = &p.distill {
         let t = Instant::now();
         let teachers = d.teachers.as_ref().unwrap_or(&deep);
-        let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&train.ts.x, nf)).collect::<Result<Vec<_>, _>>()?;
+        // The student's series: the training series, and the validation series when asked.
+        let with_val = val.filter(|_| d.include_validation);
+        let (x, y) = match with_val {
+            Some(v) => ([train.ts.x.as_slice(), &v.ts.x].concat(), [train.ts.y.as_slice(), &v.ts.y].concat()),
+            None => (train.ts.x.clone(), train.ts.y.clone()),
+        };
+        let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&x, nf)).collect::<Result<Vec<_>, _>>()?;
         let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
         let mut student = d.student.build_network(nt, nb, &days)?;
         let position = trained.len();
         let name = format!("distilled-{}#{position}", student.name());
-        student
-            .fit_distilled(&train.ts.x, nf, &train.ts.y, &teacher.values, &d.settings())
-            .with_context(|| format!("training {name}"))?;
-        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64() };
-        scored.push(evaluate(p, &data, &method, &mut out, &mut scores, &mut importance)?);
+        student.fit_distilled(&x, nf, &y, &teacher.values, &d.settings()).with_context(|| format!("training {name}"))?;
+        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: y.len() };
+        let mut s = evaluate(&data, &method, &mut out, &mut scores)?;
+        if with_val.is_some() {
+            s.val = None; // learnt from: not held out
+        }
+        scored.push(s);
         trained.push(Box::new(student));
     }
     if p.ensemble && deep.len() >= 2 {
@@ -210,10 +198,33 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let proba = mean_probabilities(&deep.iter().map(|&i| &scored[i].test).collect::<Vec<_>>());
         let val_proba = val.map(|_| mean_probabilities(&deep.iter().filter_map(|&i| scored[i].val.as_ref()).collect::<Vec<_>>()));
         let fit_seconds = deep.iter().filter_map(|&i| scores.iter().find(|s| s.position == i)).map(|s| s.fit_seconds).sum();
-        let cm = score(&data, &name, scored.len(), &proba, fit_seconds, &mut scores)?;
+        let cm = score(&data, &name, scored.len(), &proba, fit_seconds, train.ts.n_samples, &mut scores)?;
         scored.push(Scored { name, test: proba, val: val_proba, cm });
     }
     out.scores(&scores)?;
+    let single_oa = |i: usize| scores.iter().find(|s| s.position == i && s.target == target).map_or(f64::NAN, |s| s.overall_accuracy());
+    let best_single = (0..trained.len()).max_by(|&a, &b| single_oa(a).total_cmp(&single_oa(b))).unwrap_or(0);
+    let mut importance = Vec::new();
+    if p.importance.repeats > 0 {
+        let chosen: Vec<usize> = match p.importance.models {
+            ImportanceModels::Best => vec![best_single],
+            ImportanceModels::All => (0..trained.len()).collect(),
+        };
+        for i in chosen {
+            let t = Instant::now();
+            let imp = permutation_importance(
+                trained[i].as_ref(),
+                &test.ts.x,
+                nf,
+                &test.ts.y,
+                &date_groups(&data.date_names, nb),
+                p.importance.repeats,
+                p.importance.seed,
+            )?;
+            out.timing(format!("importance {}", scored[i].name), t.elapsed().as_secs_f64());
+            importance.push((scored[i].name.clone(), imp));
+        }
+    }
     if !importance.is_empty() {
         let json: Vec<_> = importance.iter().map(|(m, imp)| serde_json::json!({"model": m, "dates": imp})).collect();
         out.json("importance.json", &json)?;
@@ -255,8 +266,6 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     // Report files for the most accurate method (the ensemble included) at the reporting level;
     // the manifest's `best` is the most accurate single model, which `terradl predict` uses.
     let reported = most_accurate(&scores, target).map_or(0, |s| s.position);
-    let single_oa = |i: usize| scores.iter().find(|s| s.position == i && s.target == target).map_or(f64::NAN, |s| s.overall_accuracy());
-    let best_single = (0..trained.len()).max_by(|&a, &b| single_oa(a).total_cmp(&single_oa(b))).unwrap_or(0);
     let shown = &scored[reported];
     let manifest = ModelManifest::new(RunKind::TimeSeries, data.feature_names.clone(), data.class_names.clone(), data.crs.clone())
         .with_best(best_single);
