@@ -91,7 +91,7 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
         "[[models]]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{DEEP}\
          [[models]]\nkind = \"ltae\"\nd_model = 64\nheads = 4\nd_k = 8\nmlp_hidden = 64\n{DEEP}\
          [[models]]\nkind = \"random_forest\"\nn_trees = 100\n\
-         [distill]\nteachers = [0, 1]\ninclude_validation = true\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
+         [distill]\nteachers = [0, 1]\ninclude_validation = true\ntransfer_copies = 1\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
         DEEP.replace("[models.train]", "[distill.student.train]")
     );
     let toml = pipeline(&dir, &models, "ensemble = true");

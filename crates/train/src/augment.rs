@@ -138,7 +138,7 @@ fn gamma(rng: &mut ChaCha8Rng, shape: f64) -> f64 {
 }
 
 /// A `Beta(alpha, alpha)` draw.
-fn beta(rng: &mut ChaCha8Rng, alpha: f32) -> f32 {
+pub(crate) fn beta(rng: &mut ChaCha8Rng, alpha: f32) -> f32 {
     let a = gamma(rng, alpha as f64);
     let b = gamma(rng, alpha as f64);
     if a + b > 0.0 { (a / (a + b)) as f32 } else { 0.5 }

@@ -6,6 +6,8 @@
 //! student's logits; the `T^2` keeps the soft term's gradients on the hard term's scale.
 
 use burn::tensor::activation::log_softmax;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -126,6 +128,48 @@ impl Teacher {
     }
 }
 
+/// A synthetic transfer set (Bucila et al. 2006, "Model compression"): `copies` blends of
+/// every sample with a random partner, `lambda * x_i + (1 - lambda) * x_j` with
+/// `lambda ~ Beta(alpha, alpha)` folded to `>= 0.5`, labelled with sample `i`'s class. The
+/// teacher labels them softly, so the student sees the teacher's function between the
+/// training samples, not only at them. Returns the blends (after nothing else) and labels.
+///
+/// ```
+/// use terradl_train::distill::transfer_set;
+/// let (x, y) = transfer_set(&[0.0, 0.0, 1.0, 1.0], 2, &[0, 1], 3, 0.4, 7).unwrap();
+/// assert_eq!((x.len(), y), (12, vec![0, 1, 0, 1, 0, 1]));
+/// assert!(x.iter().all(|v| (0.0..=1.0).contains(v)));
+/// ```
+pub fn transfer_set(
+    x: &[f32],
+    n_features: usize,
+    y: &[u32],
+    copies: usize,
+    alpha: f32,
+    seed: u64,
+) -> Result<(Vec<f32>, Vec<u32>), TrainError> {
+    if !(alpha > 0.0 && alpha.is_finite()) {
+        return Err(TrainError::Config(format!("transfer-set alpha {alpha} must be > 0")));
+    }
+    let n = y.len();
+    if n_features == 0 || x.len() != n * n_features {
+        return Err(TrainError::Data(format!("{} values are not {n} samples of {n_features} features", x.len())));
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut out, mut labels) = (Vec::with_capacity(copies * x.len()), Vec::with_capacity(copies * n));
+    for _ in 0..copies {
+        for (i, &label) in y.iter().enumerate() {
+            let j = rng.random_range(0..n);
+            let l = crate::augment::beta(&mut rng, alpha);
+            let l = l.max(1.0 - l);
+            let (a, b) = (&x[i * n_features..(i + 1) * n_features], &x[j * n_features..(j + 1) * n_features]);
+            out.extend(a.iter().zip(b).map(|(p, q)| l * p + (1.0 - l) * q));
+            labels.push(label);
+        }
+    }
+    Ok((out, labels))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +197,28 @@ mod tests {
         assert!((matched - entropy).abs() < 1e-5, "{matched} vs the teacher's entropy {entropy}");
         assert!(loss([0.0, 0.0, 0.0]) > matched + 0.05);
         assert!(loss([-1.0, 2.0, 0.0]) > matched + 0.5);
+    }
+
+    #[test]
+    fn transfer_set_blends_each_sample_mostly_with_itself() {
+        // Sample i is the constant series i; a blend of i with j (weight >= 0.5 on i) lies in
+        // [i, (i + j) / 2] and is labelled i.
+        let (n, f) = (20usize, 4usize);
+        let x: Vec<f32> = (0..n).flat_map(|i| std::iter::repeat_n(i as f32, f)).collect();
+        let y: Vec<u32> = (0..n as u32).collect();
+        let (tx, ty) = transfer_set(&x, f, &y, 5, 0.4, 1).unwrap();
+        assert_eq!((tx.len(), ty.len()), (5 * n * f, 5 * n));
+        let mut moved = 0;
+        for (s, &label) in tx.chunks(f).zip(&ty) {
+            assert!(s.iter().all(|v| (v - s[0]).abs() < 1e-5), "one lambda per sample: {s:?}");
+            let (i, v) = (label as f32, s[0]);
+            assert!((v - i).abs() <= (n as f32 - 1.0) / 2.0 + 1e-4, "{v} too far from {i}");
+            moved += usize::from((v - i).abs() > 0.05);
+        }
+        assert!(moved > n, "most blends leave the sample: {moved} of {}", 5 * n);
+        assert_eq!(transfer_set(&x, f, &y, 5, 0.4, 1).unwrap().0, tx, "seeded");
+        assert!(transfer_set(&x, f, &y, 1, 0.0, 1).is_err());
+        assert!(transfer_set(&x[1..], f, &y, 1, 0.4, 1).is_err());
     }
 
     #[test]

@@ -116,6 +116,7 @@ pub struct TimeSeriesPipeline {
 /// temperature = 2.0         # softening of the teacher's probabilities
 /// weight = 0.7              # share of the teacher's term in the loss
 /// include_validation = false  # also learn from the validation series
+/// transfer_copies = 0       # synthetic blends of the series per series, labelled by the teachers
 /// [distill.student]
 /// kind = "tempcnn"
 /// ```
@@ -140,6 +141,21 @@ pub struct DistillConfig {
     /// no validation probabilities (no temperature scaling).
     #[serde(default)]
     pub include_validation: bool,
+    /// Synthetic transfer set: this many blends of every series with a random partner
+    /// ([`terradl_train::distill::transfer_set`]), labelled by the teachers, added to the
+    /// student's series (0: none).
+    #[serde(default)]
+    pub transfer_copies: usize,
+    /// Beta concentration of the blends' weights (small: mostly near one of the two series).
+    #[serde(default = "default_transfer_alpha")]
+    pub transfer_alpha: f32,
+    /// Seed of the blends.
+    #[serde(default)]
+    pub transfer_seed: u64,
+}
+
+fn default_transfer_alpha() -> f32 {
+    0.4
 }
 
 fn default_distill_temperature() -> f32 {
@@ -319,6 +335,7 @@ impl TimeSeriesPipeline {
                 ensure!(self.models[t].is_network(), "distill.teachers: model {t} is a random forest, not a network");
             }
             ensure!(d.teachers.as_ref().is_none_or(|t| !t.is_empty()), "distill.teachers is empty");
+            ensure!(d.transfer_alpha > 0.0 && d.transfer_alpha.is_finite(), "distill.transfer_alpha must be > 0");
         }
         Ok(())
     }
@@ -419,5 +436,6 @@ mod tests {
         assert!(!d.include_validation, "the validation series stay held out by default");
         let p = load(&format!("{stack}[distill]\ninclude_validation = true\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
         assert!(p.distill.unwrap().include_validation);
+        assert!(err(&format!("{stack}[distill]\ntransfer_copies = 2\ntransfer_alpha = 0.0\n[distill.student]\nkind = \"ltae\"\n")).contains("transfer_alpha"));
     }
 }

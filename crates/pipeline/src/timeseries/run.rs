@@ -20,6 +20,7 @@ use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
 use terradl_data::{aggregate_probabilities, field_mean_series};
 use terradl_report::run_files::{BarChartData, RunInfo};
+use terradl_train::distill::transfer_set;
 use terradl_train::fusion::{choose_threshold, fuse};
 use terradl_train::importance::{date_groups, permutation_importance, GroupImportance};
 use terradl_train::pixel::PixelClassifier;
@@ -179,13 +180,20 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
             Some(v) => ([train.ts.x.as_slice(), &v.ts.x].concat(), [train.ts.y.as_slice(), &v.ts.y].concat()),
             None => (train.ts.x.clone(), train.ts.y.clone()),
         };
+        let n_real = y.len();
+        let (x, y) = if d.transfer_copies > 0 {
+            let (tx, ty) = transfer_set(&x, nf, &y, d.transfer_copies, d.transfer_alpha, d.transfer_seed)?;
+            ([x, tx].concat(), [y, ty].concat())
+        } else {
+            (x, y)
+        };
         let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&x, nf)).collect::<Result<Vec<_>, _>>()?;
         let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
         let mut student = d.student.build_network(nt, nb, &days)?;
         let position = trained.len();
         let name = format!("distilled-{}#{position}", student.name());
         student.fit_distilled(&x, nf, &y, &teacher.values, &d.settings()).with_context(|| format!("training {name}"))?;
-        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: y.len() };
+        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real };
         let mut s = evaluate(&data, &method, &mut out, &mut scores)?;
         if with_val.is_some() {
             s.val = None; // learnt from: not held out
