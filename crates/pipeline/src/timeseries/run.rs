@@ -129,16 +129,18 @@ struct Method<'a> {
     fit_seconds: f64,
     /// Series it learnt from.
     n_train: usize,
+    /// Whether it learnt from the validation series too (then it has no held-out ones).
+    saw_validation: bool,
 }
 
 /// Scores `m` on the test side (sample and field level) and returns its validation
-/// probabilities.
+/// probabilities (none when it learnt from the validation series).
 fn evaluate(data: &LabelledSeries, m: &Method<'_>, out: &mut RunWriter, scores: &mut Vec<MethodScore>) -> Result<Scored> {
     let (test, nf) = (&data.test, data.train.ts.n_dates * data.train.ts.n_bands);
     let proba = m.model.predict_proba(&test.ts.x, nf)?;
     let cm = score(data, &m.name, m.position, &proba, m.fit_seconds, m.n_train, scores)?;
     out.timing(format!("train {}", m.name), m.fit_seconds);
-    let val = data.val.as_ref().map(|v| m.model.predict_proba(&v.ts.x, nf)).transpose()?;
+    let val = data.val.as_ref().filter(|_| !m.saw_validation).map(|v| m.model.predict_proba(&v.ts.x, nf)).transpose()?;
     Ok(Scored { name: m.name.clone(), test: proba, val, cm })
 }
 
@@ -165,7 +167,7 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let t = Instant::now();
         model.fit(&train.ts.x, nf, &train.ts.y).with_context(|| format!("training {name}"))?;
         let fit_seconds = t.elapsed().as_secs_f64();
-        let method = Method { name, position: i, model: model.as_ref(), fit_seconds, n_train: train.ts.n_samples };
+        let method = Method { name, position: i, model: model.as_ref(), fit_seconds, n_train: train.ts.n_samples, saw_validation: false };
         scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(model);
     }
@@ -176,29 +178,25 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let teachers = d.teachers.as_ref().unwrap_or(&deep);
         // The student's series: the training series, and the validation series when asked.
         let with_val = val.filter(|_| d.include_validation);
-        let (x, y) = match with_val {
-            Some(v) => ([train.ts.x.as_slice(), &v.ts.x].concat(), [train.ts.y.as_slice(), &v.ts.y].concat()),
-            None => (train.ts.x.clone(), train.ts.y.clone()),
-        };
+        let (mut x, mut y) = (train.ts.x.clone(), train.ts.y.clone());
+        if let Some(v) = with_val {
+            x.extend_from_slice(&v.ts.x);
+            y.extend_from_slice(&v.ts.y);
+        }
         let n_real = y.len();
-        let (x, y) = if d.transfer_copies > 0 {
+        if d.transfer_copies > 0 {
             let (tx, ty) = transfer_set(&x, nf, &y, d.transfer_copies, d.transfer_alpha, d.transfer_seed)?;
-            ([x, tx].concat(), [y, ty].concat())
-        } else {
-            (x, y)
-        };
+            x.extend(tx);
+            y.extend(ty);
+        }
         let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&x, nf)).collect::<Result<Vec<_>, _>>()?;
         let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
         let mut student = d.student.build_network(nt, nb, &days)?;
         let position = trained.len();
         let name = format!("distilled-{}#{position}", student.name());
         student.fit_distilled(&x, nf, &y, &teacher.values, &d.settings()).with_context(|| format!("training {name}"))?;
-        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real };
-        let mut s = evaluate(&data, &method, &mut out, &mut scores)?;
-        if with_val.is_some() {
-            s.val = None; // learnt from: not held out
-        }
-        scored.push(s);
+        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real, saw_validation: with_val.is_some() };
+        scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(Box::new(student));
     }
     if p.ensemble && deep.len() >= 2 {
