@@ -125,6 +125,11 @@ enum Command {
     },
 }
 
+/// Large buffers (image-chip activations) are reused on 2 MiB pages instead of being
+/// mapped afresh every step; see [`terradl_train::LargeBlockAllocator`].
+#[global_allocator]
+static ALLOCATOR: terradl_train::LargeBlockAllocator = terradl_train::LargeBlockAllocator::new();
+
 fn main() -> anyhow::Result<()> {
     // As the `terradl` binary does: freed buffers stay in the heap for the next step.
     terradl_train::keep_freed_memory();

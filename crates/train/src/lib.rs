@@ -17,6 +17,7 @@
 //!   depth/width, dropout and patch size, seeded and bounded by a wall-clock budget.
 
 mod allocator;
+mod large_blocks;
 mod augment;
 pub mod checkpoint;
 mod checkpoint_scope;
@@ -44,6 +45,7 @@ pub mod temporal;
 pub mod weight_average;
 
 pub use allocator::keep_freed_memory;
+pub use large_blocks::{LargeBlockAllocator, CACHE_BYTES, MIN_LARGE};
 pub use augment::Augmentation;
 pub use config::{ClassWeighting, LrSchedule, TrainConfig, deserialize_partial};
 pub use dataset::TensorDataset;
