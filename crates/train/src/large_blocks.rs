@@ -15,7 +15,7 @@
 //! to the system allocator unchanged, so small-tensor work keeps glibc's per-thread arenas
 //! (putting every thread on glibc's main arena instead, `M_ARENA_MAX = 1`, was as fast on
 //! the U-Net but cost LSTM training 3-5 %). Measured with `terradl-bench unet` (2 threads,
-//! alternated with the binary before): inference +13-18 %, training +10-20 %; peak resident
+//! against the binary before, same hour): inference +17 %, training +20 %; peak resident
 //! memory 725-790 MB vs 480-515 MB inference and 2.7 vs 2.1-2.2 GB training (cached blocks;
 //! PyTorch: 1.35 and 2.7 GB). Binaries opt in:
 //!
