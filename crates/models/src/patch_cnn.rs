@@ -52,7 +52,7 @@ impl ConvBlock {
         let x = crate::fused::batch_norm_relu(&self.norm, self.conv.forward(x));
         let [_, _, h, w] = x.dims();
         if h >= 2 && w >= 2 {
-            match crate::fused::max_pool_2x2_train(x) {
+            match crate::fused::max_pool_2x2(x) {
                 Ok(y) => y,
                 Err(x) => self.pool.forward(x),
             }

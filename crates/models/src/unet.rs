@@ -169,7 +169,7 @@ impl UNet {
         let mut skips = Vec::with_capacity(self.encoder.len());
         for (i, block) in self.encoder.iter().enumerate() {
             if i > 0 {
-                x = max_pool2d(x, MaxPoolOptions::new([2, 2]));
+                x = crate::fused::max_pool_2x2(x).unwrap_or_else(|x| max_pool2d(x, MaxPoolOptions::new([2, 2])));
             }
             x = block.forward(x);
             skips.push(x.clone());

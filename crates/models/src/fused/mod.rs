@@ -5,7 +5,7 @@
 //! shifted slices and `cat`, batch norm by reductions and broadcasts, ReLU, max-pool). On
 //! the CPU that overhead, not arithmetic, dominated a patch-CNN training step
 //! (docs/BENCHMARKS.md). Here each of [`conv_strided`] / [`conv_same`], [`linear`],
-//! [`batch_norm_relu`], [`max_pool_2x2_train`], [`dropout`] and [`lstm_sequence`] (a whole
+//! [`batch_norm_relu`], [`max_pool_2x2`], [`dropout`] and [`lstm_sequence`] (a whole
 //! LSTM layer over a sequence) is one autodiff node with a direct kernel forward and
 //! backward (rayon over channels, planes or batch rows, gemm for the matrix products), and
 //! [`adamw_update`] is the optimizer's per-parameter update in one pass.
@@ -34,7 +34,7 @@ pub use dropout::dropout;
 pub use linear::linear;
 pub use lstm::{lstm_forward, lstm_sequence, packed_weights};
 pub use norm::{batch_norm, batch_norm_relu, batch_norm_relu_train};
-pub use pool::max_pool_2x2_train;
+pub use pool::max_pool_2x2;
 pub use upsample_cat::upsample_cat;
 
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;

@@ -13,28 +13,38 @@ use rayon::prelude::*;
 use super::{Flexed, flex_tensor, flexed, inner, tracked_out, values};
 
 /// `[B, C, H, W] -> [B, C, H/2, W/2]`, the maximum of each 2x2 window (an odd last row or
-/// column is dropped, as burn's `MaxPool2d` with stride 2 does). The gradient flows to the
-/// first maximum of each window.
+/// column is dropped, as burn's `MaxPool2d` with stride 2 does). In training the gradient
+/// flows to the first maximum of each window; in inference no window positions are kept
+/// (burn's Flex pooling records them either way: 4.5 % of U-Net inference).
 ///
-/// Runs the fused kernel for `f32` Flex autodiff tensors (training) and hands `x` back for
-/// any other tensor, for the caller's `MaxPool2d`.
-pub fn max_pool_2x2_train(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
+/// Runs the fused kernel for `f32` Flex tensors, plain or under autodiff, and hands `x`
+/// back for any other tensor, for the caller's `MaxPool2d`.
+pub fn max_pool_2x2(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
     let [b, c, h, w] = x.dims();
     let ([x], ctx) = match flexed([x.into_dispatch()]) {
         Ok(Flexed::Tracked(t, ctx)) => (t, ctx),
-        Ok(Flexed::Plain([x])) => return Err(super::plain_out(x)),
+        Ok(Flexed::Plain([x])) => return Ok(super::plain_out(flex_tensor(pool(&values(&x), [b, c, h, w], None), &[b, c, h / 2, w / 2]))),
         Err([x]) => return Err(Tensor::from_dispatch(x)),
     };
+    let mut arg = vec![0u8; b * c * (h / 2) * (w / 2)];
+    let y = flex_tensor(pool(&values(&inner(&x)), [b, c, h, w], Some(&mut arg)), &[b, c, h / 2, w / 2]);
+    let out = match MaxPool2x2.prepare::<NoCheckpointing>([x.node()]).compute_bound().stateful() {
+        OpsKind::Tracked(prep) => prep.finish(PoolState { dims: [b, c, h, w], arg: Arc::new(arg) }, y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
+    };
+    Ok(tracked_out(out, ctx))
+}
+
+/// The pooled values of `xv` (`[B, C, H, W]`), and each window's first maximum (0..4,
+/// row-major in the window) into `arg` when given.
+fn pool(xv: &[f32], [b, c, h, w]: [usize; 4], arg: Option<&mut [u8]>) -> Vec<f32> {
     let (oh, ow) = (h / 2, w / 2);
-    let xi = inner(&x);
-    let xv = values(&xi);
     let mut y = vec![0f32; b * c * oh * ow];
-    let mut arg = vec![0u8; y.len()];
-    y.par_chunks_mut(oh * ow).zip(arg.par_chunks_mut(oh * ow)).zip(xv.par_chunks(h * w)).for_each(|((yp, ap), xp)| {
+    let plane = |xp: &[f32], yp: &mut [f32], mut ap: Option<&mut [u8]>| {
         for oy in 0..oh {
+            let (top, bottom) = (&xp[2 * oy * w..], &xp[(2 * oy + 1) * w..]);
             for ox in 0..ow {
-                let i = (2 * oy) * w + 2 * ox;
-                let cand = [xp[i], xp[i + 1], xp[i + w], xp[i + w + 1]];
+                let cand = [top[2 * ox], top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]];
                 let (mut best, mut k) = (cand[0], 0u8);
                 for (j, &v) in cand.iter().enumerate().skip(1) {
                     if v > best {
@@ -43,16 +53,17 @@ pub fn max_pool_2x2_train(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
                     }
                 }
                 yp[oy * ow + ox] = best;
-                ap[oy * ow + ox] = k;
+                if let Some(ap) = ap.as_deref_mut() {
+                    ap[oy * ow + ox] = k;
+                }
             }
         }
-    });
-    let y = flex_tensor(y, &[b, c, oh, ow]);
-    let out = match MaxPool2x2.prepare::<NoCheckpointing>([x.node()]).compute_bound().stateful() {
-        OpsKind::Tracked(prep) => prep.finish(PoolState { dims: [b, c, h, w], arg: Arc::new(arg) }, y),
-        OpsKind::UnTracked(prep) => prep.finish(y),
     };
-    Ok(tracked_out(out, ctx))
+    match arg {
+        Some(arg) => y.par_chunks_mut(oh * ow).zip(arg.par_chunks_mut(oh * ow)).zip(xv.par_chunks(h * w)).for_each(|((yp, ap), xp)| plane(xp, yp, Some(ap))),
+        None => y.par_chunks_mut(oh * ow).zip(xv.par_chunks(h * w)).for_each(|(yp, xp)| plane(xp, yp, None)),
+    }
+    y
 }
 
 #[derive(Debug)]
@@ -102,13 +113,26 @@ mod tests {
         let pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
         for (h, w) in [(4, 6), (7, 5), (15, 15)] {
             let x = Tensor::<4>::random([2, 3, h, w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
-            let y = super::max_pool_2x2_train(x.clone()).ok().expect("flex path");
+            let y = super::max_pool_2x2(x.clone()).ok().expect("flex path");
             let r = pool.forward(x.clone());
             assert_eq!(vec(y.clone()), vec(r.clone()), "{h}x{w}");
             let probe = Tensor::<4>::random(y.dims(), Distribution::Normal(0.0, 1.0), &dev);
             let g1 = (y * probe.clone()).sum().backward();
             let g2 = (r * probe).sum().backward();
             assert_eq!(vec(x.grad(&g1).unwrap()), vec(x.grad(&g2).unwrap()), "{h}x{w} dx");
+        }
+    }
+
+    /// Inference (plain Flex tensors) gives burn's values too, on even and odd sizes.
+    #[test]
+    fn inference_equals_burn_max_pool() {
+        let dev = Device::flex();
+        let pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+        for (h, w) in [(4, 6), (7, 5), (16, 15)] {
+            let x = Tensor::<4>::random([2, 3, h, w], Distribution::Normal(0.0, 1.0), &dev);
+            let y = super::max_pool_2x2(x.clone()).ok().expect("flex path");
+            assert_eq!(y.dims(), [2, 3, h / 2, w / 2]);
+            assert_eq!(vec(y), vec(pool.forward(x)), "{h}x{w}");
         }
     }
 }
