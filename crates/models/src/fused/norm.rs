@@ -59,7 +59,7 @@ fn bn_inference<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> R
     let (g, bt, m, v) = (values(&gamma), values(&beta), values(&mean), values(&var));
     let geom = Geometry { b, c, s, eps: norm.epsilon as f32, relu };
     let stats = Statistics::new(m.to_vec(), v.to_vec(), geom.eps);
-    let y = normalise(&geom, &values(&x), &stats, &g, &bt);
+    let y = normalise(&geom, &values(&x), &affine(&stats, &g, &bt));
     Ok(super::plain_out(flex_tensor(y, &shape)))
 }
 
@@ -95,12 +95,12 @@ fn bn_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> Resul
     let xv = values(&xi);
     let stats = statistics(&geom, &xv);
     let g = values(&gi).into_owned();
-    let y = normalise(&geom, &xv, &stats, &g, &values(&bi));
-    let y = flex_tensor(y, &shape);
+    let affine = affine(&stats, &g, &values(&bi));
+    let y = flex_tensor(normalise(&geom, &xv, &affine), &shape);
     let prep = BnRelu.prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful();
     let out = match prep {
         OpsKind::Tracked(prep) => {
-            let state = BnState { geom, x: xi.clone(), y: y.clone(), mean: stats.mean.clone(), inv_std: stats.inv_std.clone(), gamma: g };
+            let state = BnState { geom, x: xi.clone(), affine, mean: stats.mean.clone(), inv_std: stats.inv_std.clone(), gamma: g };
             prep.finish(state, y)
         }
         OpsKind::UnTracked(prep) => prep.finish(y),
@@ -160,15 +160,32 @@ fn statistics(g: &Geometry, x: &[f32]) -> Statistics {
     Statistics::new(per.iter().map(|p| p.0).collect(), per.iter().map(|p| p.1).collect(), g.eps)
 }
 
+/// Per channel `(a, shift)` with `y = a * x + shift`.
+fn affine(st: &Statistics, gamma: &[f32], beta: &[f32]) -> Vec<(f32, f32)> {
+    (0..gamma.len())
+        .map(|ci| {
+            let a = gamma[ci] * st.inv_std[ci];
+            (a, beta[ci] - st.mean[ci] * a)
+        })
+        .collect()
+}
+
+/// Whether the ReLU let `x` through: its pre-activation `a * x + shift`, computed exactly as
+/// [`normalise`] did (no fused multiply-add), is above `floor` (0 with ReLU, minus infinity
+/// without). Lets the backward pass skip reading the output.
+#[inline(always)]
+fn passed(x: f32, (a, shift): (f32, f32), floor: f32) -> bool {
+    a * x + shift > floor
+}
+
 /// `a * x + shift` per channel (clamped at zero with `g.relu`), images in parallel.
-fn normalise(g: &Geometry, x: &[f32], st: &Statistics, gamma: &[f32], beta: &[f32]) -> Vec<f32> {
+fn normalise(g: &Geometry, x: &[f32], affine: &[(f32, f32)]) -> Vec<f32> {
     let mut y = vec![0f32; x.len()];
     let block = g.c * g.s;
     let floor = if g.relu { 0.0 } else { f32::NEG_INFINITY };
     y.par_chunks_mut(block).zip(x.par_chunks(block)).for_each(|(yb, xb)| {
         for ci in 0..g.c {
-            let a = gamma[ci] * st.inv_std[ci];
-            let shift = beta[ci] - st.mean[ci] * a;
+            let (a, shift) = affine[ci];
             let range = ci * g.s..(ci + 1) * g.s;
             yb[range.clone()].iter_mut().zip(&xb[range]).for_each(|(o, &v)| *o = (a * v + shift).max(floor));
         }
@@ -183,7 +200,8 @@ struct BnRelu;
 struct BnState {
     geom: Geometry,
     x: FlexTensor,
-    y: FlexTensor,
+    /// The forward pass's per-channel `(a, shift)`: the ReLU mask is recomputed from `x`.
+    affine: Vec<(f32, f32)>,
     mean: Vec<f32>,
     inv_std: Vec<f32>,
     gamma: Vec<f32>,
@@ -195,8 +213,9 @@ impl Backward<Flex, 3> for BnRelu {
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
-        let BnState { geom: g, x, y, mean, inv_std, gamma } = ops.state;
-        let (dy, x, y) = (values(&grad), values(&x), values(&y));
+        let BnState { geom: g, x, affine, mean, inv_std, gamma } = ops.state;
+        let (dy, x) = (values(&grad), values(&x));
+        let floor = if g.relu { 0.0 } else { f32::NEG_INFINITY };
         // Per channel: sum of the ReLU-masked gradient and of its product with x_hat
         // (x - mean, scaled by inv_std below); rows in f32 lanes, rows added in f64.
         let sums: Vec<(f64, f64)> = (0..g.c)
@@ -205,7 +224,7 @@ impl Backward<Flex, 3> for BnRelu {
                 let (mut sg, mut sgx) = (0f64, 0f64);
                 for bi in 0..g.b {
                     let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
-                    let (a, b) = super::math::simd(|| masked_sums(&dy[r.clone()], &y[r.clone()], &x[r], mean[ci], g.relu));
+                    let (a, b) = super::math::simd(|| masked_sums(&dy[r.clone()], &x[r], mean[ci], affine[ci], floor));
                     sg += a as f64;
                     sgx += b as f64 * inv_std[ci] as f64;
                 }
@@ -228,9 +247,9 @@ impl Backward<Flex, 3> for BnRelu {
                     let (inv, scale) = (inv_std[ci], gamma[ci] * inv_std[ci]);
                     let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
                     let mu = mean[ci];
-                    let rows = y[r.clone()].iter().zip(&dy[r.clone()]).zip(&x[r]);
-                    for (o, ((&yv, &d), &xv)) in out[ci * g.s..(ci + 1) * g.s].iter_mut().zip(rows) {
-                        let d = if yv > 0.0 || !g.relu { d } else { 0.0 };
+                    let rows = dy[r.clone()].iter().zip(&x[r]);
+                    for (o, (&d, &xv)) in out[ci * g.s..(ci + 1) * g.s].iter_mut().zip(rows) {
+                        let d = if passed(xv, affine[ci], floor) { d } else { 0.0 };
                         *o = scale * (d - mg - (xv - mu) * inv * mgx);
                     }
                 }
@@ -254,25 +273,24 @@ fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     acc.iter().sum::<f32>() + v[n..].iter().map(|&a| f(a)).sum::<f32>()
 }
 
-/// `(sum of d, sum of d * (x - mean))` over the elements whose ReLU output `y` is positive
-/// (all of them without `relu`), in eight independent lanes so the loop vectorises.
+/// `(sum of d, sum of d * (x - mean))` over the elements the ReLU let through ([`passed`];
+/// all of them without ReLU, `floor` minus infinity), in eight independent lanes so the
+/// loop vectorises.
 #[inline(always)]
-fn masked_sums(dy: &[f32], y: &[f32], x: &[f32], mean: f32, relu: bool) -> (f32, f32) {
+fn masked_sums(dy: &[f32], x: &[f32], mean: f32, affine: (f32, f32), floor: f32) -> (f32, f32) {
     const L: usize = 8;
-    // Without ReLU every element counts: an always-true mask.
-    let floor = if relu { 0.0 } else { f32::NEG_INFINITY };
     let (mut sg, mut sgx) = ([0f32; L], [0f32; L]);
     let n = dy.len() / L * L;
-    for ((d, o), v) in dy[..n].chunks_exact(L).zip(y[..n].chunks_exact(L)).zip(x[..n].chunks_exact(L)) {
+    for (d, v) in dy[..n].chunks_exact(L).zip(x[..n].chunks_exact(L)) {
         for l in 0..L {
-            let dl = if o[l] > floor { d[l] } else { 0.0 };
+            let dl = if passed(v[l], affine, floor) { d[l] } else { 0.0 };
             sg[l] += dl;
             sgx[l] += dl * (v[l] - mean);
         }
     }
     let (mut a, mut b) = (sg.iter().sum::<f32>(), sgx.iter().sum::<f32>());
     for i in n..dy.len() {
-        if y[i] > floor {
+        if passed(x[i], affine, floor) {
             a += dy[i];
             b += dy[i] * (x[i] - mean);
         }
