@@ -94,13 +94,12 @@ fn bn_train<const D: usize>(norm: &BatchNorm, x: Tensor<D>, relu: bool) -> Resul
     let (xi, gi, bi) = (inner(&x), inner(&gamma), inner(&beta));
     let xv = values(&xi);
     let stats = statistics(&geom, &xv);
-    let g = values(&gi).into_owned();
-    let affine = affine(&stats, &g, &values(&bi));
+    let affine = affine(&stats, &values(&gi), &values(&bi));
     let y = flex_tensor(normalise(&geom, &xv, &affine), &shape);
     let prep = BnRelu.prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]).compute_bound().stateful();
     let out = match prep {
         OpsKind::Tracked(prep) => {
-            let state = BnState { geom, x: xi.clone(), affine, mean: stats.mean.clone(), inv_std: stats.inv_std.clone(), gamma: g };
+            let state = BnState { geom, x: xi.clone(), affine, mean: stats.mean.clone(), inv_std: stats.inv_std.clone() };
             prep.finish(state, y)
         }
         OpsKind::UnTracked(prep) => prep.finish(y),
@@ -126,6 +125,13 @@ struct Geometry {
     s: usize,
     eps: f32,
     relu: bool,
+}
+
+impl Geometry {
+    /// What the output is clamped at: 0 with ReLU, minus infinity (no clamp) without.
+    fn floor(&self) -> f32 {
+        if self.relu { 0.0 } else { f32::NEG_INFINITY }
+    }
 }
 
 /// Per-channel statistics (of the batch in training, running ones in inference).
@@ -182,10 +188,9 @@ fn passed(x: f32, (a, shift): (f32, f32), floor: f32) -> bool {
 fn normalise(g: &Geometry, x: &[f32], affine: &[(f32, f32)]) -> Vec<f32> {
     let mut y = vec![0f32; x.len()];
     let block = g.c * g.s;
-    let floor = if g.relu { 0.0 } else { f32::NEG_INFINITY };
+    let floor = g.floor();
     y.par_chunks_mut(block).zip(x.par_chunks(block)).for_each(|(yb, xb)| {
-        for ci in 0..g.c {
-            let (a, shift) = affine[ci];
+        for (ci, &(a, shift)) in affine.iter().enumerate() {
             let range = ci * g.s..(ci + 1) * g.s;
             yb[range.clone()].iter_mut().zip(&xb[range]).for_each(|(o, &v)| *o = (a * v + shift).max(floor));
         }
@@ -200,11 +205,11 @@ struct BnRelu;
 struct BnState {
     geom: Geometry,
     x: FlexTensor,
-    /// The forward pass's per-channel `(a, shift)`: the ReLU mask is recomputed from `x`.
+    /// The forward pass's per-channel `(a, shift)` (`a = gamma * inv_std`): the ReLU mask
+    /// is recomputed from `x`.
     affine: Vec<(f32, f32)>,
     mean: Vec<f32>,
     inv_std: Vec<f32>,
-    gamma: Vec<f32>,
 }
 
 impl Backward<Flex, 3> for BnRelu {
@@ -213,9 +218,9 @@ impl Backward<Flex, 3> for BnRelu {
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let [node_x, node_gamma, node_beta] = ops.parents;
         let grad = grads.consume::<Flex>(&ops.node);
-        let BnState { geom: g, x, affine, mean, inv_std, gamma } = ops.state;
+        let BnState { geom: g, x, affine, mean, inv_std } = ops.state;
         let (dy, x) = (values(&grad), values(&x));
-        let floor = if g.relu { 0.0 } else { f32::NEG_INFINITY };
+        let floor = g.floor();
         // Per channel: sum of the ReLU-masked gradient and of its product with x_hat
         // (x - mean, scaled by inv_std below); rows in f32 lanes, rows added in f64.
         let sums: Vec<(f64, f64)> = (0..g.c)
@@ -244,7 +249,7 @@ impl Backward<Flex, 3> for BnRelu {
             dx.par_chunks_mut(block).enumerate().for_each(|(bi, out)| super::math::simd(|| {
                 for ci in 0..g.c {
                     let (mg, mgx) = (sums[ci].0 as f32 / m, sums[ci].1 as f32 / m);
-                    let (inv, scale) = (inv_std[ci], gamma[ci] * inv_std[ci]);
+                    let (inv, scale) = (inv_std[ci], affine[ci].0);
                     let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
                     let mu = mean[ci];
                     let rows = dy[r.clone()].iter().zip(&x[r]);

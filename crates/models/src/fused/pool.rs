@@ -6,6 +6,7 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
 use burn::backend::Flex;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
@@ -23,11 +24,11 @@ pub fn max_pool_2x2(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
     let [b, c, h, w] = x.dims();
     let ([x], ctx) = match flexed([x.into_dispatch()]) {
         Ok(Flexed::Tracked(t, ctx)) => (t, ctx),
-        Ok(Flexed::Plain([x])) => return Ok(super::plain_out(flex_tensor(pool(&values(&x), [b, c, h, w], None), &[b, c, h / 2, w / 2]))),
+        Ok(Flexed::Plain([x])) => return Ok(super::plain_out(pool(&values(&x), [b, c, h, w], None))),
         Err([x]) => return Err(Tensor::from_dispatch(x)),
     };
     let mut arg = vec![0u8; b * c * (h / 2) * (w / 2)];
-    let y = flex_tensor(pool(&values(&inner(&x)), [b, c, h, w], Some(&mut arg)), &[b, c, h / 2, w / 2]);
+    let y = pool(&values(&inner(&x)), [b, c, h, w], Some(&mut arg));
     let out = match MaxPool2x2.prepare::<NoCheckpointing>([x.node()]).compute_bound().stateful() {
         OpsKind::Tracked(prep) => prep.finish(PoolState { dims: [b, c, h, w], arg: Arc::new(arg) }, y),
         OpsKind::UnTracked(prep) => prep.finish(y),
@@ -35,9 +36,9 @@ pub fn max_pool_2x2(x: Tensor<4>) -> Result<Tensor<4>, Tensor<4>> {
     Ok(tracked_out(out, ctx))
 }
 
-/// The pooled values of `xv` (`[B, C, H, W]`), and each window's first maximum (0..4,
-/// row-major in the window) into `arg` when given.
-fn pool(xv: &[f32], [b, c, h, w]: [usize; 4], arg: Option<&mut [u8]>) -> Vec<f32> {
+/// The pooled `[B, C, H/2, W/2]` tensor of `xv` (`[B, C, H, W]`), and each window's first
+/// maximum (0..4, row-major in the window) into `arg` when given.
+fn pool(xv: &[f32], [b, c, h, w]: [usize; 4], arg: Option<&mut [u8]>) -> FlexTensor {
     let (oh, ow) = (h / 2, w / 2);
     let mut y = vec![0f32; b * c * oh * ow];
     let plane = |xp: &[f32], yp: &mut [f32], mut ap: Option<&mut [u8]>| {
@@ -63,7 +64,7 @@ fn pool(xv: &[f32], [b, c, h, w]: [usize; 4], arg: Option<&mut [u8]>) -> Vec<f32
         Some(arg) => y.par_chunks_mut(oh * ow).zip(arg.par_chunks_mut(oh * ow)).zip(xv.par_chunks(h * w)).for_each(|((yp, ap), xp)| plane(xp, yp, Some(ap))),
         None => y.par_chunks_mut(oh * ow).zip(xv.par_chunks(h * w)).for_each(|(yp, xp)| plane(xp, yp, None)),
     }
-    y
+    flex_tensor(y, &[b, c, oh, ow])
 }
 
 #[derive(Debug)]
