@@ -28,6 +28,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::gemm::{View, gemm, gemm_serial};
+
+#[path = "conv_direct.rs"]
+mod direct;
 use super::{Flexed, SharedMut, flex_tensor, flexed, inner, plain_out, tracked_out, values};
 
 /// Calls whose im2col matrix holds at least this many values go in row blocks (see the module
@@ -89,6 +92,11 @@ impl Geometry {
     /// Output pixels per image.
     fn ohw(&self) -> usize {
         self.oh() * self.ow()
+    }
+    /// The geometry of the input gradient of a stride-1 call: a convolution of the output
+    /// gradient (`c_out` channels) back to `c_in` channels.
+    fn transposed(&self) -> Geometry {
+        Geometry { c_in: self.c_out, c_out: self.c_in, ..*self }
     }
     /// Columns of the im2col matrix: output pixels of the batch.
     fn n(&self) -> usize {
@@ -190,6 +198,10 @@ fn forward(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor)
 /// per rayon task; then the bias.
 fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor) -> FlexTensor {
     let (x, weight, bias) = (values(x), values(weight), values(bias));
+    if shifted(g) && direct::available() {
+        let out = direct::forward(g, &x, &direct::PackedWeights::new(g, &weight), Some(&bias));
+        return flex_tensor(out, &[g.b, g.c_out, g.oh(), g.ow()]);
+    }
     let (k, ohw, ow, plane_in) = (g.k(), g.ohw(), g.ow(), g.c_in * g.hw());
     let mut out = vec![0f32; g.b * g.c_out * ohw];
     let dst = SharedMut(out.as_mut_ptr());
@@ -237,7 +249,7 @@ fn forward_block_shifted(g: &Geometry, x: &[f32], weight: &[f32], r0: usize, r1:
     let (w, hw, k) = (g.w, g.hw(), g.k());
     let p = Padded::new(g, r0, r1);
     let (nq, plane, padded_len) = (p.nq(), p.plane, p.len(g));
-    let padded = p.fill(g, x);
+    let padded = p.fill(g, x, 0);
     let mut acc = take_workspace(g.c_out * nq);
     for off in 0..g.kh * g.kw {
         let shift = p.shift(g, off);
@@ -305,10 +317,11 @@ impl Padded {
     }
 
     /// The padded copy of image `x`'s block rows (a workspace of at least
-    /// [`len`](Self::len) values, every one of them written).
-    fn fill(&self, g: &Geometry, x: &[f32]) -> Vec<f32> {
+    /// [`len`](Self::len) values, every one of them written), then `guard` zeros.
+    fn fill(&self, g: &Geometry, x: &[f32], guard: usize) -> Vec<f32> {
         let (pw, w, hw) = (g.kw / 2, g.w, g.hw());
-        let mut padded = take_workspace(self.len(g));
+        let mut padded = take_workspace(self.len(g) + guard);
+        padded[self.len(g)..self.len(g) + guard].fill(0.0);
         for (ci, dst) in padded[..self.len(g)].chunks_mut(self.plane).enumerate() {
             let (rows, guard) = dst.split_at_mut((self.nr + g.kh - 1) * self.wp);
             guard.fill(0.0);
@@ -356,7 +369,7 @@ fn backward_block_shifted(
     }
     let dyq_view = View::rows(&dyq[..g.c_out * nq], nq);
     if let Some(dw) = dw {
-        let padded = p.fill(g, x);
+        let padded = p.fill(g, x, 0);
         for off in 0..g.kh * g.kw {
             let shift = p.shift(g, off);
             // [c_out, nq] x [nq, c_in] into the offset's columns of [c_out, K].
@@ -599,7 +612,10 @@ fn backward_blocked(
         .into_par_iter()
         .map(|co| (0..g.b).map(|bi| dy[bi * plane_out + co * ohw..bi * plane_out + (co + 1) * ohw].iter().sum::<f32>()).sum())
         .collect();
-    let mut dx = want_x.then(|| written_zeros(g.b * plane_in));
+    // The input gradient of a stride-1 call is the convolution of `dy` with the flipped,
+    // transposed kernel: on the direct kernel it goes in a pass of its own (no waves).
+    let direct_dx = want_x && direct::available() && shifted(&g.transposed());
+    let mut dx = (want_x && !direct_dx).then(|| written_zeros(g.b * plane_in));
     let dx_ptr = dx.as_mut().map(|d| SharedMut(d.as_mut_ptr()));
     let (all, rows) = (blocks(g), block_rows(g));
     let mut dw_total = want_w.then(|| vec![0f32; g.c_out * k]);
@@ -648,6 +664,9 @@ fn backward_blocked(
                 total.iter_mut().zip(&dw).for_each(|(x, y)| *x += y);
             }
         }
+    }
+    if direct_dx {
+        dx = Some(direct::input_grad(g, weight, dy));
     }
     (db, dw_total, dx)
 }
@@ -701,14 +720,19 @@ mod tests {
     #[test]
     fn equals_burn_conv2d_forward_and_backward() {
         use std::sync::atomic::Ordering::Relaxed;
-        // Batch-folded; blocked with one block per image; blocked with kh-row blocks.
+        // Batch-folded; blocked with one block per image; blocked with kh-row blocks; each
+        // blocked case on the direct kernel (where the CPU has it) and on GEMMs.
         for (threshold, block) in [(super::BLOCKED_MIN_VALUES, super::BLOCK_VALUES), (0, super::BLOCK_VALUES), (0, 1)] {
-            super::BLOCKED_THRESHOLD.store(threshold, Relaxed);
-            super::BLOCK_TARGET.store(block, Relaxed);
-            compare_with_burn_conv2d();
+            for direct in [true, false] {
+                super::BLOCKED_THRESHOLD.store(threshold, Relaxed);
+                super::BLOCK_TARGET.store(block, Relaxed);
+                super::direct::ENABLED.store(direct, Relaxed);
+                compare_with_burn_conv2d();
+            }
         }
         super::BLOCKED_THRESHOLD.store(super::BLOCKED_MIN_VALUES, Relaxed);
         super::BLOCK_TARGET.store(super::BLOCK_VALUES, Relaxed);
+        super::direct::ENABLED.store(true, Relaxed);
     }
 
     fn compare_with_burn_conv2d() {
@@ -717,8 +741,10 @@ mod tests {
         for (kh, kw, h, w, stride) in
             [(3, 3, 7, 5, 1), (1, 5, 1, 9, 1), (3, 3, 1, 1, 1), (1, 1, 4, 4, 1), (3, 3, 8, 6, 2), (3, 3, 2, 2, 2), (1, 1, 6, 4, 2), (1, 3, 4, 8, 2)]
         {
-            for c_in in [3, super::SHIFTED_MIN_CHANNELS + 1] {
-                let c_out = 4;
+            // 20 output channels: more than one channel group of the direct kernel, and enough
+            // for the input gradient to take it too.
+            let wide = super::SHIFTED_MIN_CHANNELS + 4;
+            for (c_in, c_out) in [(3, 4), (3, wide), (super::SHIFTED_MIN_CHANNELS + 1, 4), (super::SHIFTED_MIN_CHANNELS + 1, wide)] {
                 let x = Tensor::<4>::random([2, c_in, h, w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
                 let wt = Tensor::<2>::random([c_out, kh * kw * c_in], Distribution::Normal(0.0, 1.0), &dev).require_grad();
                 let bias = Tensor::<1>::random([c_out], Distribution::Normal(0.0, 1.0), &dev).require_grad();
