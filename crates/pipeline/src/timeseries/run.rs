@@ -279,9 +279,21 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         trained.iter().enumerate().map(|(i, m)| (scored[i].name.clone(), m.as_ref(), single_oa(i))).collect();
     out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &saved))?;
     out.accuracy(&shown.cm, &data.class_names, None, &[])?;
+    // Temperature scaling needs validation probabilities, which a method that learned from the
+    // validation series (a student with `include_validation`) lacks: the reliability diagrams
+    // and entropies are then of the most accurate method that has them.
+    let diagnosed = match (&shown.val, val) {
+        (None, Some(_)) => scores
+            .iter()
+            .filter(|s| s.target == target && scored[s.position].val.is_some())
+            .max_by(|a, b| a.overall_accuracy().total_cmp(&b.overall_accuracy()))
+            .map_or(reported, |s| s.position),
+        _ => reported,
+    };
+    let checked = &scored[diagnosed];
     let diagnostics = write_diagnostics(
         &out,
-        &Diagnostics { method: &shown.name, test: &shown.test, test_y: &test.ts.y, val: shown.val.as_ref().zip(val.map(|v| v.ts.y.as_slice())) },
+        &Diagnostics { method: &checked.name, test: &checked.test, test_y: &test.ts.y, val: checked.val.as_ref().zip(val.map(|v| v.ts.y.as_slice())) },
     )?;
     if let Some((name, imp)) = importance.iter().find(|(n, _)| *n == scored[best_single].name) {
         let chart = BarChartData {
@@ -297,6 +309,12 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         summary_line(&scores),
         format!("The accuracy tables show {} at {target} level.", shown.name),
     ];
+    if diagnosed != reported {
+        notes.push(format!(
+            "{} learned from the validation series, so the reliability diagrams and entropies are of {}, the most accurate method with validation probabilities.",
+            shown.name, checked.name
+        ));
+    }
     notes.extend(diagnostics.notes());
     if let Some(f) = &fusion {
         notes.push(format!(
