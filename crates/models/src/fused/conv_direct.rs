@@ -28,11 +28,13 @@ const NR: usize = 32;
 /// path on such CPUs too).
 pub(super) static ENABLED: AtomicBool = AtomicBool::new(true);
 
-/// Whether the direct kernel runs: enabled, and this CPU has AVX-512 (checked once).
+/// Whether the direct kernel runs: enabled, and this CPU has AVX-512.
 pub(super) fn available() -> bool {
-    if !ENABLED.load(Ordering::Relaxed) {
-        return false;
-    }
+    ENABLED.load(Ordering::Relaxed) && cpu_has_avx512()
+}
+
+/// Whether this CPU has AVX-512F (checked once).
+fn cpu_has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         static AVX512: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -128,23 +130,23 @@ pub(super) const GUARD: usize = NR + 16;
 /// Output rows `[r0, r1)` of one image of a stride-1 convolution, like
 /// [`forward_block_shifted`](super::forward_block_shifted): `padded` is the block's padded
 /// copy with [`GUARD`] more zero values at its end; writes the block's `c_out` rows of `y`
-/// (row stride `H * W`), without the bias. Only call when [`available`].
+/// (row stride `H * W`), without the bias. Panics without AVX-512F.
 pub(super) fn forward_block(g: &Geometry, p: &Padded, padded: &[f32], weights: &PackedWeights, acc: &mut [f32], y: &mut [f32]) {
     let (w, hw, nq) = (g.w, g.hw(), p.nq());
     let steps = nq.div_ceil(NR);
     let ldc = steps * NR;
+    assert!(cpu_has_avx512(), "the direct convolution kernel needs AVX-512F");
     assert!(padded.len() >= p.len(g) + GUARD, "padded copy without its guard");
     assert!(acc.len() >= MR * ldc, "accumulator too short");
     let shifts: Vec<usize> = (0..g.kh * g.kw).map(|off| p.shift(g, off)).collect();
     for grp in 0..weights.groups() {
         let a = &weights.data[grp * weights.per_group..][..weights.per_group];
         for s in 0..steps {
-            // SAFETY: `available()` holds (the caller's contract). Reads: `a` holds
-            // `c_in * offs * MR` values; the last B read of channel `ci` ends at
-            // `ci * plane + shift_max + (s + 1) * NR <= (c_in - 1) * plane + shift_max + ldc`,
-            // and `shift_max + nq = plane` with `ldc - nq < NR = GUARD`, so inside `padded`.
+            // SAFETY: AVX-512F is present (asserted). Reads: `a` holds `c_in * offs * MR`
+            // values; the last B read of channel `ci` ends at `ci * plane + shift_max + (s + 1)
+            // * NR <= (c_in - 1) * plane + shift_max + ldc`, and `shift_max + nq = plane` with
+            // `ldc - nq < NR`; `kernel3` reads 16 values further; GUARD = NR + 16 covers both.
             // Writes: MR rows of `ldc` in `acc`, at column `s * NR`, NR wide.
-            // `kernel3` reads 16 values further (GUARD covers them).
             unsafe {
                 let (b, c) = (padded.as_ptr().add(s * NR), acc.as_mut_ptr().add(s * NR));
                 if g.kw == 3 {
