@@ -226,11 +226,17 @@ fn forward_blocked(g: &Geometry, x: &FlexTensor, weight: &FlexTensor, bias: &Fle
             gemm_serial(g.c_out, nb, k, y, (ohw, 1), false, View::rows(&weight, k), View::rows(&cols[..k * nb], nb));
             give_workspace(cols);
         }
-        for (co, b) in bias.iter().enumerate() {
-            y[co * ohw..co * ohw + nb].iter_mut().for_each(|v| *v += b);
-        }
+        add_bias(y, &bias, ohw, nb);
     });
     flex_tensor(out, &[g.b, g.c_out, g.oh(), g.ow()])
+}
+
+/// Adds `bias[co]` to the `nb` values at the start of each channel row `co` of a block's
+/// output view `y` (rows `plane` apart).
+fn add_bias(y: &mut [f32], bias: &[f32], plane: usize, nb: usize) {
+    for (co, b) in bias.iter().enumerate() {
+        y[co * plane..co * plane + nb].iter_mut().for_each(|v| *v += b);
+    }
 }
 
 /// Stride-1 layers with at least this many input channels skip im2col on the blocked path
@@ -619,7 +625,9 @@ fn backward_blocked(
     let dx_ptr = dx.as_mut().map(|d| SharedMut(d.as_mut_ptr()));
     let (all, rows) = (blocks(g), block_rows(g));
     let mut dw_total = want_w.then(|| vec![0f32; g.c_out * k]);
-    for wave in 0..2 {
+    // Nothing left for the blocks when the direct kernel takes the only gradient wanted.
+    let waves = if want_w || dx.is_some() { 0..2 } else { 0..0 };
+    for wave in waves {
         // The block's index within its image decides the wave.
         let items: Vec<_> = all.iter().copied().filter(|&(_, r0, _)| (r0 / rows) % 2 == wave).collect();
         // Contiguous groups of blocks, one task each, summed in group order: the weight

@@ -17,7 +17,7 @@
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Geometry, Padded, SharedMut, blocks, give_workspace, take_workspace};
+use super::{Geometry, Padded, SharedMut, add_bias, blocks, give_workspace, take_workspace};
 
 /// Output channels per micro-kernel call.
 const MR: usize = 12;
@@ -109,8 +109,8 @@ pub(super) fn forward(g: &Geometry, x: &[f32], weights: &PackedWeights, bias: Op
         forward_block(g, &p, &padded, weights, &mut acc, y);
         give_workspace(padded);
         give_workspace(acc);
-        for (co, b) in bias.into_iter().flatten().enumerate() {
-            y[co * hw..co * hw + nb].iter_mut().for_each(|v| *v += b);
+        if let Some(bias) = bias {
+            add_bias(y, bias, hw, nb);
         }
     });
     out
