@@ -142,11 +142,17 @@ mod tests {
         for ((y, x), g) in yv.iter().zip(&xv).zip(&gv) {
             assert!((y - x * g).abs() < 1e-5, "dx = mask: y {y}, x {x}, grad {g}");
         }
-        dev.seed(7);
-        let again = values(super::dropout(x.clone(), 0.3).ok().unwrap());
-        assert_eq!(again, yv, "same seed, same mask");
-        let next = values(super::dropout(x, 0.3).ok().unwrap());
-        assert_ne!(next, yv, "the next call draws a new mask");
+        // burn's generator is process-wide: a test running beside this one can draw from it
+        // between `seed` and the draw, so the same-seed check gets a few tries.
+        let reproducible = (0..5).any(|_| {
+            dev.seed(7);
+            let first = values(super::dropout(x.clone(), 0.3).ok().unwrap());
+            dev.seed(7);
+            first == values(super::dropout(x.clone(), 0.3).ok().unwrap())
+        });
+        assert!(reproducible, "same seed, same mask");
+        let (a, b) = (values(super::dropout(x.clone(), 0.3).ok().unwrap()), values(super::dropout(x, 0.3).ok().unwrap()));
+        assert_ne!(a, b, "the next call draws a new mask");
     }
 
     #[test]
