@@ -607,6 +607,8 @@ fn backward_blocked(
     // The input gradient of a stride-1 call is the convolution of `dy` with the flipped,
     // transposed kernel: on the direct kernel it goes in a pass of its own (no waves).
     let direct_dx = want_x && direct::available() && shifted(&g.transposed());
+    // The weight gradient of shifted 3x3 blocks on the direct kernel too.
+    let direct_dw = want_w && direct::available() && direct::weight_grad_fits(g);
     let mut dx = (want_x && !direct_dx).then(|| written_zeros(g.b * plane_in));
     let dx_ptr = dx.as_mut().map(|d| SharedMut(d.as_mut_ptr()));
     let (all, rows) = (blocks(g), block_rows(g));
@@ -629,7 +631,13 @@ fn backward_blocked(
                         let dx = dx_ptr.as_ref().map(|d| unsafe { std::slice::from_raw_parts_mut(d.0.add(bi * plane_in), plane_in) });
                         let image = &x[bi * plane_in..(bi + 1) * plane_in];
                         let dyi = &dy[bi * plane_out..(bi + 1) * plane_out];
-                        backward_block_shifted(g, image, weight, dyi, (r0, r1), dw.as_deref_mut(), dx);
+                        let mut dw = dw.as_deref_mut();
+                        if direct_dw {
+                            direct::weight_grad_block(g, image, dyi, (r0, r1), dw.take().expect("weight gradient wanted"));
+                        }
+                        if dw.is_some() || dx.is_some() {
+                            backward_block_shifted(g, image, weight, dyi, (r0, r1), dw, dx);
+                        }
                         continue;
                     }
                     let nb = (r1 - r0) * ow;
@@ -762,9 +770,10 @@ mod tests {
             [(3, 3, 7, 5, 1), (1, 5, 1, 9, 1), (3, 3, 1, 1, 1), (1, 1, 4, 4, 1), (3, 3, 8, 6, 2), (3, 3, 2, 2, 2), (1, 1, 6, 4, 2), (1, 3, 4, 8, 2)]
         {
             // 20 output channels: more than one channel group of the direct kernel, and enough
-            // for the input gradient to take it too.
-            let wide = super::SHIFTED_MIN_CHANNELS + 4;
-            for (c_in, c_out) in [(3, 4), (3, wide), (super::SHIFTED_MIN_CHANNELS + 1, 4), (super::SHIFTED_MIN_CHANNELS + 1, wide)] {
+            // for the input gradient to take it too; 5, 6 and 7: each size of the direct weight
+            // gradient's last group of output channels.
+            let (wide, shifted) = (super::SHIFTED_MIN_CHANNELS + 4, super::SHIFTED_MIN_CHANNELS + 1);
+            for (c_in, c_out) in [(3, 5), (3, wide), (shifted, 5), (shifted, 6), (shifted, 7), (shifted, wide)] {
                 let x = Tensor::<4>::random([2, c_in, h, w], Distribution::Normal(0.0, 1.0), &dev).require_grad();
                 let wt = Tensor::<2>::random([c_out, kh * kw * c_in], Distribution::Normal(0.0, 1.0), &dev).require_grad();
                 let bias = Tensor::<1>::random([c_out], Distribution::Normal(0.0, 1.0), &dev).require_grad();
