@@ -125,7 +125,7 @@ fn update(s: &AdamWStep, p: FlexTensor, g: &FlexTensor, moments: Option<(FlexTen
     let (r1, r2) = (1.0 / c1, 1.0 / c2);
     let chunk = |start: usize, pc: &mut [f32], m1c: &mut [f32], m2c: &mut [f32]| {
         let gc = &g[start..start + pc.len()];
-        super::math::simd(|| {
+        super::math::simd(#[inline(always)] || {
             for i in 0..pc.len() {
                 let gi = gc[i];
                 let a = m1c[i] * s.beta_1 + gi * f1;

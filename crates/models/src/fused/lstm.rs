@@ -218,7 +218,7 @@ fn forward_block(g: &Geometry, b0: usize, n: usize, x: &[f32], wx: &[f32], wh: &
             // acts[s] += h_{s-1} W_h
             gemm_serial(n, h4, h, &mut acts[at..], (1, k), true, View::transposed(&y[at - n..], k), View::rows(wh, h4));
         }
-        math::simd(|| {
+        math::simd(#[inline(always)] || {
             for q in 0..h4 {
                 let row = &mut acts[q * k + at..q * k + at + n];
                 if (2 * h..3 * h).contains(&q) {
@@ -283,7 +283,7 @@ fn backward_block(g: &Geometry, blk: &Block, dy: &[f32], wx: &[f32], wh: &[f32])
     let mut dc_next = vec![0f32; h * n];
     for s in (0..t).rev() {
         let at = s * n;
-        math::simd(|| {
+        math::simd(#[inline(always)] || {
             for j in 0..h {
                 let gate = |q: usize| &blk.acts[(q * h + j) * k + at..(q * h + j) * k + at + n];
                 let (ig, fg, cand, og) = (gate(0), gate(1), gate(2), gate(3));

@@ -42,7 +42,9 @@ pub(crate) fn tanh(x: f32) -> f32 {
 
 /// Runs `f` compiled for AVX2 and FMA where the CPU has them, so the elementwise loops it
 /// inlines (with [`exp`], [`sigmoid`], [`tanh`]) use 8-wide vectors; as baseline SSE2 code
-/// elsewhere.
+/// elsewhere. Pass a closure marked `#[inline(always)]`: one the compiler leaves out of line
+/// stays baseline code (seen for batch norm's backward, and for the LSTM's closures in
+/// another build).
 #[inline(always)]
 pub(crate) fn simd<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
@@ -93,7 +95,7 @@ mod tests {
         let xs: Vec<f32> = grid().step_by(97).collect();
         let plain: Vec<f32> = xs.iter().map(|x| super::tanh(*x)).collect();
         let mut calls = 0;
-        let fast: Vec<f32> = super::simd(|| {
+        let fast: Vec<f32> = super::simd(#[inline(always)] || {
             calls += 1;
             xs.iter().map(|x| super::tanh(*x)).collect()
         });

@@ -186,6 +186,14 @@ fn passed(x: f32, (a, shift): (f32, f32), floor: f32) -> bool {
     a * x + shift > floor
 }
 
+/// `d` where the ReLU let `x` through ([`passed`]), else `+0.0`: a bitwise mask, which the
+/// compiler vectorises (written as a select, the summing loop stayed scalar with a branch and a
+/// conditional load per value).
+#[inline(always)]
+fn masked(d: f32, x: f32, affine: (f32, f32), floor: f32) -> f32 {
+    f32::from_bits(d.to_bits() & (passed(x, affine, floor) as u32).wrapping_neg())
+}
+
 /// `a * x + shift` per channel (clamped at zero with `g.relu`), images in parallel; the
 /// output is written once (no zero fill first).
 fn normalise(g: &Geometry, x: &[f32], affine: &[(f32, f32)]) -> Vec<f32> {
@@ -286,7 +294,7 @@ impl Backward<Flex, 3> for BnRelu {
 fn masked_grad(out: &mut [MaybeUninit<f32>], dy: &[f32], x: &[f32], mean: f32, affine: (f32, f32), floor: f32, (inv, mg, mgx): (f32, f32, f32)) {
     let scale = affine.0;
     for (o, (&d, &xv)) in out.iter_mut().zip(dy.iter().zip(x)) {
-        let d = if passed(xv, affine, floor) { d } else { 0.0 };
+        let d = masked(d, xv, affine, floor);
         o.write(scale * (d - mg - (xv - mean) * inv * mgx));
     }
 }
@@ -315,17 +323,16 @@ fn masked_sums(dy: &[f32], x: &[f32], mean: f32, affine: (f32, f32), floor: f32)
     let n = dy.len() / L * L;
     for (d, v) in dy[..n].chunks_exact(L).zip(x[..n].chunks_exact(L)) {
         for l in 0..L {
-            let dl = if passed(v[l], affine, floor) { d[l] } else { 0.0 };
+            let dl = masked(d[l], v[l], affine, floor);
             sg[l] += dl;
             sgx[l] += dl * (v[l] - mean);
         }
     }
     let (mut a, mut b) = (sg.iter().sum::<f32>(), sgx.iter().sum::<f32>());
     for i in n..dy.len() {
-        if passed(x[i], affine, floor) {
-            a += dy[i];
-            b += dy[i] * (x[i] - mean);
-        }
+        let d = masked(dy[i], x[i], affine, floor);
+        a += d;
+        b += d * (x[i] - mean);
     }
     (a, b)
 }
