@@ -313,21 +313,12 @@ pub(super) fn weight_grad_fits(g: &Geometry) -> bool {
 pub(super) fn weight_grad_block(g: &Geometry, x: &[f32], dy: &[f32], (r0, r1): (usize, usize), dw: &mut [f32]) {
     assert!(cpu_has_avx512(), "the direct convolution kernel needs AVX-512F");
     assert!(weight_grad_fits(g), "direct weight gradient of a non-3x3 kernel");
-    let (w, hw, k) = (g.w, g.hw(), g.k());
+    let k = g.k();
     let p = Padded::new(g, r0, r1);
     let padded = p.fill(g, x, GUARD);
-    // dy's block rows laid out like the padded positions, each channel's row of `ld` values
-    // (a multiple of 16) zero past its last position.
-    let (nq, ld) = (p.nq(), p.nq().div_ceil(16) * 16);
-    let mut dyq = take_workspace(g.c_out * ld);
-    for (co, row) in dyq[..g.c_out * ld].chunks_mut(ld).enumerate() {
-        for r in 0..p.nr {
-            let line = &mut row[r * p.wp..(r + 1) * p.wp];
-            line[..w].copy_from_slice(&dy[co * hw + (r0 + r) * w..][..w]);
-            line[w..].fill(0.0);
-        }
-        row[nq..].fill(0.0);
-    }
+    // Each channel's row of dy `ld` values long, a multiple of 16.
+    let ld = p.nq().div_ceil(16) * 16;
+    let dyq = p.lay_out(g, dy, ld);
     let mut sums = [0f32; 3 * WR];
     for ci in 0..g.c_in {
         for co in (0..g.c_out).step_by(WR) {

@@ -165,6 +165,18 @@ pub(crate) struct SharedMut(pub *mut f32);
 unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
+impl SharedMut {
+    /// The `len` values from `start` as memory to write once (it may be uninitialised).
+    ///
+    /// # Safety
+    /// They lie inside the allocation, and no other task reads or writes them while the
+    /// slice lives.
+    pub(crate) unsafe fn uninit<'a>(self, start: usize, len: usize) -> &'a mut [std::mem::MaybeUninit<f32>] {
+        // SAFETY: by the function's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.0.add(start).cast(), len) }
+    }
+}
+
 /// Test helpers shared by the kernels' tests.
 #[cfg(test)]
 pub(crate) mod testing {

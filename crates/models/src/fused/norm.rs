@@ -201,11 +201,10 @@ fn normalise(g: &Geometry, x: &[f32], affine: &[(f32, f32)]) -> Vec<f32> {
     let out = SharedMut(y.as_mut_ptr());
     let floor = g.floor();
     (0..g.b).into_par_iter().for_each(|bi| {
-        let out = &out;
         for (ci, &(a, shift)) in affine.iter().enumerate() {
             let r = (bi * g.c + ci) * g.s..(bi * g.c + ci + 1) * g.s;
             // SAFETY: row (bi, ci) of the `x.len()` reserved values, written by this task alone.
-            let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(r.start).cast::<MaybeUninit<f32>>(), g.s) };
+            let o = unsafe { out.uninit(r.start, g.s) };
             super::math::simd(#[inline(always)] || {
                 o.iter_mut().zip(&x[r]).for_each(|(o, &v)| {
                     o.write((a * v + shift).max(floor));
@@ -243,7 +242,7 @@ impl Backward<Flex, 3> for BnRelu {
         let floor = g.floor();
         let m = (g.b * g.s) as f32;
         let mut dx: Vec<f32> = Vec::with_capacity(if node_x.is_some() { x.len() } else { 0 });
-        let dx_out = node_x.is_some().then(|| SharedMut(dx.as_mut_ptr()));
+        let dx_out = node_x.is_some().then_some(SharedMut(dx.as_mut_ptr()));
         // One task per channel: the sums of the ReLU-masked gradient and of its product with
         // x_hat (x - mean, scaled by inv_std), then the channel's input gradient while its
         // rows are still in cache (one trip to memory, not two). Rows in f32 lanes, rows added
@@ -266,7 +265,7 @@ impl Backward<Flex, 3> for BnRelu {
                         let r = rows(bi);
                         // SAFETY: rows (bi, ci) of the input gradient's `x.len()` reserved
                         // values: this task alone writes them, each exactly once.
-                        let o = unsafe { std::slice::from_raw_parts_mut(out.0.add(r.start).cast::<MaybeUninit<f32>>(), g.s) };
+                        let o = unsafe { out.uninit(r.start, g.s) };
                         super::math::simd(#[inline(always)] || masked_grad(o, &dy[r.clone()], &x[r], mu, af, floor, (inv, mg, mgx)));
                     }
                 }
