@@ -148,6 +148,54 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     }
 }
 
+/// `[calibration]` with no validation series: the model learns from every training series,
+/// its temperature is fitted on out-of-fold probabilities, and the report shows both diagrams.
+#[test]
+fn cross_fitted_calibration_without_validation_series() {
+    let dir = fresh_dir("crop-ucr-calibration");
+    let (train_lines, train) = subset("Crop_TRAIN.tsv", 20);
+    let (test_lines, _) = subset("Crop_TEST.tsv", 30);
+    write(&dir.join("train.tsv"), &train_lines);
+    write(&dir.join("test.tsv"), &test_lines);
+    let models = format!(
+        "[[models]]\nkind = \"ltae\"\nd_model = 32\nheads = 4\nd_k = 8\nmlp_hidden = 32\n{}\
+         [calibration]\nmodel = 0\nfolds = 3\n",
+        DEEP.replace("epochs = 40", "epochs = 20")
+    );
+    let toml = pipeline(&dir, &models, "");
+    let no_validation = std::fs::read_to_string(&toml).unwrap().replace("val_fraction = 0.15", "val_fraction = 0.0");
+    std::fs::write(&toml, &no_validation).unwrap();
+    let out = terradl(&["train", s(&toml)]);
+    assert!(out.status.success(), "{}", text(&out));
+    let run = dir.join("run");
+    let methods = json(&run.join("methods.json"));
+    assert_eq!(methods[0]["n_train"].as_u64(), Some(train.len() as u64), "every training series teaches the model");
+    let before = json(&run.join("reliability.json"));
+    let after = json(&run.join("reliability_calibrated.json"));
+    let t = after["temperature"].as_f64().unwrap();
+    let (ece, ece_after) = (before["ece"].as_f64().unwrap(), after["ece"].as_f64().unwrap());
+    eprintln!("T = {t:.3}, test ECE {ece:.3} -> {ece_after:.3}");
+    assert!(t > 0.2 && t < 5.0, "temperature {t}");
+    assert!(ece_after < ece, "out-of-fold temperature lowers the test ECE: {ece:.3} -> {ece_after:.3}");
+    let run_json = std::fs::read_to_string(run.join("run.json")).unwrap();
+    assert!(run_json.contains("calibration folds of ltae#0"), "the folds' time is reported: {run_json}");
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("Reliability after temperature scaling"), "report lacks the calibrated diagram");
+    assert!(html.contains("out-of-fold probabilities of 3 folds"), "report says what the temperature was fitted on");
+
+    // A class with fewer training series than folds stops the run before any training.
+    let too_many = no_validation.replace("folds = 3", "folds = 21");
+    std::fs::write(&toml, too_many).unwrap();
+    let out = terradl(&["train", s(&toml)]);
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("fewer than the 21 folds"), "{msg}");
+    // With validation series the temperature is fitted on them: [calibration] is refused.
+    std::fs::write(&toml, no_validation.replace("val_fraction = 0.0", "val_fraction = 0.1")).unwrap();
+    let out = terradl(&["train", s(&toml)]);
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("split.val_fraction = 0"), "{msg}");
+}
+
 #[test]
 fn bad_tables_fail_with_file_row_and_column() {
     let dir = fresh_dir("crop-ucr-bad");

@@ -169,7 +169,7 @@ pub fn load_run_dir_with(dir: &Path, opts: &LoadOptions) -> Result<ReportData> {
         let side = (w * 3 / 5).max(300);
         figures.push(
             Figure::png("Reliability after temperature scaling", reliability_diagram(rc, side, side * 4 / 5)?.0.to_png()?)
-                .with_caption("The same test predictions, logits divided by a temperature fitted on the validation samples."),
+                .with_caption("The same test predictions, logits divided by a temperature fitted on held-out probabilities (validation samples or out-of-fold predictions; see the notes)."),
         );
     }
     if let Some(b) = &importance {

@@ -104,6 +104,37 @@ pub struct TimeSeriesPipeline {
     /// Distil the deep models' mean probabilities into one more network; `None` skips it.
     #[serde(default)]
     pub distill: Option<DistillConfig>,
+    /// Cross-fitted temperature scaling when there are no validation series; `None` skips it.
+    #[serde(default)]
+    pub calibration: Option<CalibrationConfig>,
+}
+
+/// Temperature scaling without validation series (`split.val_fraction = 0`, so every
+/// training series teaches the models): one model is trained `folds` more times, each time
+/// without one class-stratified fold of the training series, and its temperature is fitted on
+/// those out-of-fold probabilities; the reliability diagrams before and after scaling are
+/// then of that model (trained on every series).
+///
+/// ```toml
+/// [calibration]
+/// model = 0    # index into `models`
+/// folds = 5
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrationConfig {
+    /// Index into `models` of the model whose temperature is fitted.
+    pub model: usize,
+    /// Number of folds (at least 2; each class needs at least this many series).
+    #[serde(default = "default_calibration_folds")]
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_calibration_folds() -> usize {
+    5
 }
 
 /// Knowledge distillation: a student network trained on the training series with the mean
@@ -337,6 +368,18 @@ impl TimeSeriesPipeline {
             ensure!(d.teachers.as_ref().is_none_or(|t| !t.is_empty()), "distill.teachers is empty");
             ensure!(d.transfer_alpha > 0.0 && d.transfer_alpha.is_finite(), "distill.transfer_alpha must be > 0");
         }
+        if let Some(c) = &self.calibration {
+            ensure!(c.model < self.models.len(), "calibration.model = {} but only {} models", c.model, self.models.len());
+            ensure!(c.folds >= 2, "calibration.folds must be at least 2");
+            ensure!(
+                s.val_fraction == 0.0,
+                "calibration cross-fits a temperature when there are no validation series; with split.val_fraction > 0 the temperature is fitted on those: remove [calibration] or set split.val_fraction = 0"
+            );
+            ensure!(
+                self.samples.is_some() && self.table.field.is_none(),
+                "calibration folds series one by one: it needs a sample table without a `field` column (with fields, use split.val_fraction)"
+            );
+        }
         Ok(())
     }
 
@@ -385,12 +428,16 @@ mod tests {
                         class_attribute = \"crop\"\noutput = \"out\"\n";
 
     fn load(extra: &str) -> Result<TimeSeriesPipeline> {
+        load_text(&format!("{BASE}{extra}"))
+    }
+
+    fn load_text(text: &str) -> Result<TimeSeriesPipeline> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!("terradl-ts-config-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("p.toml");
-        std::fs::write(&p, format!("{BASE}{extra}")).unwrap();
+        std::fs::write(&p, text).unwrap();
         let out = crate::PipelineSpec::load(&p).and_then(|f| match f.spec {
             crate::PipelineSpec::TimeSeries(p) => Ok(p),
             other => bail!("parsed as {}", other.kind()),
@@ -411,6 +458,25 @@ mod tests {
         .unwrap();
         assert_eq!(p.rasters.len(), 2);
         assert_eq!(p.split.max_pixels_per_field, 50);
+    }
+
+    #[test]
+    fn calibration_needs_a_table_and_no_validation_series() {
+        let table = |split: &str, extra: &str| {
+            format!(
+                "kind = \"time_series\"\nname = \"t\"\nband_names = [\"ndvi\"]\nsamples = \"s.tsv\"\nsteps = 4\noutput = \"out\"\n\
+                 {extra}\n[split]\n{split}\n[[models]]\nkind = \"ltae\"\n[calibration]\nmodel = 0\n"
+            )
+        };
+        let p = load_text(&table("val_fraction = 0.0", "")).unwrap();
+        let c = p.calibration.unwrap();
+        assert_eq!((c.model, c.folds), (0, 5), "five folds by default");
+        let err = |s: &str| crate::error::chain(&load_text(s).unwrap_err()).join(": ");
+        assert!(err(&table("val_fraction = 0.2", "")).contains("split.val_fraction = 0"));
+        assert!(err(&table("val_fraction = 0.0", "").replace("model = 0", "model = 1")).contains("only 1 models"));
+        assert!(err(&(table("val_fraction = 0.0", "") + "folds = 1\n")).contains("at least 2"));
+        let fields = table("val_fraction = 0.0", "[table]\nlabel = \"crop\"\nfield = \"parcel\"");
+        assert!(err(&fields).contains("without a `field` column"), "{}", err(&fields));
     }
 
     #[test]

@@ -23,8 +23,11 @@ pub(super) struct Diagnostics<'a> {
     /// Test probabilities and classes.
     pub(super) test: &'a ClassProbabilities,
     pub(super) test_y: &'a [u32],
-    /// Validation probabilities and classes, when the run has validation samples.
+    /// Held-out probabilities and classes to fit the temperature on (validation samples, or
+    /// out-of-fold probabilities of the training samples), when the run has them.
     pub(super) val: Option<(&'a ClassProbabilities, &'a [u32])>,
+    /// What `val` is, for the report ("the validation samples").
+    pub(super) fitted_on: &'a str,
 }
 
 /// The figures written.
@@ -32,8 +35,10 @@ pub(super) struct Diagnostics<'a> {
 pub(super) struct DiagnosticsSummary {
     method: String,
     ece: f64,
-    /// Temperature fitted on the validation samples and the test ECE after scaling.
+    /// Temperature fitted on held-out probabilities and the test ECE after scaling.
     temperature: Option<f64>,
+    /// What the temperature was fitted on.
+    temperature_fitted_on: Option<String>,
     ece_calibrated: Option<f64>,
     entropy: OutcomeSplit,
 }
@@ -45,9 +50,9 @@ impl DiagnosticsSummary {
             "{}: test ECE {:.3}{}.",
             self.method,
             self.ece,
-            match (self.temperature, self.ece_calibrated) {
-                (Some(t), Some(e)) => format!(", {e:.3} after temperature scaling (T = {t:.2}, fitted on the validation samples)"),
-                _ => " (no validation samples for temperature scaling)".to_string(),
+            match (self.temperature, self.ece_calibrated, &self.temperature_fitted_on) {
+                (Some(t), Some(e), Some(on)) => format!(", {e:.3} after temperature scaling (T = {t:.2}, fitted on {on})"),
+                _ => " (no held-out samples for temperature scaling: set split.val_fraction, or [calibration] without it)".to_string(),
             }
         )];
         let e = &self.entropy;
@@ -121,5 +126,6 @@ pub(super) fn write_diagnostics(out: &RunWriter, d: &Diagnostics<'_>) -> Result<
     let fig_dir = out.dir().join("figures");
     std::fs::create_dir_all(&fig_dir).with_context(|| format!("creating {}", fig_dir.display()))?;
     terradl_report::write_atomic(&fig_dir.join("entropy_wrong_vs_right.png"), &png)?;
-    Ok(DiagnosticsSummary { method: d.method.to_string(), ece, temperature, ece_calibrated, entropy: split })
+    let temperature_fitted_on = temperature.map(|_| d.fitted_on.to_string());
+    Ok(DiagnosticsSummary { method: d.method.to_string(), ece, temperature, temperature_fitted_on, ece_calibrated, entropy: split })
 }

@@ -1,6 +1,7 @@
 //! The crop-type time-series pipeline (`kind = "time_series"`) and the dated imagery that
 //! `terradl predict` feeds its saved models.
 
+mod calibration;
 mod config;
 mod diagnostics;
 mod predict;
@@ -8,6 +9,6 @@ mod run;
 mod series;
 mod sources;
 
-pub use config::{DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, ImportanceModels, TimeSeriesPipeline, parse_date};
+pub use config::{CalibrationConfig, DatedRaster, FieldSplit, FusionConfig, ImportanceConfig, ImportanceModels, TimeSeriesPipeline, parse_date};
 pub use predict::SeriesSource;
 pub use run::FusionReport;

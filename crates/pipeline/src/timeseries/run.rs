@@ -6,6 +6,7 @@
 //! samples) and entropy of wrong vs right predictions -> optional OSVM-OCNN fusion of a deep
 //! model with an object-based classifier on field mean series.
 
+use super::calibration::out_of_fold;
 use super::config::{ImportanceModels, TimeSeriesPipeline};
 use super::diagnostics::{write_diagnostics, Diagnostics};
 use super::sources::{from_imagery, from_tables, LabelledSeries, Side};
@@ -18,6 +19,7 @@ use crate::error::{bail, Context, Result};
 use serde::Serialize;
 use std::time::Instant;
 use terradl_assess::ConfusionMatrix;
+use terradl_data::sampling::stratified_folds;
 use terradl_data::{aggregate_probabilities, field_mean_series};
 use terradl_report::run_files::{BarChartData, RunInfo};
 use terradl_train::distill::transfer_set;
@@ -158,6 +160,12 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     let (nt, nb) = (train.ts.n_dates, train.ts.n_bands);
     let nf = nt * nb;
     let days: Vec<f32> = train.ts.day_of_year().iter().map(|&d| d as f32).collect();
+    // Cross-fitted calibration: the folds are drawn (and every class checked) before training.
+    let calibration = match (&p.calibration, val) {
+        (Some(c), None) => Some((c, stratified_folds(&train.ts.y, c.folds, c.seed).context("[calibration]")?)),
+        _ => None,
+    };
+    let mut out_of_fold_proba = None;
     let mut scores = Vec::new();
     let mut scored: Vec<Scored> = Vec::new();
     let mut trained = Vec::with_capacity(p.models.len());
@@ -170,6 +178,11 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let method = Method { name, position: i, model: model.as_ref(), fit_seconds, n_train: train.ts.n_samples, saw_validation: false };
         scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(model);
+        if let Some((c, folds)) = calibration.as_ref().filter(|(c, _)| c.model == i) {
+            let t = Instant::now();
+            out_of_fold_proba = Some(out_of_fold(cfg, c, &train.ts, folds, &days)?);
+            out.timing(format!("calibration folds of {}", scored[i].name), t.elapsed().as_secs_f64());
+        }
     }
     let deep: Vec<usize> = (0..p.models.len()).filter(|&i| p.models[i].is_network()).collect();
     // Distillation: one more single model, taught by the deep models' mean probabilities.
@@ -279,21 +292,33 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         trained.iter().enumerate().map(|(i, m)| (scored[i].name.clone(), m.as_ref(), single_oa(i))).collect();
     out.save_models(manifest, |dir| model_store::save_pixel_models(dir, &saved))?;
     out.accuracy(&shown.cm, &data.class_names, None, &[])?;
-    // Temperature scaling needs validation probabilities, which a method that learned from the
-    // validation series (a student with `include_validation`) lacks: the reliability diagrams
-    // and entropies are then of the most accurate method that has them.
-    let diagnosed = match (&shown.val, val) {
-        (None, Some(_)) => scores
-            .iter()
-            .filter(|s| s.target == target && scored[s.position].val.is_some())
-            .max_by(|a, b| a.overall_accuracy().total_cmp(&b.overall_accuracy()))
-            .map_or(reported, |s| s.position),
-        _ => reported,
+    // Temperature scaling needs held-out probabilities. With validation series, a method that
+    // learned from them (a student with `include_validation`) lacks them: the reliability
+    // diagrams and entropies are then of the most accurate method that has them. Without
+    // validation series, they are of the `[calibration]` model (out-of-fold probabilities).
+    let (diagnosed, held_out, fitted_on) = match (val, &out_of_fold_proba, &calibration) {
+        (Some(v), _, _) => {
+            let diagnosed = match shown.val {
+                None => scores
+                    .iter()
+                    .filter(|s| s.target == target && scored[s.position].val.is_some())
+                    .max_by(|a, b| a.overall_accuracy().total_cmp(&b.overall_accuracy()))
+                    .map_or(reported, |s| s.position),
+                Some(_) => reported,
+            };
+            (diagnosed, scored[diagnosed].val.as_ref().map(|p| (p, v.ts.y.as_slice())), "the validation samples".to_string())
+        }
+        (None, Some(oof), Some((c, _))) => (
+            c.model,
+            Some((oof, train.ts.y.as_slice())),
+            format!("out-of-fold probabilities of {} folds of the training series", c.folds),
+        ),
+        _ => (reported, None, String::new()),
     };
     let checked = &scored[diagnosed];
     let diagnostics = write_diagnostics(
         &out,
-        &Diagnostics { method: &checked.name, test: &checked.test, test_y: &test.ts.y, val: checked.val.as_ref().zip(val.map(|v| v.ts.y.as_slice())) },
+        &Diagnostics { method: &checked.name, test: &checked.test, test_y: &test.ts.y, val: held_out, fitted_on: &fitted_on },
     )?;
     if let Some((name, imp)) = importance.iter().find(|(n, _)| *n == scored[best_single].name) {
         let chart = BarChartData {
@@ -310,10 +335,13 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         format!("The accuracy tables show {} at {target} level.", shown.name),
     ];
     if diagnosed != reported {
-        notes.push(format!(
-            "{} learned from the validation series, so the reliability diagrams and entropies are of {}, the most accurate method with validation probabilities.",
-            shown.name, checked.name
-        ));
+        notes.push(match val {
+            Some(_) => format!(
+                "{} learned from the validation series, so the reliability diagrams and entropies are of {}, the most accurate method with validation probabilities.",
+                shown.name, checked.name
+            ),
+            None => format!("The reliability diagrams and entropies are of {}, the model with cross-fitted calibration.", checked.name),
+        });
     }
     notes.extend(diagnostics.notes());
     if let Some(f) = &fusion {
