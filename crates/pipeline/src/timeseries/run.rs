@@ -165,7 +165,6 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         (Some(c), None) => Some((c, stratified_folds(&train.ts.y, c.folds, c.seed).context("[calibration]")?)),
         _ => None,
     };
-    let mut out_of_fold_proba = None;
     let mut scores = Vec::new();
     let mut scored: Vec<Scored> = Vec::new();
     let mut trained = Vec::with_capacity(p.models.len());
@@ -178,11 +177,6 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let method = Method { name, position: i, model: model.as_ref(), fit_seconds, n_train: train.ts.n_samples, saw_validation: false };
         scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(model);
-        if let Some((c, folds)) = calibration.as_ref().filter(|(c, _)| c.model == i) {
-            let t = Instant::now();
-            out_of_fold_proba = Some(out_of_fold(cfg, c, &train.ts, folds, &days)?);
-            out.timing(format!("calibration folds of {}", scored[i].name), t.elapsed().as_secs_f64());
-        }
     }
     let deep: Vec<usize> = (0..p.models.len()).filter(|&i| p.models[i].is_network()).collect();
     // Distillation: one more single model, taught by the deep models' mean probabilities.
@@ -211,6 +205,14 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
         let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real, saw_validation: with_val.is_some() };
         scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
         trained.push(Box::new(student));
+    }
+    // The calibration folds train after every scored model, so a resumed run numbers the
+    // scored models' checkpoints as a run without `[calibration]` does.
+    let mut out_of_fold_proba = None;
+    if let Some((c, folds)) = &calibration {
+        let t = Instant::now();
+        out_of_fold_proba = Some(out_of_fold(&p.models[c.model], c, &train.ts, folds, &days)?);
+        out.timing(format!("calibration folds of {}", scored[c.model].name), t.elapsed().as_secs_f64());
     }
     if p.ensemble && deep.len() >= 2 {
         let name = format!("ensemble({})", deep.iter().map(|&i| scored[i].name.as_str()).collect::<Vec<_>>().join("+"));
