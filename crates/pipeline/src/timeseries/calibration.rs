@@ -24,11 +24,10 @@ pub(super) fn out_of_fold(
     let mut n_classes = 0;
     for f in 0..c.folds {
         let (fit, held): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| folds[i] != f);
-        let gather = |rows: &[usize]| -> Vec<f32> { rows.iter().flat_map(|&i| train.x[i * nf..(i + 1) * nf].iter().copied()).collect() };
-        let y: Vec<u32> = fit.iter().map(|&i| train.y[i]).collect();
+        let fit = train.subset(&fit);
         let mut m = model.build(nt, nb, days)?;
-        m.fit(&gather(&fit), nf, &y).with_context(|| format!("calibration: training fold {} of {}", f + 1, c.folds))?;
-        let p = m.predict_proba(&gather(&held), nf)?;
+        m.fit(&fit.x, nf, &fit.y).with_context(|| format!("calibration: training fold {} of {}", f + 1, c.folds))?;
+        let p = m.predict_proba(&train.subset(&held).x, nf)?;
         if f == 0 {
             n_classes = p.n_classes;
             values = vec![0.0; n * n_classes];

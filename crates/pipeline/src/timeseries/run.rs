@@ -208,12 +208,15 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     }
     // The calibration folds train after every scored model, so a resumed run numbers the
     // scored models' checkpoints as a run without `[calibration]` does.
-    let mut out_of_fold_proba = None;
-    if let Some((c, folds)) = &calibration {
-        let t = Instant::now();
-        out_of_fold_proba = Some(out_of_fold(&p.models[c.model], c, &train.ts, folds, &days)?);
-        out.timing(format!("calibration folds of {}", scored[c.model].name), t.elapsed().as_secs_f64());
-    }
+    let cross_fit = match calibration {
+        Some((c, folds)) => {
+            let t = Instant::now();
+            let oof = out_of_fold(&p.models[c.model], c, &train.ts, &folds, &days)?;
+            out.timing(format!("calibration folds of {}", scored[c.model].name), t.elapsed().as_secs_f64());
+            Some((c, oof))
+        }
+        None => None,
+    };
     if p.ensemble && deep.len() >= 2 {
         let name = format!("ensemble({})", deep.iter().map(|&i| scored[i].name.as_str()).collect::<Vec<_>>().join("+"));
         let proba = mean_probabilities(&deep.iter().map(|&i| &scored[i].test).collect::<Vec<_>>());
@@ -298,8 +301,8 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
     // learned from them (a student with `include_validation`) lacks them: the reliability
     // diagrams and entropies are then of the most accurate method that has them. Without
     // validation series, they are of the `[calibration]` model (out-of-fold probabilities).
-    let (diagnosed, held_out, fitted_on) = match (val, &out_of_fold_proba, &calibration) {
-        (Some(v), _, _) => {
+    let (diagnosed, held_out, fitted_on) = match (val, &cross_fit) {
+        (Some(v), _) => {
             let diagnosed = match shown.val {
                 None => scores
                     .iter()
@@ -310,7 +313,7 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
             };
             (diagnosed, scored[diagnosed].val.as_ref().map(|p| (p, v.ts.y.as_slice())), "the validation samples".to_string())
         }
-        (None, Some(oof), Some((c, _))) => (
+        (None, Some((c, oof))) => (
             c.model,
             Some((oof, train.ts.y.as_slice())),
             format!("out-of-fold probabilities of {} folds of the training series", c.folds),
