@@ -91,7 +91,7 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
         "[[models]]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{DEEP}\
          [[models]]\nkind = \"ltae\"\nd_model = 64\nheads = 4\nd_k = 8\nmlp_hidden = 64\n{DEEP}\
          [[models]]\nkind = \"random_forest\"\nn_trees = 100\n\
-         [distill]\nteachers = [0, 1]\ninclude_validation = true\ntransfer_copies = 1\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
+         [distill]\nteachers = [0, 1]\ninclude_validation = true\ntransfer_copies = 1\ngenerations = 2\n[distill.student]\nkind = \"tempcnn\"\nfilters = 32\nhidden = 128\n{}",
         DEEP.replace("[models.train]", "[distill.student.train]")
     );
     let toml = pipeline(&dir, &models, "ensemble = true");
@@ -125,6 +125,12 @@ fn stratified_subset_beats_one_nn_and_writes_the_report() {
     assert!(n_train("tempcnn") < n_train("distilled-tempcnn"));
     let manifest = std::fs::read_to_string(run.join("model/manifest.json")).unwrap_or_default();
     assert!(manifest.contains("distilled-tempcnn"), "the student is saved with the run's models: {manifest}");
+    // The second generation, taught by the first student, is one more scored and saved model.
+    assert!(oa("born-again-tempcnn-g2") > baseline, "born-again TempCNN {:.3} vs 1-NN {baseline:.3}", oa("born-again-tempcnn-g2"));
+    assert_eq!(n_train("born-again-tempcnn-g2") as usize, train.len());
+    assert!(manifest.contains("born-again-tempcnn-g2"), "the second generation is saved too: {manifest}");
+    let ensemble = rows.iter().find(|r| r["method"].as_str().unwrap().starts_with("ensemble")).unwrap()["method"].as_str().unwrap();
+    assert!(!ensemble.contains("distilled") && !ensemble.contains("born-again"), "students are not ensemble members: {ensemble}");
     for r in rows {
         assert_eq!(r["n_test"].as_u64(), Some(test.len() as u64));
         assert_eq!(r["f1"].as_array().unwrap().len(), 24);

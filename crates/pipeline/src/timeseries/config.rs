@@ -148,6 +148,7 @@ fn default_calibration_folds() -> usize {
 /// weight = 0.7              # share of the teacher's term in the loss
 /// include_validation = false  # also learn from the validation series
 /// transfer_copies = 0       # synthetic blends of the series per series, labelled by the teachers
+/// generations = 1           # born-again students, each taught by the one before
 /// [distill.student]
 /// kind = "tempcnn"
 /// ```
@@ -183,6 +184,15 @@ pub struct DistillConfig {
     /// Seed of the blends.
     #[serde(default)]
     pub transfer_seed: u64,
+    /// Students trained in sequence (born-again networks, Furlanello et al. 2018): the first
+    /// is taught by `teachers`, each later one by the student before it, on the same series
+    /// and blends. Every student is scored and saved as a single model.
+    #[serde(default = "default_generations")]
+    pub generations: usize,
+}
+
+fn default_generations() -> usize {
+    1
 }
 
 fn default_transfer_alpha() -> f32 {
@@ -367,6 +377,7 @@ impl TimeSeriesPipeline {
             }
             ensure!(d.teachers.as_ref().is_none_or(|t| !t.is_empty()), "distill.teachers is empty");
             ensure!(d.transfer_alpha > 0.0 && d.transfer_alpha.is_finite(), "distill.transfer_alpha must be > 0");
+            ensure!((1..=8).contains(&d.generations), "distill.generations must be 1 to 8, not {}", d.generations);
         }
         if let Some(c) = &self.calibration {
             ensure!(c.model < self.models.len(), "calibration.model = {} but only {} models", c.model, self.models.len());
@@ -502,6 +513,9 @@ mod tests {
         assert!(!d.include_validation, "the validation series stay held out by default");
         let p = load(&format!("{stack}[distill]\ninclude_validation = true\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
         assert!(p.distill.unwrap().include_validation);
+        assert!(err(&format!("{stack}[distill]\ngenerations = 0\n[distill.student]\nkind = \"ltae\"\n")).contains("generations"));
+        let p = load(&format!("{stack}[distill]\ngenerations = 2\n[distill.student]\nkind = \"ltae\"\n")).unwrap();
+        assert_eq!(p.distill.unwrap().generations, 2);
         assert!(err(&format!("{stack}[distill]\ntransfer_copies = 2\ntransfer_alpha = 0.0\n[distill.student]\nkind = \"ltae\"\n")).contains("transfer_alpha"));
     }
 }

@@ -197,14 +197,25 @@ fn run(p: &TimeSeriesPipeline, config_toml: &str) -> Result<RunOutcome> {
             y.extend(ty);
         }
         let teacher = teachers.iter().map(|&i| trained[i].predict_proba(&x, nf)).collect::<Result<Vec<_>, _>>()?;
-        let teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>());
-        let mut student = d.student.build_network(nt, nb, &days)?;
-        let position = trained.len();
-        let name = format!("distilled-{}#{position}", student.name());
-        student.fit_distilled(&x, nf, &y, &teacher.values, &d.settings()).with_context(|| format!("training {name}"))?;
-        let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real, saw_validation: with_val.is_some() };
-        scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
-        trained.push(Box::new(student));
+        let mut teacher = mean_probabilities(&teacher.iter().collect::<Vec<_>>()).values;
+        // Born-again generations (Furlanello et al. 2018): each later student is taught by the
+        // student before it, on the same series.
+        for generation in 1..=d.generations {
+            let t = if generation == 1 { t } else { Instant::now() };
+            let mut student = d.student.build_network(nt, nb, &days)?;
+            let position = trained.len();
+            let name = match generation {
+                1 => format!("distilled-{}#{position}", student.name()),
+                g => format!("born-again-{}-g{g}#{position}", student.name()),
+            };
+            student.fit_distilled(&x, nf, &y, &teacher, &d.settings()).with_context(|| format!("training {name}"))?;
+            let method = Method { name, position, model: &student, fit_seconds: t.elapsed().as_secs_f64(), n_train: n_real, saw_validation: with_val.is_some() };
+            scored.push(evaluate(&data, &method, &mut out, &mut scores)?);
+            if generation < d.generations {
+                teacher = student.predict_proba(&x, nf)?.values;
+            }
+            trained.push(Box::new(student));
+        }
     }
     // The calibration folds train after every scored model, so a resumed run numbers the
     // scored models' checkpoints as a run without `[calibration]` does.
